@@ -1,0 +1,53 @@
+/**
+ * Every timing and sizing default of dewy, in one place, each with the reason for its value.
+ * Values in milliseconds unless the name says otherwise.
+ *
+ * @module
+ */
+
+/** Registry poll interval (`--interval`, seconds): first check at start-up, then every 10 s. */
+export const POLL_INTERVAL_S = 10;
+/** Total time a new replica gets to become healthy (`--health-timeout`, seconds). */
+export const HEALTH_TIMEOUT_S = 30;
+/** Gap between two health probes of one replica: one per second. */
+export const HEALTH_PROBE_INTERVAL_MS = 1_000;
+/** Timeout of one health probe (HTTP request or TCP connect). */
+export const HEALTH_PROBE_TIMEOUT_MS = 5_000;
+/** Time open connections of a retired backend get to finish (`--drain-time`, seconds). */
+export const DRAIN_TIME_S = 30;
+/** Proxy idle timeout (`--proxy-idle-timeout`, seconds): no bytes either way for 5 min. */
+export const PROXY_IDLE_TIMEOUT_S = 300;
+/** Time the proxy waits for a backend's TCP handshake before trying the next backend. */
+export const PROXY_CONNECT_TIMEOUT_MS = 5_000;
+/** First admin API port; the next nine are tried when it is taken. */
+export const ADMIN_PORT = 17_539;
+/** How many consecutive admin ports are tried (and scanned by `dewy container list`). */
+export const ADMIN_PORT_ATTEMPTS = 10;
+/** Timeout of one `dewy container list` request to an admin port. */
+export const ADMIN_CLIENT_TIMEOUT_MS = 2_000;
+/** Graceful stop timeout (seconds) for old replicas and at shutdown, before SIGKILL. */
+export const STOP_TIMEOUT_S = 10;
+/** Stop timeout (seconds) for replicas of a failed deploy being rolled back. */
+export const ROLLBACK_STOP_TIMEOUT_S = 5;
+/** Registry HTTP request timeout. */
+export const REGISTRY_TIMEOUT_MS = 30_000;
+/** Upper bound on `Link` pages followed when listing tags. */
+export const REGISTRY_MAX_PAGES = 100;
+/** First back-off after a failed deploy of a version; doubles per failure. */
+export const DEPLOY_RETRY_BASE_MS = 30_000;
+/** Ceiling of the failed-version back-off. */
+export const DEPLOY_RETRY_MAX_MS = 30 * 60_000;
+/** Images of the app kept on the engine after a deploy; older ones are pruned. */
+export const IMAGES_KEPT = 7;
+/** Container gauges reuse one engine observation for this long (scrapes + OTLP share it). */
+export const CONTAINER_METRICS_CACHE_MS = 5_000;
+/** Bound on one engine observation for the container gauges. */
+export const CONTAINER_METRICS_TIMEOUT_MS = 2_000;
+/** OTLP push interval (`OTEL_METRIC_EXPORT_INTERVAL` overrides). */
+export const OTLP_EXPORT_INTERVAL_MS = 15_000;
+/** Bound on the final telemetry flush at shutdown. */
+export const TELEMETRY_SHUTDOWN_TIMEOUT_MS = 5_000;
+/** Minimum gap between two pull-progress log lines of one pull. */
+export const PULL_PROGRESS_LOG_INTERVAL_MS = 2_000;
+/** Timeout of a before/after deploy hook. */
+export const HOOK_TIMEOUT_MS = 5 * 60_000;

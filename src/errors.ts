@@ -1,0 +1,35 @@
+/**
+ * The error classes dewy shows to operators. Each message says what failed, with the
+ * value, and what to do next; `cause` keeps the underlying error.
+ *
+ * @module
+ */
+
+/**
+ * A bad command-line flag, registry URL, calver format, notifier URL or passthrough option.
+ * The CLI prints the message on one line and exits with code 2.
+ */
+export class ConfigError extends Error {
+  /** The flag or value at fault, e.g. `--port`. */
+  readonly flag: string;
+  /** @param flag the flag at fault @param message what is wrong and what to do */
+  constructor(flag: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ConfigError";
+    this.flag = flag;
+  }
+}
+
+/** A failure at run time (engine unreachable, port in use): the CLI exits with code 1. */
+export class RuntimeFailure extends Error {
+  /** @param message what failed and what to do */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "RuntimeFailure";
+  }
+}
+
+/** The message of any thrown value, for logs. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

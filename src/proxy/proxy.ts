@@ -1,0 +1,265 @@
+/**
+ * The TCP proxy: one listener per public port, round-robin over a {@link BackendPool},
+ * retry on a backend that refuses, half-close and backpressure through the runtime's relay,
+ * an idle timeout, and telemetry hooks that cost nothing when no observer is attached.
+ *
+ * @module
+ */
+import type { Relay, Runtime, TcpConn, TcpListener } from "../runtime/types.ts";
+import { Backend, BackendPool } from "./pool.ts";
+import { type Logger, silentLogger } from "../log.ts";
+import { errorMessage, RuntimeFailure } from "../errors.ts";
+import { PROXY_CONNECT_TIMEOUT_MS, PROXY_IDLE_TIMEOUT_S } from "../defaults.ts";
+
+/** Why the proxy gave up on a client or a backend. */
+export type ProxyErrorKind = "no_backend" | "connect_failed";
+
+/**
+ * Receives the proxy's events for metrics. Absent when telemetry is off, in which case the
+ * proxy takes no timestamps and makes no calls per connection.
+ */
+export interface ProxyObserver {
+  /** A client connection was accepted. */
+  connectionOpened(proxyPort: number): void;
+  /** A client connection closed after `seconds`, having moved these bytes each way. */
+  connectionClosed(proxyPort: number, seconds: number, bytesIn: number, bytesOut: number): void;
+  /** A backend dial finished (successfully or not) after `seconds`. */
+  backendConnected(proxyPort: number, seconds: number): void;
+  /** A client was refused service or a backend dial failed. */
+  error(proxyPort: number, kind: ProxyErrorKind): void;
+  /** The number of backends in rotation changed by `delta`. */
+  backendsChanged(proxyPort: number, delta: number): void;
+}
+
+/** Options of {@link TcpProxy}. */
+export interface TcpProxyOptions {
+  /** Public port to listen on (0 picks a free one, for tests). */
+  port: number;
+  /** Interface to listen on; default all interfaces (`::`, falling back to `0.0.0.0`). */
+  hostname?: string;
+  /** Close a connection after this long without bytes in either direction; 0 = never. */
+  idleTimeoutMs?: number;
+  /** Give up dialling one backend after this long and try the next. */
+  connectTimeoutMs?: number;
+  /** Telemetry hooks; omit for none. */
+  observer?: ProxyObserver;
+  /** Logger for failures. */
+  logger?: Logger;
+}
+
+/** One proxied connection, tracked for draining, idle sweeping and shutdown. */
+interface OpenConnection {
+  relay: Relay | null;
+  client: TcpConn;
+  seenActivity: number;
+  idleSweeps: number;
+}
+
+/** How many sweeps without activity make a connection idle (sweep period = timeout / 4). */
+const IDLE_SWEEPS = 4;
+
+/**
+ * A TCP proxy for one public port.
+ *
+ * @example
+ * ```ts
+ * const proxy = new TcpProxy(runtime, { port: 8080 });
+ * proxy.pool.add(new Backend("127.0.0.1", 32768));
+ * await proxy.start();
+ * ```
+ */
+export class TcpProxy {
+  /** The backends this proxy round-robins over. */
+  readonly pool: BackendPool;
+  #runtime: Runtime;
+  #listener: TcpListener | null = null;
+  #requestedPort: number;
+  #hostname: string | undefined;
+  #idleTimeoutMs: number;
+  #connectTimeoutMs: number;
+  #observer: ProxyObserver | undefined;
+  #log: Logger;
+  #open = new Set<OpenConnection>();
+  #sweeper: ReturnType<typeof setInterval> | undefined;
+  #idleWaiters: Array<() => void> = [];
+
+  /** @param runtime the runtime adapter @param options port, timeouts, observer, logger */
+  constructor(runtime: Runtime, options: TcpProxyOptions) {
+    this.#runtime = runtime;
+    this.#requestedPort = options.port;
+    this.#hostname = options.hostname;
+    this.#idleTimeoutMs = options.idleTimeoutMs ?? PROXY_IDLE_TIMEOUT_S * 1000;
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? PROXY_CONNECT_TIMEOUT_MS;
+    this.#observer = options.observer;
+    this.#log = options.logger ?? silentLogger;
+    const observer = this.#observer;
+    this.pool = new BackendPool(
+      observer ? (_, delta) => observer.backendsChanged(this.port, delta) : undefined,
+    );
+  }
+
+  /** The public port (the bound one once started). */
+  get port(): number {
+    return this.#listener?.port ?? this.#requestedPort;
+  }
+
+  /** Connections open right now. */
+  get openConnections(): number {
+    return this.#open.size;
+  }
+
+  /** Start listening. Rejects with a {@link RuntimeFailure} naming the port when it is taken. */
+  async start(): Promise<void> {
+    const hosts = this.#hostname ? [this.#hostname] : ["::", "0.0.0.0"];
+    let lastError: unknown;
+    for (const host of hosts) {
+      try {
+        this.#listener = await this.#runtime.listenTcp(host, this.#requestedPort, this.#accept);
+        break;
+      } catch (error) {
+        lastError = error;
+        if (/in use/i.test(errorMessage(error))) break;
+      }
+    }
+    if (!this.#listener) {
+      throw new RuntimeFailure(
+        `Cannot listen on proxy port ${this.#requestedPort}: ${errorMessage(lastError)}` +
+          " (is another process using it? choose another --port)",
+        { cause: lastError },
+      );
+    }
+    if (this.#idleTimeoutMs > 0) {
+      const period = Math.max(10, Math.floor(this.#idleTimeoutMs / IDLE_SWEEPS));
+      this.#sweeper = setInterval(this.#sweepIdle, period);
+    }
+  }
+
+  /** Stop accepting new connections; open ones continue. */
+  stopAccepting(): void {
+    this.#listener?.close();
+  }
+
+  /**
+   * Wait until every open connection has finished (up to `timeoutMs`), then close the rest.
+   * Resolves with the number of connections that had to be cut.
+   */
+  async drain(timeoutMs: number): Promise<number> {
+    if (this.#open.size > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, timeoutMs);
+        const waiters = this.#idleWaiters;
+        function done() {
+          clearTimeout(timer);
+          const i = waiters.indexOf(done);
+          if (i >= 0) waiters.splice(i, 1);
+          resolve();
+        }
+        waiters.push(done);
+      });
+    }
+    const cut = this.#open.size;
+    this.closeConnections();
+    return cut;
+  }
+
+  /** Close every open connection now. */
+  closeConnections(): void {
+    for (const open of [...this.#open]) {
+      if (open.relay) open.relay.close();
+      else open.client.close();
+    }
+  }
+
+  /** Stop accepting, close every connection and the idle sweeper. */
+  close(): void {
+    this.stopAccepting();
+    clearInterval(this.#sweeper);
+    this.closeConnections();
+  }
+
+  #accept = (client: TcpConn): void => {
+    const observer = this.#observer;
+    const startedAt = observer ? performance.now() : 0;
+    observer?.connectionOpened(this.port);
+    const open: OpenConnection = { relay: null, client, seenActivity: 0, idleSweeps: 0 };
+    this.#open.add(open);
+    this.#dial(open, startedAt).catch((error) => {
+      this.#log.error("Proxy connection failed", { proxy_port: this.port, error });
+      client.close();
+      this.#finished(open, startedAt, 0, 0);
+    });
+  };
+
+  async #dial(open: OpenConnection, startedAt: number): Promise<void> {
+    const observer = this.#observer;
+    const port = this.port;
+    // Each backend in rotation is tried at most once; no bytes were sent yet, so a retry
+    // on another backend is invisible to the client.
+    let attempts = Math.max(1, this.pool.size);
+    let backend: Backend | undefined;
+    while (attempts-- > 0 && (backend = this.pool.next())) {
+      backend.active++;
+      const dialStart = observer ? performance.now() : 0;
+      let upstream: TcpConn;
+      try {
+        upstream = await this.#runtime.connectTcp(
+          backend.host,
+          backend.port,
+          this.#connectTimeoutMs,
+        );
+      } catch (error) {
+        backend.released();
+        if (observer) {
+          observer.backendConnected(port, (performance.now() - dialStart) / 1000);
+          observer.error(port, "connect_failed");
+        }
+        this.#log.warn("Failed to connect to backend", {
+          proxy_port: port,
+          backend: backend.address,
+          error,
+        });
+        continue;
+      }
+      observer?.backendConnected(port, (performance.now() - dialStart) / 1000);
+      const chosen = backend;
+      open.relay = this.#runtime.relay(open.client, upstream, {
+        onEnd: (result) => {
+          chosen.released();
+          this.#finished(open, startedAt, result.clientToBackend, result.backendToClient);
+        },
+      });
+      return;
+    }
+    if (!backend) {
+      observer?.error(port, "no_backend");
+      this.#log.debug("No backend available, closing client", { proxy_port: port });
+    }
+    open.client.close();
+    this.#finished(open, startedAt, 0, 0);
+  }
+
+  #finished(open: OpenConnection, startedAt: number, bytesIn: number, bytesOut: number): void {
+    if (!this.#open.delete(open)) return;
+    const observer = this.#observer;
+    if (observer) {
+      observer.connectionClosed(this.port, (performance.now() - startedAt) / 1000, bytesIn, bytesOut);
+    }
+    if (this.#open.size === 0 && this.#idleWaiters.length > 0) {
+      for (const wake of [...this.#idleWaiters]) wake();
+    }
+  }
+
+  #sweepIdle = (): void => {
+    for (const open of this.#open) {
+      const relay = open.relay;
+      if (!relay) continue;
+      if (relay.activity !== open.seenActivity) {
+        open.seenActivity = relay.activity;
+        open.idleSweeps = 0;
+      } else if (++open.idleSweeps >= IDLE_SWEEPS) {
+        this.#log.debug("Closing idle connection", { proxy_port: this.port });
+        relay.close();
+      }
+    }
+  };
+}

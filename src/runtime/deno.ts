@@ -1,0 +1,200 @@
+/**
+ * The Deno adapter: `Deno.listen`/`Deno.connect` with a read()/write() loop per direction
+ * (measured 2× faster on new connections than piping web streams, and half-close correct),
+ * `Deno.createHttpClient` for the engine's unix socket, `Deno.serve` for the admin API.
+ *
+ * @module
+ */
+import {
+  type ConnectFailure,
+  type HttpServer,
+  type Relay,
+  type RelayOptions,
+  type Runtime,
+  type ServeHttpOptions,
+  type SignalName,
+  type TcpConn,
+  TcpConnectError,
+  type TcpListener,
+  type UnixFetch,
+} from "./types.ts";
+
+/** Size of the per-direction copy buffer (one per direction per connection). */
+const COPY_BUFFER_BYTES = 64 * 1024;
+
+class DenoConn implements TcpConn {
+  readonly raw: Deno.TcpConn;
+  readonly remoteAddress: string;
+  #closed = false;
+  constructor(raw: Deno.TcpConn) {
+    this.raw = raw;
+    const addr = raw.remoteAddr as Deno.NetAddr;
+    this.remoteAddress = addr.hostname;
+    try {
+      raw.setNoDelay(true);
+    } catch { /* already closed */ }
+  }
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.raw.close();
+    } catch { /* already closed */ }
+  }
+}
+
+class DenoRelay implements Relay {
+  clientToBackend = 0;
+  backendToClient = 0;
+  activity = 0;
+  #client: DenoConn;
+  #backend: DenoConn;
+  #error: unknown = undefined;
+  #open = 2;
+  #options: RelayOptions;
+
+  constructor(client: DenoConn, backend: DenoConn, options: RelayOptions) {
+    this.#client = client;
+    this.#backend = backend;
+    this.#options = options;
+    this.#pump(client.raw, backend.raw, true).then(this.#directionDone, this.#failed);
+    this.#pump(backend.raw, client.raw, false).then(this.#directionDone, this.#failed);
+  }
+
+  async #pump(from: Deno.TcpConn, to: Deno.TcpConn, upstream: boolean): Promise<void> {
+    const buffer = new Uint8Array(COPY_BUFFER_BYTES);
+    for (;;) {
+      const n = await from.read(buffer);
+      if (n === null) break;
+      let written = await to.write(n === buffer.length ? buffer : buffer.subarray(0, n));
+      while (written < n) written += await to.write(buffer.subarray(written, n));
+      if (upstream) this.clientToBackend += n;
+      else this.backendToClient += n;
+      this.activity++;
+    }
+    await to.closeWrite().catch(() => {});
+  }
+
+  #directionDone = (): void => {
+    if (--this.#open === 0) this.#finish();
+  };
+
+  #failed = (error: unknown): void => {
+    if (this.#open <= 0) return;
+    if (this.#error === undefined && !isClosedError(error)) this.#error = error;
+    this.#open = 0;
+    this.#finish();
+  };
+
+  #finish(): void {
+    this.#client.close();
+    this.#backend.close();
+    const { clientToBackend, backendToClient } = this;
+    const onEnd = this.#options.onEnd;
+    this.#options = { onEnd: () => {} };
+    onEnd({ clientToBackend, backendToClient, error: this.#error });
+  }
+
+  close(): void {
+    // Closing both sockets makes both pending reads reject; #failed then reports once.
+    this.#client.close();
+    this.#backend.close();
+  }
+}
+
+function isClosedError(error: unknown): boolean {
+  return error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted;
+}
+
+function failureKind(error: unknown): ConnectFailure {
+  if (error instanceof Deno.errors.ConnectionRefused) return "refused";
+  if (error instanceof Deno.errors.TimedOut) return "timeout";
+  const message = String((error as Error)?.message ?? "");
+  if (/refused/i.test(message)) return "refused";
+  if (/unreachable/i.test(message)) return "unreachable";
+  return "other";
+}
+
+async function listenTcp(
+  hostname: string,
+  port: number,
+  onAccept: (conn: TcpConn) => void,
+): Promise<TcpListener> {
+  const listener = Deno.listen({ hostname, port, transport: "tcp" });
+  let closed = false;
+  (async () => {
+    while (!closed) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await listener.accept() as Deno.TcpConn;
+      } catch (error) {
+        if (closed || error instanceof Deno.errors.BadResource) return;
+        // Out of file descriptors or a reset during accept: back off briefly, keep serving.
+        await new Promise((r) => setTimeout(r, 10));
+        continue;
+      }
+      onAccept(new DenoConn(conn));
+    }
+  })();
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    close() {
+      if (closed) return;
+      closed = true;
+      try {
+        listener.close();
+      } catch { /* already closed */ }
+    },
+  };
+}
+
+async function connectTcp(hostname: string, port: number, timeoutMs: number): Promise<TcpConn> {
+  const target = `${hostname}:${port}`;
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    const raw = await Deno.connect({ hostname, port, transport: "tcp", signal } as Deno.ConnectOptions);
+    return new DenoConn(raw);
+  } catch (error) {
+    if (signal.aborted) throw new TcpConnectError("timeout", target, error);
+    throw new TcpConnectError(failureKind(error), target, error);
+  }
+}
+
+function unixFetch(socketPath: string): UnixFetch {
+  const client = Deno.createHttpClient({ proxy: { transport: "unix", path: socketPath } });
+  return (url, init) => fetch(url, { ...init, client } as RequestInit);
+}
+
+async function serveHttp(options: ServeHttpOptions): Promise<HttpServer> {
+  const server = Deno.serve({
+    hostname: options.hostname,
+    port: options.port,
+    onListen: () => {},
+    handler: (request) => options.fetch(request),
+  });
+  return {
+    port: (server.addr as Deno.NetAddr).port,
+    close: () => server.shutdown(),
+  };
+}
+
+function onSignal(signal: SignalName, handler: () => void): () => void {
+  Deno.addSignalListener(signal, handler);
+  return () => Deno.removeSignalListener(signal, handler);
+}
+
+/** The {@link Runtime} for Deno. */
+export const denoRuntime: Runtime = {
+  name: "deno",
+  version: Deno.version.deno,
+  listenTcp,
+  connectTcp,
+  relay: (client, backend, options) =>
+    new DenoRelay(client as DenoConn, backend as DenoConn, options),
+  unixFetch,
+  serveHttp,
+  onSignal,
+  env: (name) => Deno.env.get(name),
+  args: () => Deno.args,
+  exit: (code) => Deno.exit(code),
+};
