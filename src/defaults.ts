@@ -51,3 +51,9 @@ export const TELEMETRY_SHUTDOWN_TIMEOUT_MS = 5_000;
 export const PULL_PROGRESS_LOG_INTERVAL_MS = 2_000;
 /** Timeout of a before/after deploy hook. */
 export const HOOK_TIMEOUT_MS = 5 * 60_000;
+/** Bytes of stdout (and of stderr) kept from one hook; the rest is cut off and counted. */
+export const HOOK_OUTPUT_MAX_BYTES = 64 * 1024;
+/** After a hook's shell exits, how long its output pipes may stay open (a background child). */
+export const HOOK_OUTPUT_GRACE_MS = 1_000;
+/** Bound on delivering one notification (Slack API call or whole SMTP session). */
+export const NOTIFY_TIMEOUT_MS = 15_000;
