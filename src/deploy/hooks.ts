@@ -1,0 +1,184 @@
+/**
+ * Deploy hooks: `--before-deploy-hook` and `--after-deploy-hook` run as `sh -c <command>` in
+ * dewy's working directory, with dewy's environment plus `DEWY_APP`, `DEWY_VERSION` and
+ * `DEWY_IMAGE`, under a timeout that kills the hook's whole process group.
+ *
+ * @module
+ */
+import { spawn } from "node:child_process";
+import process from "node:process";
+import type { Readable } from "node:stream";
+import { HOOK_OUTPUT_GRACE_MS, HOOK_OUTPUT_MAX_BYTES, HOOK_TIMEOUT_MS } from "../defaults.ts";
+import { errorMessage } from "../errors.ts";
+import type { Logger } from "../log.ts";
+
+/** What one hook run did. */
+export interface HookResult {
+  /** The shell command as configured. */
+  command: string;
+  /** Exit code of `sh`; 1 when it could not be started or was killed by a signal. */
+  exitCode: number;
+  /** Captured standard output, trimmed, at most {@link HOOK_OUTPUT_MAX_BYTES} kept. */
+  stdout: string;
+  /** Captured standard error, trimmed, at most {@link HOOK_OUTPUT_MAX_BYTES} kept. */
+  stderr: string;
+  /** Wall-clock run time in milliseconds. */
+  durationMs: number;
+  /** Whether the hook was killed because it ran longer than its timeout. */
+  timedOut: boolean;
+}
+
+/** The deploy a hook runs for; exported to the hook as `DEWY_APP`/`DEWY_VERSION`/`DEWY_IMAGE`. */
+export interface HookContext {
+  /** App name (`--name`). */
+  app: string;
+  /** The tag being deployed. */
+  version: string;
+  /** The image reference being deployed. */
+  image: string;
+}
+
+/** Options of {@link runHook}. */
+export interface RunHookOptions {
+  /** Shell command, run as `sh -c <command>`. */
+  command: string;
+  /** The deploy, exported to the hook's environment. */
+  context: HookContext;
+  /** Receives `Execute hook` / `Execute hook failed`. */
+  logger: Logger;
+  /** Kill the hook after this long (default {@link HOOK_TIMEOUT_MS}). */
+  timeoutMs?: number;
+  /** Aborting kills the hook like a timeout does (shutdown). */
+  signal?: AbortSignal;
+  /** Working directory (default: dewy's current directory). */
+  cwd?: string;
+  /** Base environment (default: dewy's own `process.env`). */
+  env?: Record<string, string | undefined>;
+}
+
+/** Whether a hook run counts as success: exit code 0 and not timed out. */
+export function hookSucceeded(result: HookResult): boolean {
+  return result.exitCode === 0 && !result.timedOut;
+}
+
+/**
+ * Run one hook to completion. Never throws: a hook that cannot start reports exit code 1
+ * with the reason in `stderr`; a hook that outlives its timeout (or `signal`) has its process
+ * group killed and reports `timedOut`.
+ *
+ * @example
+ * ```ts
+ * const r = await runHook({ command: "./migrate.sh", context: { app, version, image }, logger });
+ * if (!hookSucceeded(r)) throw new Error(`before-deploy hook failed with exit code ${r.exitCode}`);
+ * ```
+ */
+export async function runHook(options: RunHookOptions): Promise<HookResult> {
+  const started = performance.now();
+  const outcome = await execute(options);
+  const result: HookResult = {
+    command: options.command,
+    ...outcome,
+    durationMs: Math.round(performance.now() - started),
+  };
+  const attrs = {
+    command: result.command,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    exit_code: result.exitCode,
+    duration_ms: result.durationMs,
+    timed_out: result.timedOut,
+  };
+  if (hookSucceeded(result)) options.logger.info("Execute hook", attrs);
+  else options.logger.warn("Execute hook failed", attrs);
+  return result;
+}
+
+type Outcome = Omit<HookResult, "command" | "durationMs">;
+
+function execute(options: RunHookOptions): Promise<Outcome> {
+  const { context } = options;
+  return new Promise((resolve) => {
+    const child = spawn("sh", ["-c", options.command], {
+      cwd: options.cwd ?? process.cwd(),
+      env: {
+        ...(options.env ?? process.env),
+        DEWY_APP: context.app,
+        DEWY_VERSION: context.version,
+        DEWY_IMAGE: context.image,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true, // own process group, so a timeout kills the hook's children too
+    });
+    const stdout = new Capture(child.stdout);
+    const stderr = new Capture(child.stderr);
+    let timedOut = false;
+    let settled = false;
+    let grace: ReturnType<typeof setTimeout> | undefined;
+
+    const killGroup = () => {
+      timedOut = true;
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // the group is already gone
+      }
+    };
+    const timer = setTimeout(killGroup, options.timeoutMs ?? HOOK_TIMEOUT_MS);
+    options.signal?.addEventListener("abort", killGroup, { once: true });
+
+    const finish = (exitCode: number, spawnError?: unknown) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      clearTimeout(grace);
+      options.signal?.removeEventListener("abort", killGroup);
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      const err = spawnError === undefined
+        ? stderr.text()
+        : `cannot run sh: ${errorMessage(spawnError)}`;
+      resolve({ exitCode, stdout: stdout.text(), stderr: err, timedOut });
+    };
+    const codeOf = (code: number | null) => code ?? 1;
+
+    child.on("error", (error) => finish(1, error));
+    // `close` waits for the output pipes; a background child may hold them open, so after the
+    // shell itself exits its output gets a short grace period only.
+    child.on("close", (code) => finish(codeOf(code)));
+    child.on("exit", (code) => {
+      grace = setTimeout(() => finish(codeOf(code)), HOOK_OUTPUT_GRACE_MS);
+    });
+    if (options.signal?.aborted) killGroup();
+  });
+}
+
+/** Collects a stream's bytes up to {@link HOOK_OUTPUT_MAX_BYTES}, counting what it drops. */
+class Capture {
+  #chunks: Uint8Array[] = [];
+  #kept = 0;
+  #dropped = 0;
+
+  constructor(stream: Readable | null) {
+    stream?.on("data", (chunk: Uint8Array) => this.#add(chunk));
+    stream?.on("error", () => {}); // destroyed after exit; nothing left to read
+  }
+
+  #add(chunk: Uint8Array): void {
+    const take = Math.min(HOOK_OUTPUT_MAX_BYTES - this.#kept, chunk.length);
+    if (take > 0) this.#chunks.push(chunk.subarray(0, take));
+    this.#kept += take;
+    this.#dropped += chunk.length - take;
+  }
+
+  /** The captured text, trimmed, with a note when bytes were dropped. */
+  text(): string {
+    const bytes = new Uint8Array(this.#kept);
+    let at = 0;
+    for (const c of this.#chunks) {
+      bytes.set(c, at);
+      at += c.length;
+    }
+    const text = new TextDecoder().decode(bytes).trim();
+    return this.#dropped > 0 ? `${text}\n... (${this.#dropped} more bytes truncated)` : text;
+  }
+}
