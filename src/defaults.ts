@@ -57,3 +57,5 @@ export const HOOK_OUTPUT_MAX_BYTES = 64 * 1024;
 export const HOOK_OUTPUT_GRACE_MS = 1_000;
 /** Bound on delivering one notification (Slack API call or whole SMTP session). */
 export const NOTIFY_TIMEOUT_MS = 15_000;
+/** Bound on one non-streaming container engine request (stop adds its own grace time). */
+export const ENGINE_REQUEST_TIMEOUT_MS = 30_000;
