@@ -59,3 +59,9 @@ export const HOOK_OUTPUT_GRACE_MS = 1_000;
 export const NOTIFY_TIMEOUT_MS = 15_000;
 /** Bound on one non-streaming container engine request (stop adds its own grace time). */
 export const ENGINE_REQUEST_TIMEOUT_MS = 30_000;
+/** Cap on a registry response body read into memory (tag lists, manifests, tokens): 10 MiB. */
+export const REGISTRY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+/** Lifetime of a registry bearer token that gives no `expires_in` (distribution token spec: 60 s). */
+export const REGISTRY_TOKEN_TTL_S = 60;
+/** A cached registry bearer token is renewed this long before it expires. */
+export const REGISTRY_TOKEN_EARLY_RENEW_MS = 5_000;
