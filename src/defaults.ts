@@ -55,7 +55,7 @@ export const HOOK_TIMEOUT_MS = 5 * 60_000;
 export const HOOK_OUTPUT_MAX_BYTES = 64 * 1024;
 /** After a hook's shell exits, how long its output pipes may stay open (a background child). */
 export const HOOK_OUTPUT_GRACE_MS = 1_000;
-/** Bound on delivering one notification (Slack API call or whole SMTP session). */
+/** Bound on one notification's Slack API call, and on each wait of an SMTP session. */
 export const NOTIFY_TIMEOUT_MS = 15_000;
 /** Bound on one non-streaming container engine request (stop adds its own grace time). */
 export const ENGINE_REQUEST_TIMEOUT_MS = 30_000;
