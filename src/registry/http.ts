@@ -1,0 +1,144 @@
+/**
+ * One registry HTTP exchange: timeout, network failures and non-2xx answers turned into
+ * typed {@link RegistryError}s, and bounded body reads.
+ *
+ * @module
+ */
+import { REGISTRY_MAX_BODY_BYTES, REGISTRY_TIMEOUT_MS } from "../defaults.ts";
+import {
+  RegistryAuthError,
+  type RegistryError,
+  RegistryNotFoundError,
+  RegistryProtocolError,
+  RegistryRateLimitedError,
+  RegistryUnavailableError,
+} from "./errors.ts";
+
+/** The `fetch` used for registry traffic (the global one, or a test double). */
+export type Fetch = (input: URL | string, init?: RequestInit) => Promise<Response>;
+
+/** Options of {@link send}. */
+export interface SendOptions {
+  /** `fetch` to use (default: global `fetch`). */
+  fetch?: Fetch;
+  /** Timeout of the whole exchange up to the response headers (default `REGISTRY_TIMEOUT_MS`). */
+  timeoutMs?: number;
+  /** Cancels the request; the caller's reason is rethrown as is. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Send one request. Resolves with any HTTP response; rejects with a
+ * `RegistryUnavailableError` when the server cannot be reached or is too slow.
+ */
+export async function send(
+  url: URL,
+  init: RequestInit,
+  options: SendOptions = {},
+): Promise<Response> {
+  const timeoutMs = options.timeoutMs ?? REGISTRY_TIMEOUT_MS;
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  try {
+    return await (options.fetch ?? fetch)(url, { ...init, signal, redirect: "follow" });
+  } catch (error) {
+    if (options.signal?.aborted) throw options.signal.reason;
+    const why = timeout.aborted ? `no answer within ${timeoutMs} ms` : (error as Error).message;
+    throw new RegistryUnavailableError(`cannot reach ${url.origin}: ${why}`, { cause: error });
+  }
+}
+
+/** The body of `response` as text, refusing bodies over `REGISTRY_MAX_BODY_BYTES`. */
+export async function readText(
+  response: Response,
+  limit = REGISTRY_MAX_BODY_BYTES,
+): Promise<string> {
+  return new TextDecoder().decode(await readBytes(response, limit));
+}
+
+/** The body of `response` as bytes, refusing bodies over `limit` bytes. */
+export async function readBytes(
+  response: Response,
+  limit = REGISTRY_MAX_BODY_BYTES,
+): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (!response.body) return new Uint8Array();
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > limit) {
+      await reader.cancel();
+      throw new RegistryProtocolError(`response of ${response.url} is larger than ${limit} bytes`);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/** Parse a `Retry-After` value (delay in seconds or an HTTP date) into milliseconds from `now`. */
+export function parseRetryAfter(
+  value: string | null,
+  now: number = Date.now(),
+): number | undefined {
+  if (value === null || value.trim() === "") return undefined;
+  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** The registry's own explanation from an error body (`{"errors":[{"message":…}]}`), if any. */
+async function detail(response: Response): Promise<string> {
+  let text: string;
+  try {
+    text = (await readText(response, 64 * 1024)).trim();
+  } catch {
+    return "";
+  }
+  try {
+    const body = JSON.parse(text) as { errors?: { code?: string; message?: string }[] };
+    const first = body.errors?.[0];
+    if (first) return `: ${[first.code, first.message].filter(Boolean).join(" ")}`;
+  } catch {
+    // Not JSON: show the start of the text.
+  }
+  return text ? `: ${text.slice(0, 200)}` : "";
+}
+
+/** What a failing request was doing, for the error messages. */
+export interface Failing {
+  /** `listing tags of 127.0.0.1:5000/app`, `token from https://auth.example/token`. */
+  action: string;
+  /** Message of a 404. */
+  notFound: string;
+}
+
+/** The typed error for a non-2xx `response` (the body is consumed). */
+export async function responseError(
+  response: Response,
+  failing: Failing,
+  now?: number,
+): Promise<RegistryError> {
+  const status = response.status;
+  const text = `${failing.action}: HTTP ${status}${await detail(response)}`;
+  if (status === 401 || status === 403) return new RegistryAuthError(text, { status });
+  if (status === 404) {
+    return new RegistryNotFoundError(`${failing.notFound} (HTTP 404)`, { status });
+  }
+  if (status === 429) {
+    const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), now);
+    return new RegistryRateLimitedError(`${text}: rate limited, retry later`, retryAfterMs, {
+      status,
+    });
+  }
+  if (status >= 500) return new RegistryUnavailableError(text, { status });
+  return new RegistryProtocolError(text, { status });
+}

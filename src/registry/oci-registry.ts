@@ -1,0 +1,118 @@
+/**
+ * The `img://` image registry: lists tags, picks the newest version, resolves its digest.
+ *
+ * @module
+ */
+import { homedir } from "node:os";
+import process from "node:process";
+import { RegistryClient, type RegistryClientOptions } from "./client.ts";
+import { type Credentials, type CredentialSources, resolveCredentials } from "./credentials.ts";
+import { manifestDigest } from "./digest.ts";
+import { NoVersionFoundError } from "./errors.ts";
+import { listTags } from "./tags.ts";
+import type { ImageRegistry, LatestImage } from "./types.ts";
+import { type ImageUrl, parseImageUrl } from "./url.ts";
+import { selectLatest } from "./version.ts";
+
+/** How many tags a "no version found" message lists before eliding the rest. */
+const TAGS_SHOWN = 10;
+
+/** Options of {@link OciRegistry}. */
+export interface OciRegistryOptions extends Omit<RegistryClientOptions, "credentials"> {
+  /** Credentials for listing and pulling; anonymous when absent. */
+  credentials?: Credentials;
+  /** Page size asked for with `?n=` when listing tags (default: the registry's). */
+  pageSize?: number;
+  /** Most tag pages followed (default `REGISTRY_MAX_PAGES`). */
+  maxPages?: number;
+}
+
+/** An OCI distribution registry repository as a source of versions. */
+export class OciRegistry implements ImageRegistry {
+  /** The parsed `img://` URL this registry serves. */
+  readonly image: ImageUrl;
+  readonly #client: RegistryClient;
+  readonly #options: OciRegistryOptions;
+
+  /** @param image parsed URL (see `parseImageUrl`) @param options credentials, paging, test doubles */
+  constructor(image: ImageUrl, options: OciRegistryOptions = {}) {
+    this.image = image;
+    this.#options = options;
+    this.#client = new RegistryClient(image.apiBase, options);
+  }
+
+  /** Every tag of the repository, in registry order. Rejects with a `RegistryError`. */
+  tags(signal?: AbortSignal): Promise<string[]> {
+    const { pageSize, maxPages } = this.#options;
+    return listTags(this.#client, this.image.repository, { pageSize, maxPages, signal });
+  }
+
+  /** The manifest digest of `tag`. Rejects with a `RegistryError`. */
+  digest(tag: string, signal?: AbortSignal): Promise<string> {
+    return manifestDigest(this.#client, this.image.repository, tag, signal);
+  }
+
+  /** The newest version tag and its digest. Rejects with a `RegistryError` (`NoVersionFoundError` when no tag is a version). */
+  async latest(signal?: AbortSignal): Promise<LatestImage> {
+    const { host, repository, calver, preRelease } = this.image;
+    const tags = await this.tags(signal);
+    const best = selectLatest(tags, { calver, preRelease });
+    if (!best) throw new NoVersionFoundError(this.#noVersionMessage(tags), tags);
+    const digest = await this.digest(best.tag, signal);
+    return {
+      tag: best.tag,
+      digest,
+      registry: host,
+      repository,
+      reference: `${host}/${repository}:${best.tag}`,
+      pinnedReference: `${host}/${repository}@${digest}`,
+    };
+  }
+
+  /** Credentials for the engine's pull (`X-Registry-Auth`), if any are known. */
+  pullAuth(): { username: string; password: string; serveraddress: string } | undefined {
+    const credentials = this.#options.credentials;
+    return credentials && { ...credentials, serveraddress: this.image.host };
+  }
+
+  #noVersionMessage(tags: string[]): string {
+    const { host, repository, calver, preRelease } = this.image;
+    const where = `${host}/${repository}`;
+    if (tags.length === 0) return `no tags found in ${where}: push a version tag`;
+    const scheme = calver ? `calver ${calver}` : "semver";
+    const shown = tags.slice(0, TAGS_SHOWN).join(", ") +
+      (tags.length > TAGS_SHOWN ? `, … (${tags.length} in all)` : "");
+    return `no ${scheme} version tag in ${where} (pre-release=${preRelease}); tags seen: ${shown}`;
+  }
+}
+
+/** Options of {@link openImageRegistry}. */
+export interface OpenImageRegistryOptions extends Omit<OciRegistryOptions, "credentials"> {
+  /** `--calver` format merged into the URL. */
+  calver?: string;
+  /** Credential sources (default: `process.env` and `os.homedir()`). */
+  sources?: CredentialSources;
+}
+
+/**
+ * Parse `url`, resolve its credentials (environment, then `~/.docker/config.json`) and return
+ * the registry. Rejects with a `ConfigError` for a bad URL, calver format or docker config.
+ *
+ * @example
+ * ```ts
+ * const registry = await openImageRegistry("img://127.0.0.1:5000/app?pre-release=true");
+ * const { tag, pinnedReference } = await registry.latest(AbortSignal.timeout(60_000));
+ * ```
+ */
+export async function openImageRegistry(
+  url: string,
+  options: OpenImageRegistryOptions = {},
+): Promise<OciRegistry> {
+  const { calver, sources, ...rest } = options;
+  const image = parseImageUrl(url, { calver });
+  const credentials = await resolveCredentials(
+    image.host,
+    sources ?? { env: (name) => process.env[name], homeDir: homedir() },
+  );
+  return new OciRegistry(image, { ...rest, credentials });
+}
