@@ -1,0 +1,105 @@
+/**
+ * The error-limiting notifier (reference §7.1, `ErrorLimitingSender`): priorities, quiet mode,
+ * and at most three error notifications per failure streak.
+ *
+ * @module
+ */
+import { type HookResult, hookSucceeded } from "../deploy/hooks.ts";
+import { errorMessage } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import { errorCountMessage, MAX_NOTIFIED_ERRORS } from "./messages.ts";
+import type { Channel, HookKind, Notifier, Priority } from "./types.ts";
+
+/** The error count stops growing here (the original's overflow guard). */
+export const MAX_ERROR_COUNT = 1000;
+
+/** Options of {@link ErrorLimitingNotifier}. */
+export interface ErrorLimitingNotifierOptions {
+  /** Where messages go. */
+  channel: Channel;
+  /** Mute {@link Notifier.send} and successful hook results. */
+  quiet: boolean;
+  /** Receives delivery failures and `Error count reset`. */
+  logger: Logger;
+}
+
+/**
+ * A {@link Notifier} over one {@link Channel}. While errors are unresolved only error
+ * notifications are sent, and only the first {@link MAX_NOTIFIED_ERRORS} of them; the third
+ * carries a warning that silence follows. {@link resetErrors} ends the streak.
+ */
+export class ErrorLimitingNotifier implements Notifier {
+  #channel: Channel;
+  #quiet: boolean;
+  #logger: Logger;
+  #errors = 0;
+
+  /** @param options channel, quiet mode, logger */
+  constructor(options: ErrorLimitingNotifierOptions) {
+    this.#channel = options.channel;
+    this.#quiet = options.quiet;
+    this.#logger = options.logger;
+  }
+
+  /** Consecutive failures since the last success (capped at {@link MAX_ERROR_COUNT}). */
+  get errorCount(): number {
+    return this.#errors;
+  }
+
+  /** {@inheritDoc Notifier.send} */
+  send(message: string): Promise<void> {
+    if (this.#quiet) return Promise.resolve();
+    return this.#message(message, "normal");
+  }
+
+  /** {@inheritDoc Notifier.sendImportant} */
+  sendImportant(message: string): Promise<void> {
+    return this.#message(message, "important");
+  }
+
+  /** {@inheritDoc Notifier.sendError} */
+  sendError(error: unknown): Promise<void> {
+    this.#errors = Math.min(this.#errors + 1, MAX_ERROR_COUNT);
+    this.#logger.debug("Error count", { count: this.#errors, error: errorMessage(error) });
+    if (this.#errors > MAX_NOTIFIED_ERRORS) return Promise.resolve();
+    return this.#deliver(
+      this.#channel.message(errorCountMessage(this.#errors, errorMessage(error)), "error"),
+    );
+  }
+
+  /** {@inheritDoc Notifier.resetErrors} */
+  resetErrors(): void {
+    if (this.#errors === 0) return;
+    this.#logger.info("Error count reset", { from: this.#errors, to: 0 });
+    this.#errors = 0;
+  }
+
+  /** {@inheritDoc Notifier.hookResult} */
+  hookResult(kind: HookKind, result: HookResult): Promise<void> {
+    if (this.#errors > 0 || (this.#quiet && hookSucceeded(result))) return Promise.resolve();
+    return this.#deliver(this.#channel.hookResult(kind, result));
+  }
+
+  #message(text: string, priority: Priority): Promise<void> {
+    if (this.#errors > 0) return Promise.resolve();
+    return this.#deliver(this.#channel.message(text, priority));
+  }
+
+  #deliver(delivery: Promise<void>): Promise<void> {
+    return delivery.catch((error) => {
+      this.#logger.error("Notification delivery failed", {
+        notifier: this.#channel.name,
+        error: errorMessage(error),
+      });
+    });
+  }
+}
+
+/** The notifier used when `--notifier` is not given: accepts everything, sends nothing. */
+export const nullNotifier: Notifier = {
+  send: () => Promise.resolve(),
+  sendImportant: () => Promise.resolve(),
+  sendError: () => Promise.resolve(),
+  resetErrors: () => {},
+  hookResult: () => Promise.resolve(),
+};

@@ -1,0 +1,61 @@
+/**
+ * The texts of dewy's notifications (reference §7.1), in one place so the deploy manager,
+ * the notifiers and the tests use the same words.
+ *
+ * @module
+ */
+
+/** Errors after which error notifications stop until a check succeeds again. */
+export const MAX_NOTIFIED_ERRORS = 3;
+
+/** Start-up: ``Automatic shipping started by *Dewy* (v<version>: container)``. */
+export function startedMessage(version: string): string {
+  return `Automatic shipping started by *Dewy* (v${version}: container)`;
+}
+
+/** After a successful pull: ``Pulled image for `<tag>` ``. */
+export function pulledMessage(tag: string): string {
+  return `Pulled image for \`${tag}\``;
+}
+
+/** What a finished deploy reports. */
+export interface DeployedInfo {
+  /** Replicas started by this deploy. */
+  started: number;
+  /** Replicas wanted (`--replicas`, at least 1). */
+  total: number;
+  /** The deployed tag. */
+  tag: string;
+}
+
+/** After a rolling deploy: ``Container deployed successfully: `N/M` replicas of `<tag>` ``. */
+export function deployedMessage(info: DeployedInfo): string {
+  return `Container deployed successfully: \`${info.started}/${
+    Math.max(1, info.total)
+  }\` replicas of \`${info.tag}\``;
+}
+
+/** On SIGUSR1 (container mode only reports it). */
+export const RESTARTED_MESSAGE = "Restarted receiving by `SIGUSR1` signal";
+
+/** The signals that stop dewy, with the names Go prints for them (and the original sent). */
+const STOP_SIGNAL_NAMES = { SIGINT: "interrupt", SIGTERM: "terminated", SIGQUIT: "quit" } as const;
+
+/** A signal that stops dewy. */
+export type StopSignal = keyof typeof STOP_SIGNAL_NAMES;
+
+/** At shutdown: ``Stop receiving by `interrupt|terminated|quit` signal``. */
+export function stoppedMessage(signal: StopSignal): string {
+  return `Stop receiving by \`${STOP_SIGNAL_NAMES[signal]}\` signal`;
+}
+
+/**
+ * The text of the `count`-th consecutive error: `Error occurred (count: N): <error>`, with the
+ * warning that silence follows on the {@link MAX_NOTIFIED_ERRORS}-th.
+ */
+export function errorCountMessage(count: number, error: string): string {
+  const text = `Error occurred (count: ${count}): ${error}`;
+  return count === MAX_NOTIFIED_ERRORS
+    ? `⚠️ No more error notifications will be sent until errors are resolved.\n\n${text}`
+    : text;
+}
