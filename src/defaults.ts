@@ -65,3 +65,7 @@ export const REGISTRY_MAX_BODY_BYTES = 10 * 1024 * 1024;
 export const REGISTRY_TOKEN_TTL_S = 60;
 /** A cached registry bearer token is renewed this long before it expires. */
 export const REGISTRY_TOKEN_EARLY_RENEW_MS = 5_000;
+/** Pause before the deploy manager re-subscribes to engine events after the stream broke. */
+export const ENGINE_EVENTS_RETRY_MS = 5_000;
+/** Managed containers stopped at the same time at shutdown. */
+export const SHUTDOWN_STOP_CONCURRENCY = 4;
