@@ -1,0 +1,219 @@
+/**
+ * The engine client's e2e suite, registered once per engine: `engine.test.ts` runs it
+ * against `ENGINE_SOCK` (docker by default), `engine-podman.test.ts` against `PODMAN_SOCK`.
+ * Needs `eval "$(bash test/services/engine-up.sh)"` (WITH_PODMAN=1 for podman).
+ *
+ * The tests are flat and share one container through module state, in order: pull → create
+ * → start → inspect → HTTP → list → events/stop → remove → images.
+ *
+ * @module
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import process from "node:process";
+import { runtime } from "../_runtime.ts";
+import { DockerEngineClient } from "../../src/engine/client.ts";
+import { EngineError } from "../../src/engine/errors.ts";
+import type { EngineEvent, PullProgress } from "../../src/engine/types.ts";
+import type { RunOptions } from "../../src/config.ts";
+
+const SERVICES = new URL("../services/", import.meta.url).pathname;
+
+/** Run-time budget of one wait loop in these tests. */
+const WAIT_MS = 15_000;
+
+/** Poll `probe` every 100 ms until it returns a value, at most {@link WAIT_MS}. */
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + WAIT_MS;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${WAIT_MS} ms waiting for ${what} (last error: ${last})`);
+}
+
+function runOptions(overrides: Partial<RunOptions> = {}): RunOptions {
+  return { env: [], binds: [], extraHosts: [], labels: {}, ...overrides };
+}
+
+/**
+ * Register the suite for the engine at `socketPath` (`undefined`: every test fails with how
+ * to start it). `kind` only names the tests.
+ */
+export function engineSuite(kind: string, socketPath: string | undefined, missing: string): void {
+  const registry = process.env.TEST_REGISTRY ?? "127.0.0.1:5000";
+  const run = `${runtime.name}-${kind}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  const repo = `enginetest-${run}`;
+  const image = `${registry}/${repo}`;
+  const version = "1.2.3";
+  const labels = { "dewy.test": run, "dewy.app": repo };
+  let client: DockerEngineClient | undefined;
+  const engine = () => {
+    if (!socketPath) throw new Error(missing);
+    return client ??= new DockerEngineClient({ runtime, socketPath });
+  };
+  let digest = "";
+  let containerId = "";
+
+  test(`engine(${kind}): ping and version negotiate API 1.41`, async () => {
+    const client = engine();
+    await client.ping();
+    const info = await client.version();
+    assert.equal(info.apiVersion, "1.41");
+    assert.match(info.name, kind === "podman" ? /Podman/ : /Engine/);
+    assert.ok(info.version.length > 0);
+  });
+
+  test(`engine(${kind}): pull by tag reports progress and inspects the image`, async () => {
+    digest = execFileSync("bash", [`${SERVICES}push-app.sh`, repo, version], { encoding: "utf8" }).trim();
+    assert.match(digest, /^sha256:[0-9a-f]{64}$/);
+    const client = engine();
+    assert.equal(await client.inspectImage(`${image}:v${version}`), undefined);
+    const events: PullProgress[] = [];
+    await client.pull(`${image}:v${version}`, { onProgress: (p) => events.push(p) });
+    assert.ok(events.length > 0, "no progress events");
+    assert.ok(events.some((e) => e.layer !== undefined), `no layer events in ${JSON.stringify(events)}`);
+    const inspected = await client.inspectImage(`${image}:v${version}`);
+    assert.ok(inspected, "image missing after pull");
+    assert.deepEqual(inspected.exposedTcpPorts, [8080]);
+    assert.ok(inspected.repoDigests.includes(`${image}@${digest}`), JSON.stringify(inspected.repoDigests));
+  });
+
+  test(`engine(${kind}): pull by digest`, async () => {
+    const client = engine();
+    await client.pull(`${image}@${digest}`);
+    const inspected = await client.inspectImage(`${image}@${digest}`);
+    assert.ok(inspected?.repoDigests.includes(`${image}@${digest}`));
+  });
+
+  test(`engine(${kind}): create with labels, env and a random 127.0.0.1 port`, async () => {
+    containerId = await engine().createContainer({
+      name: `${repo}-0`,
+      image: `${image}@${digest}`,
+      labels,
+      publish: [8080],
+      cmd: [],
+      options: runOptions({ env: ["EXTRA=1"], labels: { "user.label": "x" }, restart: { name: "no" } }),
+    });
+    assert.match(containerId, /^[0-9a-f]{64}$/);
+  });
+
+  test(`engine(${kind}): a second container of the same name is an EngineError naming it`, async () => {
+    const spec = { name: `${repo}-0`, image: `${image}@${digest}`, labels, publish: [], cmd: [], options: runOptions() };
+    const error = await engine().createContainer(spec).then(() => undefined, (e) => e);
+    assert.ok(error instanceof EngineError, String(error));
+    // Podman 4.3 answers a name conflict with 500 instead of Docker's 409.
+    assert.equal(error.status, kind === "podman" ? 500 : 409);
+    assert.match(error.message, new RegExp(`^Engine refused to create container ${repo}-0: ${error.status} .*already in use`));
+  });
+
+  test(`engine(${kind}): start, inspect ports as numbers on 127.0.0.1, HTTP answers the version`, async () => {
+    const client = engine();
+    await client.startContainer(containerId);
+    await client.startContainer(containerId); // already running: not an error
+    const details = await client.inspectContainer(containerId);
+    assert.ok(details);
+    assert.equal(details.state, "running");
+    assert.equal(details.name, `${repo}-0`);
+    assert.equal(details.labels["dewy.test"], run);
+    assert.equal(details.labels["user.label"], "x");
+    assert.notEqual(details.startedAt, "");
+    const port = details.ports["8080/tcp"];
+    assert.equal(port?.hostIp, "127.0.0.1");
+    assert.equal(typeof port.hostPort, "number");
+    assert.ok(port.hostPort > 0);
+    const body = await waitFor("the app to answer", async () => {
+      const response = await fetch(`http://127.0.0.1:${port.hostPort}/`);
+      return response.ok ? await response.text() : undefined;
+    });
+    assert.equal(body.trim(), version);
+  });
+
+  test(`engine(${kind}): listContainers by label`, async () => {
+    const client = engine();
+    const mine = await client.listContainers(labels);
+    assert.deepEqual(mine.map((c) => c.id), [containerId]);
+    assert.equal(mine[0].name, `${repo}-0`);
+    assert.equal(mine[0].state, "running");
+    assert.equal(mine[0].labels["dewy.app"], repo);
+    assert.deepEqual(await client.listContainers({ ...labels, "dewy.test": "other" }), []);
+  });
+
+  test(`engine(${kind}): events report die when the container stops; stop is quick`, async () => {
+    const client = engine();
+    const seen: EngineEvent[] = [];
+    const abort = new AbortController();
+    const streaming = client.events(labels, (e) => seen.push(e), abort.signal);
+    try {
+      await new Promise((r) => setTimeout(r, 300)); // let the subscription reach the engine
+      const started = Date.now();
+      await client.stopContainer(containerId, 10);
+      assert.ok(Date.now() - started < 5_000, "stop took the full timeout: TERM ignored?");
+      const die = await waitFor("a die event", async () => seen.find((e) => e.action === "die"));
+      assert.equal(die.id, containerId);
+      assert.equal(die.labels["dewy.test"], run);
+    } finally {
+      abort.abort();
+      await streaming;
+    }
+    const details = await client.inspectContainer(containerId);
+    assert.equal(details?.state, "exited");
+    await client.stopContainer(containerId, 10); // already stopped: not an error
+  });
+
+  test(`engine(${kind}): remove, then inspect is undefined and repeats are no-ops`, async () => {
+    const client = engine();
+    await client.removeContainer(containerId);
+    assert.equal(await client.inspectContainer(containerId), undefined);
+    await client.removeContainer(containerId);
+    await client.stopContainer(containerId, 1);
+    assert.deepEqual(await client.listContainers(labels, { all: true }), []);
+  });
+
+  test(`engine(${kind}): listImages by repository, removeImage`, async () => {
+    const client = engine();
+    const images = await client.listImages(image);
+    assert.equal(images.length, 1, JSON.stringify(images));
+    assert.ok(images[0].repoDigests.includes(`${image}@${digest}`));
+    assert.ok(images[0].created > 1_600_000_000);
+    await client.removeImage(images[0].id);
+    assert.deepEqual(await client.listImages(image), []);
+    await client.removeImage(images[0].id); // already gone: not an error
+  });
+
+  test(`engine(${kind}): pulling an image that does not exist is an EngineError naming it`, async () => {
+    const missingImage = `${registry}/${repo}-missing:v9.9.9`;
+    const error = await engine().pull(missingImage).then(() => undefined, (e) => e);
+    assert.ok(error instanceof EngineError, String(error));
+    assert.match(error.message, new RegExp(`pull ${missingImage.replace(/[.]/g, "\\.")}: .*(manifest unknown|not found)`));
+  });
+
+  test(`engine(${kind}): creating from an absent image is an EngineError 404`, async () => {
+    const spec = {
+      name: `${repo}-absent`,
+      image: `${registry}/${repo}-absent:v0`,
+      labels,
+      publish: [],
+      cmd: [],
+      options: runOptions(),
+    };
+    const error = await engine().createContainer(spec).then(() => undefined, (e) => e);
+    assert.ok(error instanceof EngineError, String(error));
+    assert.equal(error.status, 404);
+    assert.match(error.message, /^Engine refused to create container .*-absent: 404 /);
+  });
+
+  test(`engine(${kind}): cleanup of everything this suite made`, async () => {
+    const client = engine();
+    for (const c of await client.listContainers(labels, { all: true })) await client.removeContainer(c.id);
+    for (const i of await client.listImages(image)) await client.removeImage(i.id);
+    assert.deepEqual(await client.listContainers(labels, { all: true }), []);
+  });
+}
