@@ -1,0 +1,84 @@
+/**
+ * `parseCommandLine`: the words after `dewy` into one {@link Command} for the entry point.
+ *
+ * @module
+ */
+import type { ContainerConfig } from "../config.ts";
+import { ConfigError } from "../errors.ts";
+import { buildContainerConfig, type ContainerInputs, parseAdminPort } from "./container-config.ts";
+import { helpText } from "./help.ts";
+import { type FlagValues, readFlags } from "./read-flags.ts";
+
+/**
+ * What the command line asks dewy to do: `help` (print `text` on stdout, exit 0), `version`
+ * (print the version, exit 0), `list` (run `listContainers({ adminPort })`, exit with its
+ * code) or `container` (run container mode with `config`).
+ */
+export type Command =
+  | { kind: "help"; text: string }
+  | { kind: "version" }
+  | { kind: "list"; adminPort: number }
+  | { kind: "container"; config: ContainerConfig };
+
+/** Options of {@link parseCommandLine} beyond the environment lookup. */
+export type CommandLineOptions = Pick<ContainerInputs, "readFile">;
+
+const USAGE = "dewy container --registry img://HOST/REPO --port PORT [flags] [-- docker-run-options]";
+
+function listCommand(flags: FlagValues, extra: string[], passthrough: string[] | undefined): Command {
+  const other = flags.names().find((name) => name !== "admin-port");
+  if (other) {
+    throw new ConfigError(`--${other}`, `flag --${other} does not apply to dewy container list (only --admin-port does)`);
+  }
+  if (extra.length > 0 || passthrough !== undefined) {
+    const word = extra[0] ?? "--";
+    throw new ConfigError(word, `unexpected "${word}" after dewy container list; usage: dewy container list [--admin-port N]`);
+  }
+  return { kind: "list", adminPort: parseAdminPort(flags) };
+}
+
+/**
+ * Parse the command line (`args` = the words after the program name).
+ *
+ * Commands: `container [flags] [-- docker-run-options]`, `container list [--admin-port N]`,
+ * `--version`/`-v`, `--help`/`-h` (anywhere). Flags may appear anywhere before `--`.
+ * Throws a `ConfigError` whose one-line message names the bad flag or value and what to do;
+ * the entry point prints `Error: <message>` and exits 2.
+ *
+ * @param args command-line words, e.g. `["container", "-r", "img://ghcr.io/o/app", "-p", "8080"]`
+ * @param env environment lookup (notifier credentials, `-e NAME` passthrough)
+ * @example
+ * ```ts
+ * const command = parseCommandLine(process.argv.slice(2), (name) => process.env[name]);
+ * if (command.kind === "container") console.log(command.config.ports);
+ * ```
+ */
+export function parseCommandLine(
+  args: string[],
+  env: (name: string) => string | undefined,
+  options: CommandLineOptions = {},
+): Command {
+  const split = args.indexOf("--");
+  const flags = readFlags(split < 0 ? args : args.slice(0, split));
+  const passthrough = split < 0 ? undefined : args.slice(split + 1);
+  if (flags.has("help")) return { kind: "help", text: helpText() };
+  if (flags.has("version")) return { kind: "version" };
+  const [command, sub, ...extra] = flags.positionals;
+  if (command === undefined) {
+    throw new ConfigError("command", `no command given; usage: ${USAGE} (see dewy --help)`);
+  }
+  if (command !== "container") {
+    throw new ConfigError(command, `unknown command "${command}"; the command is container, e.g. ${USAGE}`);
+  }
+  if (sub === "list") return listCommand(flags, extra, passthrough);
+  if (sub !== undefined) {
+    throw new ConfigError(
+      sub,
+      `unexpected "${sub}" after dewy container; docker run options go after --, the container command in --cmd`,
+    );
+  }
+  return {
+    kind: "container",
+    config: buildContainerConfig(flags, passthrough ?? [], { env, readFile: options.readFile }),
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * Turns the flags of `dewy container` (already read) and the words after `--` into a fully
+ * defaulted, validated {@link ContainerConfig}.
+ *
+ * @module
+ */
+import type { ContainerConfig } from "../config.ts";
+import {
+  ADMIN_PORT,
+  ADMIN_PORT_ATTEMPTS,
+  DRAIN_TIME_S,
+  HEALTH_TIMEOUT_S,
+  POLL_INTERVAL_S,
+  PROXY_IDLE_TIMEOUT_S,
+} from "../defaults.ts";
+import { ConfigError } from "../errors.ts";
+import { LOG_LEVELS, type LogFormat, type LogLevel } from "../log.ts";
+import { parseImageUrl } from "../registry/url.ts";
+import { checkNotifierEnvironment, parseNotifierUrl } from "./notifier-url.ts";
+import { MAX_SECONDS, parseSeconds, parseWholeNumber } from "./numbers.ts";
+import { parsePassthrough } from "./passthrough.ts";
+import { parsePortMappings } from "./ports.ts";
+import type { FlagValues } from "./read-flags.ts";
+import { CONTAINER_NAME, type RunOptionContext } from "./run-option-values.ts";
+
+/** Largest replica count accepted by `--replicas`. */
+export const MAX_REPLICAS = 1000;
+const LOG_FORMATS: readonly LogFormat[] = ["text", "json"];
+const RUNTIMES: readonly ContainerConfig["runtime"][] = ["docker", "podman"];
+
+/** Where the container command reads what is not on the command line. */
+export interface ContainerInputs {
+  /** Environment lookup (notifier credentials, `-e NAME`). */
+  env: RunOptionContext["env"];
+  /** `--env-file` reader (default: `node:fs`). */
+  readFile?: RunOptionContext["readFile"];
+}
+
+/** `--admin-port N`, leaving room for the ports dewy tries after it. */
+export function parseAdminPort(flags: FlagValues): number {
+  const raw = flags.last("admin-port");
+  return raw === undefined ? ADMIN_PORT : parseWholeNumber("--admin-port", raw, {
+    min: 1,
+    max: 65536 - ADMIN_PORT_ATTEMPTS,
+  });
+}
+
+function oneOf<T extends string>(flag: string, raw: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (raw === undefined) return fallback;
+  const value = raw.trim().toLowerCase() as T;
+  if (!allowed.includes(value)) throw new ConfigError(flag, `${flag} must be ${allowed.join(", ")}; got "${raw}"`);
+  return value;
+}
+
+function seconds(flags: FlagValues, name: string, fallback: number, min: 0 | 1): number {
+  const raw = flags.last(name);
+  return raw === undefined ? fallback : parseSeconds(`--${name}`, raw, { min, max: MAX_SECONDS });
+}
+
+function required(flags: FlagValues, name: string, example: string): string {
+  const value = flags.last(name)?.trim();
+  if (!value) throw new ConfigError(`--${name}`, `missing --${name}: ${example}`);
+  return value;
+}
+
+function appName(flags: FlagValues, derived: string): string {
+  const name = flags.last("name") ?? derived;
+  if (!CONTAINER_NAME.test(name)) {
+    throw new ConfigError("--name", `--name "${name}" must start with a letter or digit and use only a-z A-Z 0-9 _ . -`);
+  }
+  return name;
+}
+
+function healthPath(flags: FlagValues): string {
+  const path = flags.last("health-path") ?? "";
+  if (path !== "" && !/^\/[^\s]*$/.test(path)) {
+    throw new ConfigError("--health-path", `--health-path "${path}" must start with / and contain no spaces, e.g. /health`);
+  }
+  return path;
+}
+
+function otlpEndpoint(flags: FlagValues): string {
+  const endpoint = flags.last("otlp-endpoint")?.trim() ?? "";
+  if (endpoint === "") {
+    if (flags.has("otlp-insecure")) {
+      throw new ConfigError("--otlp-insecure", "--otlp-insecure needs --otlp-endpoint HOST:PORT to apply to");
+    }
+    return "";
+  }
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d+)$/.exec(endpoint);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+    throw new ConfigError(
+      "--otlp-endpoint",
+      `--otlp-endpoint "${endpoint}" must be HOST:PORT without a scheme, e.g. localhost:4317 (add --otlp-insecure for plaintext)`,
+    );
+  }
+  return endpoint;
+}
+
+function notifier(flags: FlagValues, env: ContainerInputs["env"]): string {
+  const url = flags.last("notifier")?.trim() ?? "";
+  if (url !== "") checkNotifierEnvironment(url, parseNotifierUrl(url), env);
+  return url;
+}
+
+/**
+ * Build the configuration of `dewy container` from its flags and the words after `--`.
+ * Throws a `ConfigError` naming the first bad or missing flag.
+ */
+export function buildContainerConfig(flags: FlagValues, passthrough: string[], inputs: ContainerInputs): ContainerConfig {
+  const registry = required(flags, "registry", "give the image to deploy, e.g. --registry img://ghcr.io/OWNER/APP");
+  const ports = parsePortMappings(flags.all("port"));
+  const image = parseImageUrl(registry, { calver: flags.last("calver")?.trim() });
+  const replicas = flags.last("replicas");
+  const endpoint = otlpEndpoint(flags);
+  return {
+    registry,
+    app: appName(flags, image.app),
+    ports,
+    replicas: replicas === undefined ? 1 : parseWholeNumber("--replicas", replicas, { min: 1, max: MAX_REPLICAS }),
+    cmd: flags.all("cmd"),
+    healthPath: healthPath(flags),
+    healthTimeoutS: seconds(flags, "health-timeout", HEALTH_TIMEOUT_S, 1),
+    drainTimeS: seconds(flags, "drain-time", DRAIN_TIME_S, 0),
+    runtime: oneOf("--runtime", flags.last("runtime"), RUNTIMES, "docker"),
+    proxyIdleTimeoutS: seconds(flags, "proxy-idle-timeout", PROXY_IDLE_TIMEOUT_S, 0),
+    adminPort: parseAdminPort(flags),
+    intervalS: seconds(flags, "interval", POLL_INTERVAL_S, 1),
+    calver: image.calver,
+    notifier: notifier(flags, inputs.env),
+    beforeDeployHook: flags.last("before-deploy-hook") ?? "",
+    afterDeployHook: flags.last("after-deploy-hook") ?? "",
+    runOptions: parsePassthrough(passthrough, inputs),
+    telemetry: flags.has("telemetry") || endpoint !== "",
+    otlpEndpoint: endpoint,
+    otlpInsecure: flags.has("otlp-insecure"),
+    logLevel: oneOf<LogLevel>("--log-level", flags.last("log-level"), LOG_LEVELS, "info"),
+    logFormat: oneOf("--log-format", flags.last("log-format"), LOG_FORMATS, "text"),
+  };
+}

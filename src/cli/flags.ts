@@ -1,0 +1,165 @@
+/**
+ * The table of every flag dewy accepts before `--`. The parser, the unknown-flag
+ * suggestions and the help text are all generated from it, so they cannot disagree.
+ *
+ * @module
+ */
+import {
+  ADMIN_PORT,
+  DRAIN_TIME_S,
+  HEALTH_TIMEOUT_S,
+  POLL_INTERVAL_S,
+  PROXY_IDLE_TIMEOUT_S,
+} from "../defaults.ts";
+
+/** One command-line flag. */
+export interface FlagSpec {
+  /** Long name without the dashes (`registry`). */
+  readonly name: string;
+  /** One-letter short form without the dash (`r`), if any. */
+  readonly short?: string;
+  /** `string` flags take a value, `boolean` flags take none. */
+  readonly type: "string" | "boolean";
+  /** Whether every occurrence is kept (`--port`, `--cmd`); otherwise the last one wins. */
+  readonly multiple?: boolean;
+  /** Placeholder of the value in the help text (`URL`). */
+  readonly arg?: string;
+  /** One-line description for the help text, default included. */
+  readonly help: string;
+}
+
+/** Every flag of `dewy`, in help-text order. */
+export const FLAGS: readonly FlagSpec[] = [
+  {
+    name: "registry",
+    short: "r",
+    type: "string",
+    arg: "URL",
+    help: "image to deploy: img://HOST[:PORT]/REPO[?pre-release=true&calver=FORMAT] (required)",
+  },
+  {
+    name: "port",
+    short: "p",
+    type: "string",
+    multiple: true,
+    arg: "PROXY[:CONTAINER]",
+    help: "public port of the proxy and the container port behind it; repeatable (required; " +
+      "without :CONTAINER the image's single EXPOSEd TCP port is used)",
+  },
+  {
+    name: "name",
+    short: "n",
+    type: "string",
+    arg: "APP",
+    help: "app name for labels and container names (default: last segment of the repository)",
+  },
+  { name: "replicas", type: "string", arg: "N", help: "replicas to run, at least 1 (default: 1)" },
+  {
+    name: "cmd",
+    type: "string",
+    multiple: true,
+    arg: "ARG",
+    help: "replaces the image's CMD, one argument per --cmd; repeatable (default: the image's CMD)",
+  },
+  {
+    name: "health-path",
+    type: "string",
+    arg: "PATH",
+    help: "HTTP path probed on each new replica, 2xx/3xx is healthy, e.g. /health " +
+      "(default: none, the replica must accept a TCP connection)",
+  },
+  {
+    name: "health-timeout",
+    type: "string",
+    arg: "SECONDS",
+    help: `time a new replica gets to become healthy, > 0 (default: ${HEALTH_TIMEOUT_S})`,
+  },
+  {
+    name: "drain-time",
+    type: "string",
+    arg: "SECONDS",
+    help: `time an old replica's open connections get to finish before it is stopped (default: ${DRAIN_TIME_S})`,
+  },
+  {
+    name: "runtime",
+    type: "string",
+    arg: "docker|podman",
+    help: "container engine; its socket is taken from DOCKER_HOST or its default path (default: docker)",
+  },
+  {
+    name: "proxy-idle-timeout",
+    type: "string",
+    arg: "SECONDS",
+    help: `close proxied connections idle this long, 0 = never (default: ${PROXY_IDLE_TIMEOUT_S})`,
+  },
+  {
+    name: "admin-port",
+    type: "string",
+    arg: "PORT",
+    help: `admin API port on 127.0.0.1; the next 9 are tried when taken (default: ${ADMIN_PORT})`,
+  },
+  {
+    name: "interval",
+    short: "i",
+    type: "string",
+    arg: "SECONDS",
+    help: `registry poll interval, > 0; the first check runs at start-up (default: ${POLL_INTERVAL_S})`,
+  },
+  {
+    name: "calver",
+    type: "string",
+    arg: "FORMAT",
+    help: "pick the newest tag by this calendar-version format, e.g. YYYY.0M.0D.MICRO (default: semver)",
+  },
+  {
+    name: "notifier",
+    type: "string",
+    arg: "URL",
+    help: "send deploy notifications to slack://CHANNEL or mail://HOST[:PORT]/TO (default: none)",
+  },
+  {
+    name: "before-deploy-hook",
+    type: "string",
+    arg: "COMMAND",
+    help: "sh -c command run before each deploy; a failure aborts the deploy",
+  },
+  {
+    name: "after-deploy-hook",
+    type: "string",
+    arg: "COMMAND",
+    help: "sh -c command run after each successful deploy",
+  },
+  {
+    name: "log-level",
+    short: "l",
+    type: "string",
+    arg: "debug|info|warn|error",
+    help: "least severe log level printed, any case (default: info)",
+  },
+  {
+    name: "log-format",
+    short: "f",
+    type: "string",
+    arg: "text|json",
+    help: "log line format on stderr (default: text)",
+  },
+  { name: "telemetry", type: "boolean", help: "serve OpenTelemetry metrics on the admin API at /metrics" },
+  {
+    name: "otlp-endpoint",
+    type: "string",
+    arg: "HOST:PORT",
+    help: "also push metrics over OTLP/gRPC to this collector every 15 s (implies --telemetry)",
+  },
+  {
+    name: "otlp-insecure",
+    type: "boolean",
+    help: "plaintext gRPC to --otlp-endpoint instead of TLS",
+  },
+  { name: "help", short: "h", type: "boolean", help: "print this help and exit" },
+  { name: "version", short: "v", type: "boolean", help: "print the version and exit" },
+];
+
+/** The flag spec of a long name, if it exists. */
+export function flagByName(name: string): FlagSpec | undefined {
+  return FLAGS.find((flag) => flag.name === name);
+}

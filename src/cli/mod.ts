@@ -1,0 +1,16 @@
+/**
+ * The command line of dewy: what the entry point (`mod.ts`) calls.
+ *
+ * @module
+ */
+export { type Command, type CommandLineOptions, parseCommandLine } from "./command.ts";
+export { helpText } from "./help.ts";
+export { listContainers, type ListContainersOptions } from "./list.ts";
+export {
+  checkNotifierEnvironment,
+  type MailNotifierUrl,
+  type NotifierUrl,
+  parseNotifierUrl,
+  type SlackNotifierUrl,
+} from "./notifier-url.ts";
+export { parsePassthrough, type PassthroughOptions } from "./passthrough.ts";
