@@ -12,6 +12,7 @@ import type { AddressInfo } from "node:net";
 import type { HookResult } from "../../src/deploy/hooks.ts";
 import { Logger } from "../../src/log.ts";
 import { hostColor } from "../../src/notify/color.ts";
+import { createNotifier } from "../../src/notify/factory.ts";
 import { ErrorLimitingNotifier } from "../../src/notify/limiter.ts";
 import {
   deployedMessage,
@@ -327,4 +328,40 @@ test("notify slack: the host colour is stable and never an alarming red", () => 
   const color = hostColor(redHost);
   const [r, g, b] = [1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16));
   assert.ok(!(r >= 0xcc && g <= 0x33 && b <= 0x33), `${redHost} → ${color} is still red`);
+});
+
+test("notify slack: createNotifier reads SLACK_TOKEN and SLACK_API_URL and applies quiet", async () => {
+  await withSlack(async ({ url, posted }) => {
+    const env: Record<string, string> = { SLACK_TOKEN: "xoxb-from-env", SLACK_API_URL: url };
+    const notifier = createNotifier("slack://deploys?title=shop&quiet=true", {
+      env: (name) => env[name],
+      logger: recordingLogger().logger,
+      version: "0.1.0",
+      hostname: "web-9",
+    });
+    await notifier.send("muted by quiet");
+    await notifier.sendImportant("sent");
+    assert.deepEqual(texts(posted), ["sent"]);
+    assert.equal(posted[0].headers.authorization, "Bearer xoxb-from-env");
+    assert.equal(posted[0].headers["user-agent"], "dewy/0.1.0");
+    assert.equal(posted[0].body.attachments[0].footer, "shop/web-9");
+  });
+});
+
+test("notify slack: the slackApiUrl option wins over SLACK_API_URL", async () => {
+  await withSlack(async ({ url, posted }) => {
+    const env: Record<string, string> = {
+      SLACK_TOKEN: "t",
+      SLACK_API_URL: "http://127.0.0.1:9/nowhere",
+    };
+    const notifier = createNotifier("slack://ops", {
+      env: (name) => env[name],
+      logger: recordingLogger().logger,
+      version: "0.1.0",
+      slackApiUrl: url,
+    });
+    await notifier.send("hello");
+    assert.equal(posted.length, 1);
+    assert.equal(posted[0].body.channel, "ops");
+  });
 });

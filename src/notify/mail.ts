@@ -1,0 +1,126 @@
+/**
+ * The mail channel: one plain-text mail per message over SMTP (nodemailer), STARTTLS when the
+ * server offers it unless `tls=false`, implicit TLS on port 465.
+ *
+ * @module
+ */
+import nodemailer from "nodemailer";
+import { userInfo } from "node:os";
+import process from "node:process";
+import type { HookResult } from "../deploy/hooks.ts";
+import { NOTIFY_TIMEOUT_MS } from "../defaults.ts";
+import { errorMessage } from "../errors.ts";
+import { hookResultText, hookStatus, hookTitle } from "./hook-text.ts";
+import type { Channel, HookKind } from "./types.ts";
+
+/** Subject of every mail except hook results (`?subject=` overrides it). */
+export const DEFAULT_MAIL_SUBJECT = "Dewy Notification";
+/** The port where SMTP speaks TLS from the first byte (SMTPS). */
+const IMPLICIT_TLS_PORT = 465;
+
+/** Settings of {@link MailChannel}, resolved and validated by the factory. */
+export interface MailSettings {
+  /** SMTP server host. */
+  host: string;
+  /** SMTP server port. */
+  port: number;
+  /** Recipient address. */
+  to: string;
+  /** SMTP credentials; without them the mail is sent unauthenticated (a local relay). */
+  auth?: { user: string; pass: string };
+  /** Sender address. */
+  from: string;
+  /** Subject of text messages. */
+  subject: string;
+  /** Upgrade with STARTTLS when offered (`false`: never, for servers without TLS). */
+  tls: boolean;
+  /** This host's name (body footer). */
+  hostname: string;
+  /** Sent as `X-Mailer: dewy/<version>`. */
+  version: string;
+}
+
+/** Sending a notification mail failed. */
+export class MailDeliveryError extends Error {
+  /** @param settings where the mail went @param cause nodemailer's error */
+  constructor(settings: Pick<MailSettings, "host" | "port" | "to">, cause: unknown) {
+    super(
+      `mail to ${settings.to} via ${settings.host}:${settings.port} failed: ${
+        errorMessage(cause)
+      } (check the --notifier mail URL and MAIL_* credentials)`,
+      { cause },
+    );
+    this.name = "MailDeliveryError";
+  }
+}
+
+/** Sends each notification as one mail. */
+export class MailChannel implements Channel {
+  /** {@inheritDoc Channel.name} */
+  readonly name: string;
+  #settings: MailSettings;
+  #transport: ReturnType<typeof nodemailer.createTransport>;
+
+  /** @param settings server, credentials, addresses */
+  constructor(settings: MailSettings) {
+    this.#settings = settings;
+    this.name = `mail:${settings.to}`;
+    this.#transport = nodemailer.createTransport({
+      host: settings.host,
+      port: settings.port,
+      secure: settings.tls && settings.port === IMPLICIT_TLS_PORT,
+      ignoreTLS: !settings.tls,
+      auth: settings.auth,
+      connectionTimeout: NOTIFY_TIMEOUT_MS,
+      greetingTimeout: NOTIFY_TIMEOUT_MS,
+      socketTimeout: NOTIFY_TIMEOUT_MS,
+    });
+  }
+
+  /** {@inheritDoc Channel.message} */
+  message(text: string): Promise<void> {
+    return this.#send(this.#settings.subject, text);
+  }
+
+  /** {@inheritDoc Channel.hookResult} */
+  hookResult(kind: HookKind, result: HookResult): Promise<void> {
+    return this.#send(
+      `Dewy ${hookTitle(kind)} ${hookStatus(result)}`,
+      hookResultText(kind, result),
+    );
+  }
+
+  async #send(subject: string, text: string): Promise<void> {
+    const { from, to, version } = this.#settings;
+    try {
+      await this.#transport.sendMail({
+        from,
+        to,
+        subject,
+        text: `${text}\n\n${this.#footer()}`,
+        headers: { "X-Mailer": `dewy/${version}` },
+      });
+    } catch (error) {
+      throw new MailDeliveryError(this.#settings, error);
+    }
+  }
+
+  #footer(): string {
+    return [
+      `Host: ${this.#settings.hostname}`,
+      `User: ${currentUser()}`,
+      `Working dir: ${process.cwd()}`,
+      "",
+      "--",
+      "Dewy: https://github.com/linyows/dewy",
+    ].join("\n");
+  }
+}
+
+function currentUser(): string {
+  try {
+    return userInfo().username;
+  } catch (error) {
+    return `unknown (${errorMessage(error)})`;
+  }
+}
