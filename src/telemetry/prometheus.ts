@@ -1,0 +1,46 @@
+/**
+ * The pull side of telemetry: a Prometheus reader that never starts its own HTTP server; the
+ * admin API serialises it on demand for `GET /metrics`.
+ *
+ * With `@opentelemetry/exporter-prometheus` 0.301 names are the OTel names with dots turned into
+ * `_`, `_total` added to monotonic counters that lack it, and no unit suffix — exactly the names
+ * of the contract's PromQL (`dewy_proxy_connect_latency_bucket`, `dewy_proxy_errors_total`).
+ *
+ * @module
+ */
+import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
+import { type Logger, silentLogger } from "../log.ts";
+
+/** `Content-Type` of the text exposition format served at `/metrics`. */
+export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+/**
+ * A metric reader to register on the meter provider, rendering the text exposition format.
+ *
+ * @example
+ * ```ts
+ * const prometheus = new PrometheusReader(logger);
+ * const provider = new MeterProvider({ readers: [prometheus.reader] });
+ * const body = await prometheus.render();
+ * ```
+ */
+export class PrometheusReader {
+  /** The reader (no server of its own). */
+  readonly reader: PrometheusExporter = new PrometheusExporter({ preventServerStart: true });
+  #serializer = new PrometheusSerializer();
+  #log: Logger;
+
+  /** @param logger where collection errors are reported (the metrics that did collect are served) */
+  constructor(logger: Logger = silentLogger) {
+    this.#log = logger;
+  }
+
+  /** Collect every instrument now and render the exposition text. */
+  async render(): Promise<string> {
+    const { resourceMetrics, errors } = await this.reader.collect();
+    if (errors.length > 0) {
+      this.#log.warn("Some metrics could not be collected for /metrics", { error: errors.map(String).join("; ") });
+    }
+    return this.#serializer.serialize(resourceMetrics);
+  }
+}

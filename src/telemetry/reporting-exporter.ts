@@ -1,0 +1,93 @@
+/**
+ * A push exporter wrapper that reports export results: a failed OTLP export neither rejects
+ * `forceFlush()` nor throws, only the export callback's result code tells. This wrapper logs
+ * the first failure of a streak and the recovery, so an unreachable collector is visible once,
+ * not every interval.
+ *
+ * @module
+ */
+import type { PushMetricExporter, ResourceMetrics } from "@opentelemetry/sdk-metrics";
+import type { Logger } from "../log.ts";
+
+/** The result an exporter passes to its export callback. */
+export type ExportResult = Parameters<Parameters<PushMetricExporter["export"]>[1]>[0];
+
+/** `ExportResultCode.SUCCESS` of `@opentelemetry/core`. */
+const SUCCESS = 0;
+
+/** Counts of export outcomes, for tests and status. */
+export interface ExportStats {
+  /** Exports that succeeded. */
+  succeeded: number;
+  /** Exports that failed. */
+  failed: number;
+}
+
+/**
+ * Delegates to `inner` and logs failure streaks.
+ *
+ * @example
+ * ```ts
+ * const exporter = new ReportingExporter(new OTLPMetricExporter(opts), logger, "localhost:4317");
+ * ```
+ */
+export class ReportingExporter implements PushMetricExporter {
+  /** Export outcomes so far. */
+  readonly stats: ExportStats = { succeeded: 0, failed: 0 };
+  #inner: PushMetricExporter;
+  #log: Logger;
+  #endpoint: string;
+  #failing = false;
+
+  /** @param inner the real exporter @param logger where streaks are reported @param endpoint for messages */
+  constructor(inner: PushMetricExporter, logger: Logger, endpoint: string) {
+    this.#inner = inner;
+    this.#log = logger;
+    this.#endpoint = endpoint;
+    if (inner.selectAggregationTemporality) {
+      this.selectAggregationTemporality = inner.selectAggregationTemporality.bind(inner);
+    }
+    if (inner.selectAggregation) this.selectAggregation = inner.selectAggregation.bind(inner);
+  }
+
+  /** Delegated to the inner exporter when it has one. */
+  selectAggregationTemporality?: PushMetricExporter["selectAggregationTemporality"];
+  /** Delegated to the inner exporter when it has one. */
+  selectAggregation?: PushMetricExporter["selectAggregation"];
+
+  /** Export through the inner exporter, then report the outcome. */
+  export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
+    this.#inner.export(metrics, (result) => {
+      this.#record(result);
+      resultCallback(result);
+    });
+  }
+
+  /** Flush the inner exporter. */
+  forceFlush(): Promise<void> {
+    return this.#inner.forceFlush();
+  }
+
+  /** Shut the inner exporter down. */
+  shutdown(): Promise<void> {
+    return this.#inner.shutdown();
+  }
+
+  #record(result: ExportResult): void {
+    if (result.code === SUCCESS) {
+      this.stats.succeeded++;
+      if (this.#failing) {
+        this.#failing = false;
+        this.#log.info("OTLP metrics export recovered", { otlp_endpoint: this.#endpoint });
+      }
+      return;
+    }
+    this.stats.failed++;
+    if (this.#failing) return;
+    this.#failing = true;
+    this.#log.warn(
+      "OTLP metrics export failed; retrying every interval (check --otlp-endpoint, the collector and --otlp-insecure/TLS)",
+      { otlp_endpoint: this.#endpoint, error: result.error ?? "unknown error" },
+    );
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * dewy's telemetry pipeline: one MeterProvider (not the global one) with the Prometheus reader
+ * always and an OTLP/gRPC reader when an endpoint is given, every instrument of the contract,
+ * and the methods the rest of dewy records through.
+ *
+ * Telemetry exists only when it is on: {@link createTelemetry} returns `undefined` otherwise and
+ * callers hold `undefined`, so the off path makes no metric calls at all.
+ *
+ * @module
+ */
+import type { Attributes } from "@opentelemetry/api";
+import { MeterProvider, type MetricReader } from "@opentelemetry/sdk-metrics";
+import type { ContainerConfig } from "../config.ts";
+import type { Engine } from "../engine/types.ts";
+import { type Logger, silentLogger } from "../log.ts";
+import type { ProxyErrorKind, ProxyObserver } from "../proxy/proxy.ts";
+import { TELEMETRY_SHUTDOWN_TIMEOUT_MS } from "../defaults.ts";
+import { errorMessage } from "../errors.ts";
+import { createInstruments, type Instruments } from "./instruments.ts";
+import { buildResource, type EnvGetter } from "./resource.ts";
+import { PrometheusReader } from "./prometheus.ts";
+import { createOtlpReader } from "./otlp.ts";
+import type { ExportStats } from "./reporting-exporter.ts";
+import { type ContainerSource, registerContainerGauges } from "./containers.ts";
+
+/** Instrumentation scope of every dewy metric (`otel_scope_name` on `/metrics`). */
+export const METER_NAME = "dewy";
+
+/** Options of {@link Telemetry}. */
+export interface TelemetryOptions {
+  /** dewy's version, reported as `service.version`. */
+  version: string;
+  /** App name: the `app` attribute of `dewy.container.*`. */
+  app: string;
+  /** Environment (`OTEL_RESOURCE_ATTRIBUTES`, `OTEL_METRIC_EXPORT_INTERVAL`, OTLP TLS files). */
+  env: EnvGetter;
+  /** OTLP/gRPC collector `host:port`; empty or absent = Prometheus only. */
+  otlpEndpoint?: string;
+  /** Plaintext gRPC instead of TLS. */
+  otlpInsecure?: boolean;
+  /** The engine and replica count for the observable container gauges; absent = no gauges. */
+  containers?: ContainerSource;
+  /** Logger for export and collection problems. */
+  logger?: Logger;
+}
+
+/** What {@link createTelemetry} needs besides the configuration. */
+export interface TelemetryDeps {
+  /** dewy's version. */
+  version: string;
+  /** Environment getter (the runtime's `env`). */
+  env: EnvGetter;
+  /** The engine, for the container gauges. */
+  engine?: Engine;
+  /** Logger. */
+  logger?: Logger;
+}
+
+/**
+ * Create the telemetry pipeline when `--telemetry` or `--otlp-endpoint` turned it on, else
+ * `undefined` (no MeterProvider is created). Throws `ConfigError` for bad OTLP settings.
+ */
+export function createTelemetry(
+  config: Pick<ContainerConfig, "telemetry" | "otlpEndpoint" | "otlpInsecure" | "app" | "replicas">,
+  deps: TelemetryDeps,
+): Telemetry | undefined {
+  if (!config.telemetry && !config.otlpEndpoint) return undefined;
+  return new Telemetry({
+    version: deps.version,
+    app: config.app,
+    env: deps.env,
+    otlpEndpoint: config.otlpEndpoint,
+    otlpInsecure: config.otlpInsecure,
+    containers: deps.engine
+      ? { engine: deps.engine, app: config.app, desiredReplicas: config.replicas }
+      : undefined,
+    logger: deps.logger,
+  });
+}
+
+const CONTAINER_COMMAND: Attributes = { command: "container" };
+
+/**
+ * The live telemetry pipeline. Implements {@link ProxyObserver} so it can be handed to every
+ * `TcpProxy` directly.
+ *
+ * @example
+ * ```ts
+ * const telemetry = createTelemetry(config, { version, env: runtime.env, engine, logger });
+ * const proxy = new TcpProxy(runtime, { port: 8080, observer: telemetry });
+ * await proxy.start();
+ * telemetry?.registerProxyPort(proxy.port);
+ * telemetry?.deploymentSucceeded(12.5);
+ * await telemetry?.shutdown();
+ * ```
+ */
+export class Telemetry implements ProxyObserver {
+  /** The OTLP endpoint pushed to, or `""`. */
+  readonly otlpEndpoint: string;
+  #provider: MeterProvider;
+  #prometheus: PrometheusReader;
+  #otlpStats: ExportStats | undefined;
+  #i: Instruments;
+  #portAttrs = new Map<number, Attributes>();
+  #replicaAttrs: Attributes;
+  #log: Logger;
+  #shutdown: Promise<void> | undefined;
+
+  /** @param options version, app, environment, OTLP endpoint, container source, logger */
+  constructor(options: TelemetryOptions) {
+    this.#log = options.logger ?? silentLogger;
+    this.otlpEndpoint = options.otlpEndpoint ?? "";
+    this.#prometheus = new PrometheusReader(this.#log);
+    const readers: MetricReader[] = [this.#prometheus.reader];
+    if (this.otlpEndpoint) {
+      const otlp = createOtlpReader({
+        endpoint: this.otlpEndpoint,
+        insecure: options.otlpInsecure ?? false,
+        env: options.env,
+        logger: this.#log,
+      });
+      readers.push(otlp.reader);
+      this.#otlpStats = otlp.exporter.stats;
+    }
+    this.#provider = new MeterProvider({ resource: buildResource(options.version, options.env), readers });
+    const meter = this.#provider.getMeter(METER_NAME);
+    this.#i = createInstruments(meter);
+    this.#replicaAttrs = { app: options.app };
+    if (options.containers) registerContainerGauges(meter, options.containers, { logger: this.#log });
+    // Counters exist from start-up with 0, so rate()/increase() answer 0 instead of nothing.
+    this.#i.deployments.add(0, CONTAINER_COMMAND);
+    this.#i.deploymentErrors.add(0, CONTAINER_COMMAND);
+    this.#i.healthChecks.add(0);
+    this.#i.healthCheckFailures.add(0);
+    this.#i.replicas.add(0, this.#replicaAttrs);
+    this.#log.info("Telemetry enabled", { prometheus: true, otlp_endpoint: this.otlpEndpoint });
+  }
+
+  /** OTLP export outcomes so far (`undefined` without an endpoint). */
+  get otlpStats(): Readonly<ExportStats> | undefined {
+    return this.#otlpStats;
+  }
+
+  /**
+   * Make the counters and gauges of a proxy port exist with value 0 (call once per port after
+   * the proxy started, so `rate(dewy_proxy_errors_total[5m])` returns 0 rather than nothing).
+   */
+  registerProxyPort(proxyPort: number): void {
+    const attrs = this.#attrs(proxyPort);
+    const i = this.#i;
+    for (const counter of [i.connections, i.activeConnections, i.bytes, i.proxyErrors, i.backends]) {
+      counter.add(0, attrs);
+    }
+  }
+
+  /** {@inheritDoc ProxyObserver.connectionOpened} */
+  connectionOpened(proxyPort: number): void {
+    const attrs = this.#attrs(proxyPort);
+    this.#i.connections.add(1, attrs);
+    this.#i.activeConnections.add(1, attrs);
+  }
+
+  /** {@inheritDoc ProxyObserver.connectionClosed} */
+  connectionClosed(proxyPort: number, seconds: number, bytesIn: number, bytesOut: number): void {
+    const attrs = this.#attrs(proxyPort);
+    this.#i.activeConnections.add(-1, attrs);
+    this.#i.connectionDuration.record(seconds, attrs);
+    const bytes = bytesIn + bytesOut;
+    if (bytes > 0) this.#i.bytes.add(bytes, attrs);
+  }
+
+  /** {@inheritDoc ProxyObserver.backendConnected} */
+  backendConnected(proxyPort: number, seconds: number): void {
+    this.#i.connectLatency.record(seconds, this.#attrs(proxyPort));
+  }
+
+  /** {@inheritDoc ProxyObserver.error} (every kind counts in `dewy.proxy.errors.total`). */
+  error(proxyPort: number, _kind: ProxyErrorKind): void {
+    this.#i.proxyErrors.add(1, this.#attrs(proxyPort));
+  }
+
+  /** {@inheritDoc ProxyObserver.backendsChanged} */
+  backendsChanged(proxyPort: number, delta: number): void {
+    this.#i.backends.add(delta, this.#attrs(proxyPort));
+  }
+
+  /** A rolling deploy succeeded after `seconds` (counts and times it). */
+  deploymentSucceeded(seconds: number): void {
+    this.#i.deployments.add(1, CONTAINER_COMMAND);
+    this.#i.deploymentDuration.record(seconds, CONTAINER_COMMAND);
+  }
+
+  /** A rolling deploy failed. */
+  deploymentFailed(): void {
+    this.#i.deploymentErrors.add(1, CONTAINER_COMMAND);
+  }
+
+  /** One health probe finished; `ok` false counts a failure too. */
+  healthCheck(ok: boolean): void {
+    this.#i.healthChecks.add(1);
+    if (!ok) this.#i.healthCheckFailures.add(1);
+  }
+
+  /** The number of running replicas changed by `delta` (+1 started, -1 stopped). */
+  replicasChanged(delta: number): void {
+    this.#i.replicas.add(delta, this.#replicaAttrs);
+  }
+
+  /** The Prometheus text exposition of every metric now (for `GET /metrics`). */
+  metricsText(): Promise<string> {
+    return this.#prometheus.render();
+  }
+
+  /** Push to the OTLP collector now (no-op without an endpoint). Never rejects on export failure. */
+  async flush(): Promise<void> {
+    await this.#provider.forceFlush();
+  }
+
+  /**
+   * Final OTLP flush and shutdown, bounded by `timeoutMs` (default
+   * {@link TELEMETRY_SHUTDOWN_TIMEOUT_MS}). Never rejects; safe to call twice.
+   */
+  shutdown(timeoutMs: number = TELEMETRY_SHUTDOWN_TIMEOUT_MS): Promise<void> {
+    this.#shutdown ??= this.#shutdownWithin(timeoutMs);
+    return this.#shutdown;
+  }
+
+  async #shutdownWithin(timeoutMs: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), timeoutMs);
+    });
+    try {
+      const done = await Promise.race([this.#provider.shutdown({ timeoutMillis: timeoutMs }), expired]);
+      if (done === "timeout") {
+        this.#log.warn("Telemetry shutdown timed out; the last metrics may not have reached the collector", {
+          timeout_ms: timeoutMs,
+          otlp_endpoint: this.otlpEndpoint,
+        });
+      }
+    } catch (error) {
+      this.#log.warn("Telemetry shutdown failed", { error: errorMessage(error) });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #attrs(proxyPort: number): Attributes {
+    let attrs = this.#portAttrs.get(proxyPort);
+    if (!attrs) {
+      attrs = { proxy_port: proxyPort };
+      this.#portAttrs.set(proxyPort, attrs);
+    }
+    return attrs;
+  }
+}
