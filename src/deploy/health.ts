@@ -1,0 +1,95 @@
+/**
+ * Readiness of a replica: an HTTP GET of `--health-path` (2xx/3xx pass) or, without a health
+ * path, a TCP connection that is accepted. Probes repeat every {@link HEALTH_PROBE_INTERVAL_MS}
+ * until one passes or `--health-timeout` runs out; a container that exits meanwhile fails at once.
+ *
+ * @module
+ */
+import type { Engine } from "../engine/types.ts";
+import { HEALTH_PROBE_INTERVAL_MS, HEALTH_PROBE_TIMEOUT_MS } from "../defaults.ts";
+import { errorMessage } from "../errors.ts";
+import type { Clock } from "./clock.ts";
+import { ContainerExitedError, HealthCheckError } from "./errors.ts";
+import type { DeployObserver, TcpDialer } from "./types.ts";
+
+/** Options of {@link waitHealthy}. */
+export interface WaitHealthyOptions {
+  /** The container being checked. */
+  container: { id: string; name: string };
+  /** Host port on 127.0.0.1 to probe. */
+  hostPort: number;
+  /** HTTP path (`/health`); `""` probes a TCP accept instead. */
+  path: string;
+  /** Total seconds the replica gets. */
+  timeoutS: number;
+  /** Asked whether the container still runs after a failed probe. */
+  engine: Engine;
+  /** Dials the TCP probe. */
+  dial: TcpDialer;
+  /** Time source for the budget and the gap between probes. */
+  clock: Clock;
+  /** Told about every probe. */
+  observer?: DeployObserver;
+  /** Aborts the wait (shutdown). */
+  signal?: AbortSignal;
+}
+
+/** The probe target as text, for logs and errors. */
+export function probeTarget(hostPort: number, path: string): string {
+  return path ? `http://127.0.0.1:${hostPort}${path}` : `tcp://127.0.0.1:${hostPort}`;
+}
+
+/**
+ * Resolve once the replica passes a probe. Rejects with {@link HealthCheckError} when the
+ * budget runs out, {@link ContainerExitedError} when the container stops running, or the
+ * abort reason.
+ */
+export async function waitHealthy(options: WaitHealthyOptions): Promise<void> {
+  const { clock, signal } = options;
+  const target = probeTarget(options.hostPort, options.path);
+  const deadline = clock.now() + options.timeoutS * 1000;
+  for (;;) {
+    signal?.throwIfAborted();
+    const failure = await probeOnce(options, target);
+    options.observer?.healthCheck(failure === undefined);
+    if (failure === undefined) return;
+    await assertRunning(options);
+    const left = deadline - clock.now();
+    if (left <= 0) {
+      throw new HealthCheckError(options.container.name, target, options.timeoutS, failure);
+    }
+    await clock.sleep(Math.min(HEALTH_PROBE_INTERVAL_MS, left), signal);
+  }
+}
+
+/** One probe: `undefined` when it passed, else why it failed. */
+async function probeOnce(options: WaitHealthyOptions, target: string): Promise<string | undefined> {
+  try {
+    if (!options.path) {
+      const conn = await options.dial("127.0.0.1", options.hostPort, HEALTH_PROBE_TIMEOUT_MS);
+      conn.close();
+      return undefined;
+    }
+    const timeout = AbortSignal.timeout(HEALTH_PROBE_TIMEOUT_MS);
+    const response = await fetch(target, {
+      redirect: "manual",
+      signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
+    });
+    await response.body?.cancel();
+    return response.status >= 200 && response.status < 400 ? undefined : `HTTP ${response.status}`;
+  } catch (error) {
+    options.signal?.throwIfAborted();
+    return errorMessage(error);
+  }
+}
+
+async function assertRunning(options: WaitHealthyOptions): Promise<void> {
+  const details = await options.engine.inspectContainer(options.container.id, options.signal);
+  if (details?.state === "running") return;
+  throw new ContainerExitedError(
+    options.container.name,
+    details?.state ?? "",
+    details?.exitCode ?? -1,
+    details?.oomKilled ?? false,
+  );
+}

@@ -1,0 +1,395 @@
+/**
+ * The deploy manager: the check loop (registry → decide → rolling deploy), adoption at
+ * start-up, self-healing from engine events, shutdown, and the state the admin API shows.
+ *
+ * @module
+ */
+import process from "node:process";
+import type { ContainerConfig } from "../config.ts";
+import type { ContainerSummary, Engine } from "../engine/types.ts";
+import type { ImageRegistry, LatestImage } from "../registry/types.ts";
+import { RegistryRateLimitedError } from "../registry/errors.ts";
+import type { Notifier } from "../notify/types.ts";
+import { deployedMessage, pulledMessage, type StopSignal, stoppedMessage } from "../notify/messages.ts";
+import type { BackendPool } from "../proxy/pool.ts";
+import { type Logger, silentLogger } from "../log.ts";
+import { errorMessage } from "../errors.ts";
+import { type Clock, realClock } from "./clock.ts";
+import { FailureBackoff, type FailureBackoffOptions } from "./backoff.ts";
+import { HookFailedError } from "./errors.ts";
+import { hookSucceeded, runHook } from "./hooks.ts";
+import { adoptRunning } from "./adopt.ts";
+import { pruneImages, reapExited } from "./cleanup.ts";
+import { watchContainerExits } from "./events.ts";
+import { listContainerInfo } from "./info.ts";
+import { appFilter } from "./labels.ts";
+import { resolvePorts } from "./ports.ts";
+import { ensureImage } from "./pull.ts";
+import { type DeployContext, type DeployTarget, drainReplica, leaveRotation, type Replica } from "./replica.ts";
+import { planRollout, rollout, type RolloutPlan } from "./rollout.ts";
+import { removeAllManaged } from "./shutdown.ts";
+import type { CheckResult, ContainerInfo, DeployObserver, DeployStatus, TcpDialer } from "./types.ts";
+
+/** Options of {@link DeployManager}. */
+export interface DeployManagerOptions {
+  /** The validated configuration. */
+  config: ContainerConfig;
+  /** The container engine. */
+  engine: Engine;
+  /** The registry polled for new versions. */
+  registry: ImageRegistry;
+  /** One proxy per `--port` proxy port (a `TcpProxy` fits). */
+  proxies: ReadonlyMap<number, { readonly pool: BackendPool }>;
+  /** Dials TCP health probes (the runtime's `connectTcp`). */
+  dial: TcpDialer;
+  /** Logger (default: silent). */
+  logger?: Logger;
+  /** Time source (default: the wall clock). */
+  clock?: Clock;
+  /** Telemetry; omit when off. */
+  observer?: DeployObserver;
+  /** Notifications; omit for none. */
+  notifier?: Notifier;
+  /** Runs the deploy hooks (default: `runHook` of `hooks.ts`). */
+  runHook?: typeof runHook;
+  /** `uid:gid` for containers without `--user` (default: dewy's own). */
+  user?: string;
+  /** Back-off of failed versions (default: DEPLOY_RETRY_BASE_MS doubling to DEPLOY_RETRY_MAX_MS). */
+  backoff?: FailureBackoffOptions;
+}
+
+/** What a rollout is for: a new version, or restoring replicas of the current one. */
+type RolloutKind = "deploy" | "heal";
+
+/**
+ * Keeps the newest version of an image running behind the proxies.
+ *
+ * @example
+ * ```ts
+ * const manager = new DeployManager({ config, engine, registry, proxies, dial: runtime.connectTcp, logger });
+ * await manager.start();          // adopt running replicas, first check, then every --interval
+ * await manager.checkNow();       // POST /api/deploy
+ * await manager.shutdown("SIGTERM");
+ * ```
+ */
+export class DeployManager {
+  #ctx: DeployContext;
+  #registry: ImageRegistry;
+  #notifier: Notifier | undefined;
+  #runHook: typeof runHook;
+  #serving = new Set<Replica>();
+  #desired: DeployTarget | undefined;
+  #backoff: FailureBackoff;
+  #pausedUntil = 0;
+  #failureStreak = 0;
+  #lock: Promise<unknown> = Promise.resolve();
+  #check: Promise<CheckResult> | null = null;
+  #followUp: Promise<CheckResult> | null = null;
+  #stop = new AbortController();
+  #started = false;
+  #background: Promise<void>[] = [];
+
+  /** @param options configuration, engine, registry, proxies and collaborators */
+  constructor(options: DeployManagerOptions) {
+    this.#ctx = {
+      config: options.config,
+      engine: options.engine,
+      proxies: options.proxies,
+      logger: options.logger ?? silentLogger,
+      clock: options.clock ?? realClock,
+      dial: options.dial,
+      observer: options.observer,
+      user: options.user ?? `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`,
+    };
+    this.#registry = options.registry;
+    this.#notifier = options.notifier;
+    this.#runHook = options.runHook ?? runHook;
+    this.#backoff = new FailureBackoff(options.backoff);
+  }
+
+  /**
+   * Adopt the app's running managed containers (into the proxies at once), subscribe to
+   * engine events for self-healing, then run the first check (in the background) and one
+   * every `--interval`. Resolves once adoption is done.
+   */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    const { signal } = this.#stop;
+    const { logger } = this.#ctx;
+    await this.#exclusive(async () => {
+      try {
+        this.#desired = await adoptRunning(this.#ctx, { serving: this.#serving, signal });
+      } catch (error) {
+        if (!signal.aborted) logger.error("Cannot look for running containers to adopt", { error: errorMessage(error) });
+      }
+    });
+    this.#background.push(
+      watchContainerExits({
+        engine: this.#ctx.engine,
+        app: this.#ctx.config.app,
+        onGone: (id, action) => this.#onGone(id, action),
+        clock: this.#ctx.clock,
+        logger,
+        signal,
+      }),
+      this.#loop(signal),
+    );
+  }
+
+  /**
+   * Run a check now (`POST /api/deploy`). When one is running, one more runs right after it
+   * (requests arriving meanwhile share it); never two at once.
+   */
+  checkNow(): Promise<CheckResult> {
+    if (this.#stop.signal.aborted) return Promise.resolve({ outcome: "stopped" });
+    if (!this.#check) return this.#startCheck();
+    this.#followUp ??= this.#check.then(() => {
+      this.#followUp = null;
+      return this.#stop.signal.aborted ? { outcome: "stopped" as const } : this.#startCheck();
+    });
+    return this.#followUp;
+  }
+
+  /** Resolves when no check, deploy or heal is running or queued. */
+  async settled(): Promise<void> {
+    let seen: Promise<unknown>;
+    do {
+      seen = this.#lock;
+      await seen;
+    } while (seen !== this.#lock);
+  }
+
+  /** The state for `GET /api/status`. */
+  status(): DeployStatus {
+    let proxyBackends = 0;
+    for (const proxy of new Set(this.#ctx.proxies.values())) proxyBackends += proxy.pool.size;
+    return {
+      app: this.#ctx.config.app,
+      currentVersion: this.#desired?.version ?? "",
+      currentDigest: this.#desired?.digest ?? "",
+      proxyBackends,
+      replicas: [...this.#serving].filter((r) => r.backends.length > 0).length,
+      busy: this.#check !== null,
+    };
+  }
+
+  /** The running managed containers for `GET /api/containers`. Rejects when the engine fails. */
+  containers(signal?: AbortSignal): Promise<ContainerInfo[]> {
+    const { engine, config } = this.#ctx;
+    return listContainerInfo({ engine, app: config.app, ports: config.ports, signal });
+  }
+
+  /**
+   * Stop the loop and the event stream, abort an in-flight deploy (its new replicas are
+   * rolled back), take every replica out of rotation, stop and remove every managed container
+   * of the app, and notify ``Stop receiving by `<signal>` signal``. The caller closes the proxy
+   * listeners (and drains them) first.
+   */
+  async shutdown(signal: StopSignal): Promise<void> {
+    if (this.#stop.signal.aborted) return;
+    const { logger, config } = this.#ctx;
+    logger.info("Shutting down deploy manager", { signal });
+    this.#stop.abort(new Error(`dewy is shutting down (${signal})`));
+    await Promise.all(this.#background);
+    await this.settled();
+    const replicas = [...this.#serving];
+    this.#serving.clear();
+    await Promise.all(replicas.map((r) => drainReplica(this.#ctx, r, config.drainTimeS * 1000)));
+    const removed = await removeAllManaged(this.#ctx);
+    logger.info("Managed containers removed", { count: removed });
+    await this.#notifier?.send(stoppedMessage(signal));
+  }
+
+  async #loop(signal: AbortSignal): Promise<void> {
+    const intervalMs = this.#ctx.config.intervalS * 1000;
+    for (;;) {
+      if (this.#check) this.#ctx.logger.debug("Check skipped: the previous one is still running");
+      else void this.#startCheck();
+      try {
+        await this.#ctx.clock.sleep(intervalMs, signal);
+      } catch {
+        return;
+      }
+    }
+  }
+
+  #startCheck(): Promise<CheckResult> {
+    const check = this.#exclusive(() => this.#runCheck()).finally(() => {
+      if (this.#check === check) this.#check = null;
+    });
+    this.#check = check;
+    return check;
+  }
+
+  /** Run `task` after every task queued before it. */
+  #exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#lock.then(task);
+    this.#lock = run.catch(() => {});
+    return run;
+  }
+
+  async #runCheck(): Promise<CheckResult> {
+    const { clock, logger } = this.#ctx;
+    const signal = this.#stop.signal;
+    if (signal.aborted) return { outcome: "stopped" };
+    if (this.#pausedUntil > clock.now()) return { outcome: "rate-limited", retryAt: this.#pausedUntil };
+    let latest: LatestImage;
+    let strays: ContainerSummary[];
+    try {
+      latest = await this.#registry.latest(signal);
+      logger.debug("Found latest image", { tag: latest.tag, digest: latest.digest });
+      strays = await this.#syncWithEngine(signal);
+    } catch (error) {
+      return signal.aborted ? { outcome: "stopped" } : this.#checkFailed(error);
+    }
+    const target = { version: latest.tag, digest: latest.digest, image: latest.pinnedReference };
+    const retryAt = this.#backoff.retryAt(target.digest, clock.now());
+    if (retryAt === undefined) {
+      return this.#apply(target, { strays, repository: `${latest.registry}/${latest.repository}` });
+    }
+    logger.debug("Deploy of a failed version postponed", { version: target.version, retry_at: new Date(retryAt).toISOString() });
+    const desired = this.#desired;
+    if (desired && this.#backoff.retryAt(desired.digest, clock.now()) === undefined) {
+      await this.#apply(desired, { strays: [] });
+    }
+    return { outcome: "backoff", version: target.version, retryAt };
+  }
+
+  /** Drop replicas the engine no longer runs; return running managed containers not tracked. */
+  async #syncWithEngine(signal: AbortSignal): Promise<ContainerSummary[]> {
+    const running = await this.#ctx.engine.listContainers(appFilter(this.#ctx.config.app), { signal });
+    const ids = new Set(running.map((c) => c.id));
+    for (const replica of this.#serving) if (!ids.has(replica.id)) this.#lose(replica, "not running");
+    const tracked = new Set([...this.#serving].map((r) => r.id));
+    return running.filter((c) => !tracked.has(c.id));
+  }
+
+  #checkFailed(error: unknown): CheckResult {
+    const { clock, logger, config } = this.#ctx;
+    const first = this.#failureStreak++ === 0;
+    const attrs = { error: errorMessage(error), failures: this.#failureStreak };
+    if (first) logger.error("Check failed; the running version keeps serving", attrs);
+    else logger.debug("Check failed again", attrs);
+    void this.#notifier?.sendError(error);
+    if (error instanceof RegistryRateLimitedError) {
+      this.#pausedUntil = clock.now() + (error.retryAfterMs ?? config.intervalS * 1000);
+      return { outcome: "rate-limited", error, retryAt: this.#pausedUntil };
+    }
+    return { outcome: "failed", error };
+  }
+
+  #checkSucceeded(): void {
+    if (this.#failureStreak > 0) {
+      this.#ctx.logger.info("Check succeeded again", { failures: this.#failureStreak });
+      this.#failureStreak = 0;
+    }
+    this.#notifier?.resetErrors();
+  }
+
+  /** Make what serves match `target`: deploy it, heal it, or do nothing. Never rejects. */
+  async #apply(
+    target: DeployTarget,
+    options: { strays: ContainerSummary[]; repository?: string },
+  ): Promise<CheckResult> {
+    const { config, clock, logger, observer } = this.#ctx;
+    const replicas = Math.max(1, config.replicas);
+    const plan = planRollout(this.#serving, target, replicas);
+    if (!plan) {
+      logger.debug("Deploy skipped: the newest version runs on every replica", { version: target.version });
+      this.#checkSucceeded();
+      return { outcome: "up-to-date", version: target.version };
+    }
+    const kind: RolloutKind = this.#desired?.digest === target.digest ? "heal" : "deploy";
+    try {
+      await this.#rollout(kind, target, plan, options);
+      this.#backoff.succeeded(target.digest);
+      this.#checkSucceeded();
+      return { outcome: kind === "deploy" ? "deployed" : "healed", version: target.version };
+    } catch (error) {
+      if (this.#stop.signal.aborted) return { outcome: "stopped", version: target.version };
+      const retryAt = this.#backoff.failed(target.digest, clock.now());
+      if (kind === "deploy") observer?.deploymentFailed();
+      logger.error(kind === "deploy" ? "Container deployment failed" : "Replacing replicas failed", {
+        version: target.version,
+        error: errorMessage(error),
+        retry_at: new Date(retryAt).toISOString(),
+      });
+      void this.#notifier?.sendError(error);
+      return { outcome: "failed", version: target.version, error, retryAt };
+    }
+  }
+
+  async #rollout(
+    kind: RolloutKind,
+    target: DeployTarget,
+    plan: RolloutPlan,
+    options: { strays: ContainerSummary[]; repository?: string },
+  ): Promise<void> {
+    const ctx = this.#ctx;
+    const signal = this.#stop.signal;
+    const replicas = Math.max(1, ctx.config.replicas);
+    const image = await ensureImage({
+      engine: ctx.engine,
+      image: target.image,
+      auth: this.#registry.pullAuth(),
+      logger: ctx.logger,
+      clock: ctx.clock,
+      signal,
+    });
+    if (image.pulled) void this.#notifier?.send(pulledMessage(target.version));
+    const ports = resolvePorts(ctx.config.ports, target.image, image.exposedTcpPorts);
+    if (kind === "deploy") {
+      ctx.logger.info("Starting container deployment", { version: target.version, replicas });
+      await this.#hook("before", target);
+    } else {
+      ctx.logger.info("Replacing missing replicas", { version: target.version, replicas: plan.start.join(",") });
+    }
+    const startedAt = ctx.clock.now();
+    const started = await rollout(ctx, plan, { ports, serving: this.#serving, strays: options.strays, signal });
+    this.#desired = target;
+    if (kind === "heal") return;
+    await reapExited(ctx);
+    ctx.observer?.deploymentSucceeded((ctx.clock.now() - startedAt) / 1000);
+    ctx.logger.info("Container deployed successfully", { version: target.version, replicas: started.length, total: replicas });
+    void this.#notifier?.sendImportant(deployedMessage({ started: started.length, total: replicas, tag: target.version }));
+    await this.#hook("after", target);
+    if (options.repository) await pruneImages(ctx, options.repository, this.#serving);
+  }
+
+  /** Run a deploy hook; a failed before-deploy hook throws {@link HookFailedError}. */
+  async #hook(which: "before" | "after", target: DeployTarget): Promise<void> {
+    const { config, logger } = this.#ctx;
+    const command = which === "before" ? config.beforeDeployHook : config.afterDeployHook;
+    if (!command) return;
+    const result = await this.#runHook({
+      command,
+      context: { app: config.app, version: target.version, image: target.image },
+      logger,
+      signal: this.#stop.signal,
+    });
+    void this.#notifier?.hookResult(which === "before" ? "Before Deploy" : "After Deploy", result);
+    if (which === "before" && !hookSucceeded(result)) {
+      throw new HookFailedError(command, result.exitCode, result.timedOut);
+    }
+  }
+
+  /** A replica died or was removed behind dewy's back: out of rotation now, replaced soon. */
+  #onGone(id: string, action: string): void {
+    const replica = [...this.#serving].find((r) => r.id === id);
+    if (!replica || this.#stop.signal.aborted) return;
+    this.#lose(replica, action);
+    void this.#exclusive(async () => {
+      const desired = this.#desired;
+      if (!desired || this.#stop.signal.aborted) return;
+      if (this.#backoff.retryAt(desired.digest, this.#ctx.clock.now()) !== undefined) return;
+      await this.#apply(desired, { strays: [] });
+    });
+  }
+
+  #lose(replica: Replica, reason: string): void {
+    this.#serving.delete(replica);
+    leaveRotation(this.#ctx, replica);
+    this.#ctx.logger.warn("Container left the rotation", { container: replica.name, reason });
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * One replica's life: create and start its container, wait until it is healthy, put it into
+ * every proxy's rotation, take it out again (at once, or draining its connections), stop and
+ * remove it.
+ *
+ * @module
+ */
+import type { ContainerConfig } from "../config.ts";
+import type { ContainerDetails, Engine } from "../engine/types.ts";
+import type { Logger } from "../log.ts";
+import { Backend, type BackendPool } from "../proxy/pool.ts";
+import { errorMessage } from "../errors.ts";
+import { ROLLBACK_STOP_TIMEOUT_S } from "../defaults.ts";
+import type { Clock } from "./clock.ts";
+import { MissingProxyError, PortNotPublishedError } from "./errors.ts";
+import { probeTarget, waitHealthy } from "./health.ts";
+import { containerName, replicaLabels } from "./labels.ts";
+import { publishedPorts, type ResolvedPort } from "./ports.ts";
+import type { DeployObserver, TcpDialer } from "./types.ts";
+
+/** Everything the deploy steps share. */
+export interface DeployContext {
+  /** The validated configuration. */
+  config: ContainerConfig;
+  /** The container engine. */
+  engine: Engine;
+  /** Proxy per public port (a `TcpProxy` fits). */
+  proxies: ReadonlyMap<number, { readonly pool: BackendPool }>;
+  /** Where deploy steps are logged. */
+  logger: Logger;
+  /** Time source. */
+  clock: Clock;
+  /** TCP dialer for health probes without `--health-path`. */
+  dial: TcpDialer;
+  /** Telemetry, absent when off. */
+  observer?: DeployObserver;
+  /** `uid:gid` containers run as unless `--user` was given. */
+  user: string;
+}
+
+/** The version a replica runs. */
+export interface DeployTarget {
+  /** Tag, e.g. `v1.2.0` (the `dewy.version` label). */
+  version: string;
+  /** Manifest digest (`sha256:…`). */
+  digest: string;
+  /** Pinned reference that is run (`registry/repo@sha256:…`). */
+  image: string;
+}
+
+/** A managed container dewy knows to be healthy. */
+export interface Replica extends DeployTarget {
+  /** Container id. */
+  id: string;
+  /** Container name. */
+  name: string;
+  /** Replica index (`dewy.replica`). */
+  index: number;
+  /** Host port per container port. */
+  hostPorts: Map<number, number>;
+  /** Its backends while in rotation; empty when out. */
+  backends: Array<{ pool: BackendPool; backend: Backend }>;
+}
+
+/** Options of {@link startReplica}. */
+export interface StartReplicaOptions {
+  /** What to run. */
+  target: DeployTarget;
+  /** Replica index. */
+  index: number;
+  /** Resolved `--port` mappings. */
+  ports: readonly ResolvedPort[];
+  /** Deploy time (names and `dewy.deployed_at`), epoch ms. */
+  deployedAt: number;
+  /** Aborts the start (shutdown). */
+  signal?: AbortSignal;
+}
+
+/** The proxy pools of every mapping; throws {@link MissingProxyError} for a port without one. */
+export function poolsOf(ctx: DeployContext, ports: readonly ResolvedPort[]): BackendPool[] {
+  return ports.map((p) => {
+    const proxy = ctx.proxies.get(p.proxyPort);
+    if (!proxy) throw new MissingProxyError(p.proxyPort);
+    return proxy.pool;
+  });
+}
+
+/**
+ * Create and start a replica and wait until it is healthy. On any failure after the
+ * container was created it is stopped and removed before the error is rethrown.
+ */
+export async function startReplica(ctx: DeployContext, options: StartReplicaOptions): Promise<Replica> {
+  const { config, engine } = ctx;
+  const { target, index, signal } = options;
+  const run = config.runOptions;
+  const name = containerName(run.name ?? config.app, options.deployedAt, index);
+  ctx.logger.info("Starting container", { name, image: target.image, version: target.version, replica: index });
+  const id = await engine.createContainer({
+    name,
+    image: target.image,
+    labels: {
+      ...run.labels,
+      ...replicaLabels({ app: config.app, version: target.version, replica: index, deployedAt: options.deployedAt }),
+    },
+    publish: publishedPorts(options.ports),
+    cmd: config.cmd,
+    options: { ...run, user: run.user ?? ctx.user },
+  }, signal);
+  try {
+    await engine.startContainer(id, signal);
+    const details = await engine.inspectContainer(id, signal);
+    const replica: Replica = { ...target, id, name, index, hostPorts: hostPortsOf(details, name, options.ports), backends: [] };
+    ctx.logger.info("Container started", { container: name, port_mappings: portMappingText(replica, options.ports) });
+    await waitUntilHealthy(ctx, replica, options.ports, signal);
+    return replica;
+  } catch (error) {
+    await removeContainer(ctx, { id, name }, ROLLBACK_STOP_TIMEOUT_S);
+    throw error;
+  }
+}
+
+/** Wait (up to `--health-timeout`) until `replica` answers its first mapping's probe. */
+export async function waitUntilHealthy(
+  ctx: DeployContext,
+  replica: Replica,
+  ports: readonly ResolvedPort[],
+  signal?: AbortSignal,
+): Promise<void> {
+  const hostPort = replica.hostPorts.get(ports[0].containerPort)!;
+  const path = ctx.config.healthPath;
+  ctx.logger.info("Performing health check", { container: replica.name, target: probeTarget(hostPort, path) });
+  await waitHealthy({
+    container: replica,
+    hostPort,
+    path,
+    timeoutS: ctx.config.healthTimeoutS,
+    engine: ctx.engine,
+    dial: ctx.dial,
+    clock: ctx.clock,
+    observer: ctx.observer,
+    signal,
+  });
+  ctx.logger.info("Health check passed", { container: replica.name });
+}
+
+/** Host port of each mapping's container port; throws {@link PortNotPublishedError}. */
+export function hostPortsOf(
+  details: ContainerDetails | undefined,
+  name: string,
+  ports: readonly ResolvedPort[],
+): Map<number, number> {
+  const hostPorts = new Map<number, number>();
+  for (const { containerPort } of ports) {
+    const binding = details?.ports[`${containerPort}/tcp`];
+    if (!binding?.hostPort) throw new PortNotPublishedError(name, containerPort);
+    hostPorts.set(containerPort, binding.hostPort);
+  }
+  return hostPorts;
+}
+
+function portMappingText(replica: Replica, ports: readonly ResolvedPort[]): string {
+  return ports.map((p) => `${p.proxyPort}->127.0.0.1:${replica.hostPorts.get(p.containerPort)}`).join(",");
+}
+
+/** Put `replica` into the rotation of every mapping's proxy. */
+export function enterRotation(ctx: DeployContext, replica: Replica, ports: readonly ResolvedPort[]): void {
+  const pools = poolsOf(ctx, ports);
+  ports.forEach((p, i) => {
+    const backend = new Backend("127.0.0.1", replica.hostPorts.get(p.containerPort)!, replica.name);
+    pools[i].add(backend);
+    replica.backends.push({ pool: pools[i], backend });
+  });
+  ctx.observer?.replicasChanged(1);
+  ctx.logger.info("Container added to load balancer", {
+    container: replica.name,
+    backends: replica.backends.map((b) => b.backend.address).join(","),
+  });
+}
+
+/** Take `replica` out of rotation now; returns its backends (empty when it was not in). */
+export function leaveRotation(ctx: DeployContext, replica: Replica): Backend[] {
+  const left = replica.backends;
+  if (left.length === 0) return [];
+  replica.backends = [];
+  for (const { pool, backend } of left) pool.remove(backend);
+  ctx.observer?.replicasChanged(-1);
+  return left.map((b) => b.backend);
+}
+
+/**
+ * Take `replica` out of rotation and wait (up to `drainMs`) until its open connections have
+ * finished. Resolves `true` when they all did.
+ */
+export async function drainReplica(
+  ctx: DeployContext,
+  replica: Replica,
+  drainMs: number,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const backends = leaveRotation(ctx, replica);
+  const waitMs = signal?.aborted ? 0 : drainMs;
+  const idle = await Promise.all(backends.map((b) => b.whenIdle(waitMs, signal)));
+  const drained = idle.every(Boolean);
+  if (!drained) ctx.logger.warn("Drain time over, stopping container with open connections", { container: replica.name });
+  return drained;
+}
+
+/** Stop (SIGKILL after `stopTimeoutS`) and remove a container; failures are logged, not thrown. */
+export async function removeContainer(
+  ctx: Pick<DeployContext, "engine" | "logger">,
+  container: { id: string; name: string },
+  stopTimeoutS: number,
+): Promise<boolean> {
+  try {
+    await ctx.engine.stopContainer(container.id, stopTimeoutS);
+    await ctx.engine.removeContainer(container.id);
+    return true;
+  } catch (error) {
+    ctx.logger.error("Failed to remove container", { container: container.name, error: errorMessage(error) });
+    return false;
+  }
+}

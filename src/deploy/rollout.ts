@@ -1,0 +1,123 @@
+/**
+ * The rolling deploy: decide which replicas to start and which to retire, start the new ones
+ * one by one (each healthy before it joins the rotation), then drain, stop and remove the old
+ * ones. A failure removes every new replica again; the old ones keep serving.
+ *
+ * @module
+ */
+import type { ContainerSummary } from "../engine/types.ts";
+import { ROLLBACK_STOP_TIMEOUT_S, STOP_TIMEOUT_S } from "../defaults.ts";
+import type { ResolvedPort } from "./ports.ts";
+import {
+  type DeployContext,
+  type DeployTarget,
+  drainReplica,
+  enterRotation,
+  leaveRotation,
+  poolsOf,
+  removeContainer,
+  type Replica,
+  startReplica,
+} from "./replica.ts";
+
+/** What a rollout will do. */
+export interface RolloutPlan {
+  /** The version the new replicas run. */
+  target: DeployTarget;
+  /** Replica indices to start. */
+  start: number[];
+  /** Replicas in rotation to retire once the new ones are in. */
+  retire: Replica[];
+}
+
+/**
+ * Compare what serves with what should: replicas `0..replicas-1` of `target`. Returns
+ * `undefined` when nothing is to be done: otherwise the missing indices are to be started and
+ * every other replica (another version, a duplicate index) retired.
+ */
+export function planRollout(
+  serving: Iterable<Replica>,
+  target: DeployTarget,
+  replicas: number,
+): RolloutPlan | undefined {
+  const current = new Map<number, Replica>();
+  const retire: Replica[] = [];
+  for (const r of serving) {
+    const matches = r.digest === target.digest && r.version === target.version;
+    if (matches && r.index >= 0 && r.index < replicas && !current.has(r.index)) current.set(r.index, r);
+    else retire.push(r);
+  }
+  const start: number[] = [];
+  for (let i = 0; i < replicas; i++) if (!current.has(i)) start.push(i);
+  if (start.length === 0 && retire.length === 0) return undefined;
+  return { target, start, retire };
+}
+
+/** Options of {@link rollout}. */
+export interface RolloutOptions {
+  /** Resolved `--port` mappings of the target image. */
+  ports: readonly ResolvedPort[];
+  /**
+   * The replicas in rotation. New replicas are added as they join; retired and rolled-back
+   * ones are deleted before they are stopped (so their exit is not mistaken for a crash).
+   */
+  serving: Set<Replica>;
+  /** Running managed containers dewy does not track; removed after a successful deploy. */
+  strays?: readonly ContainerSummary[];
+  /** Aborts the rollout (shutdown): the new replicas are rolled back. */
+  signal?: AbortSignal;
+}
+
+/** Carry out `plan`. Resolves with the new replicas; rejects after rolling them back. */
+export async function rollout(
+  ctx: DeployContext,
+  plan: RolloutPlan,
+  options: RolloutOptions,
+): Promise<Replica[]> {
+  const { serving, signal } = options;
+  poolsOf(ctx, options.ports); // fail before starting anything when a proxy is missing
+  const deployedAt = ctx.clock.now();
+  const started: Replica[] = [];
+  try {
+    for (const index of plan.start) {
+      signal?.throwIfAborted();
+      const replica = await startReplica(ctx, { target: plan.target, index, ports: options.ports, deployedAt, signal });
+      started.push(replica);
+      serving.add(replica);
+      enterRotation(ctx, replica, options.ports);
+    }
+  } catch (error) {
+    await rollBack(ctx, started, serving);
+    throw error;
+  }
+  const drainMs = ctx.config.drainTimeS * 1000;
+  const removed = await Promise.all([
+    ...plan.retire.map(async (old) => {
+      serving.delete(old);
+      await drainReplica(ctx, old, drainMs, signal);
+      ctx.logger.info("Removing old container", { container: old.name, version: old.version });
+      return removeContainer(ctx, old, STOP_TIMEOUT_S);
+    }),
+    ...(options.strays ?? []).map((stray) => {
+      ctx.logger.info("Removing untracked container", { container: stray.name });
+      return removeContainer(ctx, stray, STOP_TIMEOUT_S);
+    }),
+  ]);
+  ctx.logger.info("Container deployment completed", {
+    version: plan.target.version,
+    new_containers: started.length,
+    removed_containers: removed.filter(Boolean).length,
+  });
+  return started;
+}
+
+async function rollBack(ctx: DeployContext, started: Replica[], serving: Set<Replica>): Promise<void> {
+  for (const replica of started) {
+    serving.delete(replica);
+    leaveRotation(ctx, replica);
+  }
+  await Promise.all(started.map((replica) => {
+    ctx.logger.info("Rolling back container", { container: replica.name });
+    return removeContainer(ctx, replica, ROLLBACK_STOP_TIMEOUT_S);
+  }));
+}

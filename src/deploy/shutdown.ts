@@ -1,0 +1,36 @@
+/**
+ * The container part of shutdown: stop and remove every managed container of the app, a few
+ * at a time.
+ *
+ * @module
+ */
+import { SHUTDOWN_STOP_CONCURRENCY, STOP_TIMEOUT_S } from "../defaults.ts";
+import { errorMessage } from "../errors.ts";
+import { appFilter } from "./labels.ts";
+import { type DeployContext, removeContainer } from "./replica.ts";
+
+/**
+ * Stop ({@link STOP_TIMEOUT_S}) and remove every managed container of the app, running or not,
+ * {@link SHUTDOWN_STOP_CONCURRENCY} at a time. Resolves with the number removed; failures are
+ * logged.
+ */
+export async function removeAllManaged(ctx: Pick<DeployContext, "engine" | "logger" | "config">): Promise<number> {
+  let containers;
+  try {
+    containers = await ctx.engine.listContainers(appFilter(ctx.config.app), { all: true });
+  } catch (error) {
+    ctx.logger.error("Cannot list managed containers to stop them", { error: errorMessage(error) });
+    return 0;
+  }
+  let removed = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < containers.length) {
+      const container = containers[next++];
+      ctx.logger.info("Stopping container", { container: container.name });
+      if (await removeContainer(ctx, container, STOP_TIMEOUT_S)) removed++;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SHUTDOWN_STOP_CONCURRENCY, containers.length) }, worker));
+  return removed;
+}

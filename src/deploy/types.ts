@@ -1,0 +1,94 @@
+/**
+ * The narrow interfaces the deploy manager needs from its neighbours (telemetry, TCP
+ * dialling) and the shapes it hands to the admin API. Notifications use `src/notify`'s
+ * `Notifier`.
+ *
+ * @module
+ */
+
+/**
+ * Receives the deploy manager's events for metrics. Absent when telemetry is off.
+ * `src/telemetry` implements it.
+ */
+export interface DeployObserver {
+  /** A rolling deploy of a new version succeeded after `seconds`. */
+  deploymentSucceeded(seconds: number): void;
+  /** A rolling deploy of a new version failed (and was rolled back). */
+  deploymentFailed(): void;
+  /** One health probe ran; `ok` says whether it passed. */
+  healthCheck(ok: boolean): void;
+  /** The number of managed replicas in rotation changed by `delta`. */
+  replicasChanged(delta: number): void;
+}
+
+/** Dials a TCP peer (the runtime's `connectTcp`): the health probe when no `--health-path`. */
+export type TcpDialer = (
+  hostname: string,
+  port: number,
+  timeoutMs: number,
+) => Promise<{ close(): void }>;
+
+/** What a registry check did. */
+export type CheckOutcome =
+  /** A new version was rolled out. */
+  | "deployed"
+  /** Missing replicas of the running version were started again. */
+  | "healed"
+  /** The newest version already runs on every replica. */
+  | "up-to-date"
+  /** The newest version failed recently; it is retried after `retryAt`. */
+  | "backoff"
+  /** The registry asked us (429) to wait until `retryAt`. */
+  | "rate-limited"
+  /** The check failed (registry, engine or deploy error, see `error`). */
+  | "failed"
+  /** The manager is shutting down. */
+  | "stopped";
+
+/** The result of one check (also the answer of `POST /api/deploy`). */
+export interface CheckResult {
+  /** What happened. */
+  outcome: CheckOutcome;
+  /** The newest tag the registry offered, when it answered. */
+  version?: string;
+  /** Epoch milliseconds after which the next attempt is made (`backoff`, `rate-limited`). */
+  retryAt?: number;
+  /** The failure (`failed`). */
+  error?: unknown;
+}
+
+/** One running managed container, as `GET /api/containers` shows it (reference §5.2). */
+export interface ContainerInfo {
+  /** Full container id. */
+  id: string;
+  /** Name without the leading `/`. */
+  name: string;
+  /** Image reference as run (pinned by digest). */
+  image: string;
+  /** Engine state, e.g. `running`. */
+  status: string;
+  /** `127.0.0.1:<hostPort>` of the first mapping, `""` when none is published. */
+  ip_port: string;
+  /** When the container started (RFC 3339), `""` when never started. */
+  started_at: string;
+  /** The `dewy.deployed_at` label, falling back to `started_at`. */
+  deployed_at: string;
+  /** Every label of the container. */
+  labels: Record<string, string>;
+}
+
+/** The deploy manager's state for `GET /api/status`. */
+export interface DeployStatus {
+  /** App name (`dewy.app`). */
+  app: string;
+  /** Tag in rotation (last deployed or adopted), `""` before the first one. */
+  currentVersion: string;
+  /** Digest in rotation, `""` before the first one. */
+  currentDigest: string;
+  /** Backends in rotation summed over every proxy port. */
+  proxyBackends: number;
+  /** Managed replicas in rotation. */
+  replicas: number;
+  /** Whether a check or deploy is running right now. */
+  busy: boolean;
+}
