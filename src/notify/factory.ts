@@ -4,13 +4,16 @@
  *
  * @module
  */
+import { readFileSync } from "node:fs";
 import { hostname as osHostname } from "node:os";
+import { rootCertificates } from "node:tls";
 import {
   checkNotifierEnvironment,
   type MailNotifierUrl,
   parseNotifierUrl,
   type SlackNotifierUrl,
 } from "../cli/notifier-url.ts";
+import { ConfigError, errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { ErrorLimitingNotifier, nullNotifier } from "./limiter.ts";
 import { DEFAULT_MAIL_SUBJECT, MailChannel } from "./mail.ts";
@@ -19,7 +22,10 @@ import type { Channel, Notifier } from "./types.ts";
 
 /** Options of {@link createNotifier}. */
 export interface CreateNotifierOptions {
-  /** Reads `SLACK_TOKEN`, `SLACK_API_URL`, `MAIL_USERNAME`, `MAIL_PASSWORD`, `MAIL_FROM`. */
+  /**
+   * Reads `SLACK_TOKEN`, `SLACK_API_URL`, `MAIL_USERNAME`, `MAIL_PASSWORD`, `MAIL_FROM` and
+   * `NODE_EXTRA_CA_CERTS`.
+   */
   env: (name: string) => string | undefined;
   /** Receives delivery failures and `Error count reset`. */
   logger: Logger;
@@ -76,7 +82,27 @@ function mailChannel(spec: MailNotifierUrl, options: CreateNotifierOptions): Cha
     from: spec.from || options.env("MAIL_FROM") || username || "",
     subject: spec.subject ?? DEFAULT_MAIL_SUBJECT,
     tls: spec.tls,
+    ca: trustedAuthorities(options.env),
     hostname: options.hostname ?? osHostname(),
     version: options.version,
   });
+}
+
+/**
+ * The root store plus the PEM file named by `NODE_EXTRA_CA_CERTS` (a private CA of the mail
+ * server). Bun and Node honour that variable by themselves, Deno's `node:tls` does not.
+ */
+function trustedAuthorities(env: CreateNotifierOptions["env"]): string[] | undefined {
+  const file = env("NODE_EXTRA_CA_CERTS");
+  if (!file) return undefined;
+  try {
+    return [...rootCertificates, readFileSync(file, "utf8")];
+  } catch (error) {
+    throw new ConfigError(
+      "NODE_EXTRA_CA_CERTS",
+      `NODE_EXTRA_CA_CERTS=${file} cannot be read (${
+        errorMessage(error)
+      }): fix the path or unset it`,
+    );
+  }
 }

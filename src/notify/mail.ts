@@ -34,6 +34,8 @@ export interface MailSettings {
   subject: string;
   /** Upgrade with STARTTLS when offered (`false`: never, for servers without TLS). */
   tls: boolean;
+  /** Certificate authorities trusted for TLS (default: the runtime's root store). */
+  ca?: string[];
   /** This host's name (body footer). */
   hostname: string;
   /** Sent as `X-Mailer: dewy/<version>`. */
@@ -71,6 +73,7 @@ export class MailChannel implements Channel {
       secure: settings.tls && settings.port === IMPLICIT_TLS_PORT,
       ignoreTLS: !settings.tls,
       auth: settings.auth,
+      tls: settings.ca ? { ca: settings.ca } : undefined,
       connectionTimeout: NOTIFY_TIMEOUT_MS,
       greetingTimeout: NOTIFY_TIMEOUT_MS,
       socketTimeout: NOTIFY_TIMEOUT_MS,

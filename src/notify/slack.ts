@@ -6,6 +6,7 @@
  */
 import { type HookResult, hookSucceeded } from "../deploy/hooks.ts";
 import { NOTIFY_TIMEOUT_MS } from "../defaults.ts";
+import { errorMessage } from "../errors.ts";
 import { hostColor } from "./color.ts";
 import { formatDuration, hookTitle, truncateOutput } from "./hook-text.ts";
 import type { Channel, HookKind, Priority } from "./types.ts";
@@ -168,7 +169,7 @@ export class SlackChannel implements Channel {
         signal: AbortSignal.timeout(NOTIFY_TIMEOUT_MS),
       });
     } catch (error) {
-      throw new SlackApiError(channel, `cannot reach ${apiUrl}: ${(error as Error).message}`, {
+      throw new SlackApiError(channel, `cannot reach ${apiUrl}: ${errorMessage(error)}`, {
         cause: error,
       });
     }

@@ -6,11 +6,14 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { userInfo } from "node:os";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
 import process from "node:process";
 import { SMTPServer, type SMTPServerOptions } from "smtp-server";
 import type { HookResult } from "../../src/deploy/hooks.ts";
+import { ConfigError } from "../../src/errors.ts";
 import { Logger } from "../../src/log.ts";
 import { createNotifier } from "../../src/notify/factory.ts";
 import { deployedMessage, pulledMessage } from "../../src/notify/messages.ts";
@@ -30,6 +33,24 @@ interface Smtp {
   port: number;
   received: Received[];
 }
+
+/** A self-signed test certificate for localhost/127.0.0.1 (EC P-256, valid 100 years). */
+const TEST_KEY = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgcxLeTQS+Yy65R0ff
+XNJSYRYJN6RYkslV2dsBDskxi8KhRANCAAQpaT7nidp8UpXyNzZG9cKvRsXyh7nK
+kiaf6EW1NOuJ+1/kHnx4ovOPMmixh2Myps9kXUeDGSVY3myaCkh4xmy1
+-----END PRIVATE KEY-----`;
+const TEST_CERT = `-----BEGIN CERTIFICATE-----
+MIIBnDCCAUGgAwIBAgIUSpzrrFiDsGGqNJmnkejvNdAEqxswCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEyNTE2MDYwOFoYDzIxMjYxMTAx
+MTYwNjA4WjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO
+PQMBBwNCAAQpaT7nidp8UpXyNzZG9cKvRsXyh7nKkiaf6EW1NOuJ+1/kHnx4ovOP
+Mmixh2Myps9kXUeDGSVY3myaCkh4xmy1o28wbTAdBgNVHQ4EFgQUu3XEdCBDJIlm
+BIib95ZILRDk9fgwHwYDVR0jBBgwFoAUu3XEdCBDJIlmBIib95ZILRDk9fgwDwYD
+VR0TAQH/BAUwAwEB/zAaBgNVHREEEzARgglsb2NhbGhvc3SHBH8AAAEwCgYIKoZI
+zj0EAwIDSQAwRgIhAOQIXSLgQLantetwvNW18OBngSioZF4jiWJnhQeOvBTIAiEA
+1jj8Wcxhiaqi6su+uEokqInsgpbilV+8eTIQlx2VBaI=
+-----END CERTIFICATE-----`;
 
 const USER = "dewy-bot@example.com";
 const PASSWORD = "s3cret";
@@ -290,5 +311,41 @@ test("notify mail: an unreachable server is logged, never thrown", async () => {
   assert.match(
     String(records.find((r) => r.msg === "Notification delivery failed")?.error),
     /ECONNREFUSED|refused/i,
+  );
+});
+
+test("notify mail: STARTTLS to a server whose CA is in NODE_EXTRA_CA_CERTS delivers encrypted", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "dewy-mail-ca-"));
+  try {
+    const caFile = join(dir, "ca.pem");
+    writeFileSync(caFile, TEST_CERT);
+    await withSmtp(
+      async ({ port, received }) => {
+        const { logger, records } = recordingLogger();
+        const url =
+          `mail://127.0.0.1:${port}/ops@example.com?username=${USER}&password=${PASSWORD}&from=dewy@example.com`;
+        await mailNotifier(url, { NODE_EXTRA_CA_CERTS: caFile }, logger).send("over STARTTLS");
+        assert.deepEqual(records.filter((r) => r.level === "ERROR"), []);
+        assert.equal(received.length, 1);
+        assert.equal(received[0].secure, true, "the session was upgraded with STARTTLS");
+        assert.equal(received[0].user, USER);
+        assert.match(body(received[0].raw), /^over STARTTLS\n/);
+      },
+      { hideSTARTTLS: false, key: TEST_KEY, cert: TEST_CERT },
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("notify mail: an unreadable NODE_EXTRA_CA_CERTS is a ConfigError at start-up", () => {
+  assert.throws(
+    () =>
+      mailNotifier("mail://smtp.example.com/ops@example.com?from=d@example.com", {
+        NODE_EXTRA_CA_CERTS: "/nonexistent/ca.pem",
+      }),
+    (error: unknown) =>
+      error instanceof ConfigError &&
+      /NODE_EXTRA_CA_CERTS=\/nonexistent\/ca\.pem cannot be read/.test(error.message),
   );
 });
