@@ -1,0 +1,149 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as net from "node:net";
+import { runtime } from "../_runtime.ts";
+import { createAdminApp } from "../../src/admin/app.ts";
+import { ADMIN_HOST, startAdminServer } from "../../src/admin/server.ts";
+import type { AdminDeps, ContainerInfo, DeployTrigger } from "../../src/admin/types.ts";
+import { RuntimeFailure } from "../../src/errors.ts";
+import { Telemetry } from "../../src/telemetry/telemetry.ts";
+
+const container: ContainerInfo = {
+  id: "f".repeat(64),
+  name: "myapp-1721370000-0",
+  image: "ghcr.io/o/myapp:v1.2.3",
+  status: "running",
+  ip_port: "127.0.0.1:49153",
+  started_at: "2026-11-25T16:00:00.123456789Z",
+  deployed_at: "2026-11-25T16:00:00Z",
+  labels: { "dewy.app": "myapp", "dewy.managed": "true" },
+};
+
+function deps(overrides: Partial<AdminDeps> = {}) {
+  const calls = { deploy: 0 };
+  const base: AdminDeps = {
+    status: () => ({ name: "myapp", currentVersion: "v1.2.3", proxyBackends: 2 }),
+    containers: () => Promise.resolve([container]),
+    deployNow: (): DeployTrigger => (calls.deploy++ === 0 ? "started" : "queued"),
+    ...overrides,
+  };
+  return { deps: base, calls };
+}
+
+const get = (app: ReturnType<typeof createAdminApp>, path: string, method = "GET") =>
+  app.fetch(new Request(`http://localhost${path}`, { method }));
+
+test("admin: GET /api/status has the original's shape, command as integer", async () => {
+  const res = await get(createAdminApp(deps().deps), "/api/status");
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get("content-type")!, /^application\/json/);
+  assert.equal(
+    await res.text(),
+    '{"command":2,"current_version":"v1.2.3","is_running":false,"name":"myapp","proxy_backends":2}\n',
+  );
+});
+
+test("admin: GET /api/containers lists containers, [] when none, 500 JSON when the engine fails", async () => {
+  const listed = await get(createAdminApp(deps().deps), "/api/containers");
+  assert.equal(listed.status, 200);
+  assert.deepEqual(await listed.json(), { containers: [container] });
+
+  const none = await get(createAdminApp(deps({ containers: () => Promise.resolve([]) }).deps), "/api/containers");
+  assert.equal(await none.text(), '{"containers":[]}\n');
+
+  const failing = deps({ containers: () => Promise.reject(new Error("engine socket /run/x.sock refused")) }).deps;
+  const broken = await get(createAdminApp(failing), "/api/containers");
+  assert.equal(broken.status, 500);
+  assert.deepEqual(await broken.json(), { error: "cannot list containers: engine socket /run/x.sock refused" });
+});
+
+test("admin: POST /api/deploy triggers a check and answers 202", async () => {
+  const { deps: d, calls } = deps();
+  const app = createAdminApp(d);
+  const first = await get(app, "/api/deploy", "POST");
+  assert.equal(first.status, 202);
+  assert.equal((await first.json()).status, "started");
+  const second = await get(app, "/api/deploy", "POST");
+  assert.equal(second.status, 202);
+  assert.equal((await second.json()).status, "queued");
+  assert.equal(calls.deploy, 2);
+});
+
+test("admin: wrong method is 405 with Allow, unknown path is 404, both JSON", async () => {
+  const { deps: d, calls } = deps();
+  const app = createAdminApp(d);
+  const deployGet = await get(app, "/api/deploy");
+  assert.equal(deployGet.status, 405);
+  assert.equal(deployGet.headers.get("allow"), "POST");
+  assert.deepEqual(await deployGet.json(), { error: "method GET not allowed on /api/deploy; use POST" });
+  assert.equal(calls.deploy, 0);
+
+  const statusPost = await get(app, "/api/status", "POST");
+  assert.equal(statusPost.status, 405);
+  assert.equal(statusPost.headers.get("allow"), "GET, HEAD");
+
+  const unknown = await get(app, "/api/nope");
+  assert.equal(unknown.status, 404);
+  const body = await unknown.json();
+  assert.equal(body.error, "not found: /api/nope");
+  assert.equal((await get(app, "/api/status/")).status, 404, "paths are exact");
+});
+
+test("admin: /metrics is 404 with telemetry off and the exposition with it on", async () => {
+  const off = await get(createAdminApp(deps().deps), "/metrics");
+  assert.equal(off.status, 404);
+
+  const telemetry = new Telemetry({ version: "1.0.0", app: "myapp", env: () => undefined });
+  try {
+    telemetry.registerProxyPort(8080);
+    const on = await get(createAdminApp(deps({ telemetry }).deps), "/metrics");
+    assert.equal(on.status, 200);
+    assert.equal(on.headers.get("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+    assert.match(await on.text(), /^dewy_proxy_errors_total\{proxy_port="8080",otel_scope_name="dewy"\} 0$/m);
+  } finally {
+    await telemetry.shutdown(100);
+  }
+});
+
+/** Hold `port` on 127.0.0.1; resolves undefined when something else already holds it. */
+async function occupy(port: number): Promise<net.Server | undefined> {
+  const server = net.createServer();
+  return await new Promise((resolve) => {
+    server.once("error", () => resolve(undefined));
+    server.listen(port, ADMIN_HOST, () => resolve(server));
+  });
+}
+
+const closeServer = (s: net.Server | undefined) => new Promise<void>((r) => (s ? s.close(() => r()) : r()));
+
+test("admin: server binds 127.0.0.1 and falls back to the next free port", async () => {
+  const blocker = (await occupy(0))!;
+  const taken = (blocker.address() as net.AddressInfo).port;
+  const admin = await startAdminServer(runtime, createAdminApp(deps().deps), { port: taken, attempts: 10 });
+  try {
+    assert.ok(admin.port > taken && admin.port <= taken + 9, `bound ${admin.port}, taken ${taken}`);
+    const res = await fetch(`http://127.0.0.1:${admin.port}/api/status`);
+    assert.equal((await res.json()).name, "myapp");
+  } finally {
+    await admin.server.close();
+    await closeServer(blocker);
+  }
+});
+
+test("admin: server fails with a RuntimeFailure naming the range when all ports are taken", async () => {
+  const first = (await occupy(0))!;
+  const port = (first.address() as net.AddressInfo).port;
+  const second = await occupy(port + 1); // undefined: already taken by someone else, equally good
+  try {
+    await assert.rejects(
+      startAdminServer(runtime, createAdminApp(deps().deps), { port, attempts: 2 }),
+      (e: unknown) =>
+        e instanceof RuntimeFailure &&
+        e.message.includes(`ports ${port}-${port + 1} on 127.0.0.1 are all unavailable`) &&
+        e.message.includes("--admin-port"),
+    );
+  } finally {
+    await closeServer(first);
+    await closeServer(second);
+  }
+});
