@@ -56,22 +56,37 @@ export class DockerEngineClient implements Engine {
 
   /** `GET /_ping`. */
   async ping(signal?: AbortSignal): Promise<void> {
-    await this.#http.call("ping the engine", { path: "/_ping", unversioned: true, ignoreBody: true, signal });
+    await this.#http.call("ping the engine", {
+      path: "/_ping",
+      unversioned: true,
+      ignoreBody: true,
+      signal,
+    });
   }
 
   /** `GET /version`: engine name (`Docker Engine`, `Podman Engine`), version, API version. */
-  async version(signal?: AbortSignal): Promise<{ name: string; version: string; apiVersion: string }> {
+  async version(
+    signal?: AbortSignal,
+  ): Promise<{ name: string; version: string; apiVersion: string }> {
     const operation = "read the engine version";
-    const { status, body } = await this.#http.call(operation, { path: "/version", unversioned: true, signal });
+    const { status, body } = await this.#http.call(operation, {
+      path: "/version",
+      unversioned: true,
+      signal,
+    });
     const info = body as {
       Version?: unknown;
       ApiVersion?: unknown;
       Components?: { Name?: unknown }[];
       Platform?: { Name?: unknown };
     } | undefined;
-    if (typeof info?.ApiVersion !== "string") throw EngineError.malformed(operation, status, "no ApiVersion");
+    if (typeof info?.ApiVersion !== "string") {
+      throw EngineError.malformed(operation, status, "no ApiVersion");
+    }
     const component = String(info.Components?.[0]?.Name ?? "");
-    const name = component === "Engine" ? "Docker Engine" : component || String(info.Platform?.Name ?? "");
+    const name = component === "Engine"
+      ? "Docker Engine"
+      : component || String(info.Platform?.Name ?? "");
     return { name, version: String(info.Version ?? ""), apiVersion: info.ApiVersion };
   }
 
@@ -102,7 +117,10 @@ export class DockerEngineClient implements Engine {
     const operation = "list containers";
     const { body } = await this.#http.call(operation, {
       path: "/containers/json",
-      query: { all: options.all ? "1" : undefined, filters: JSON.stringify({ label: labelFilter(labels) }) },
+      query: {
+        all: options.all ? "1" : undefined,
+        filters: JSON.stringify({ label: labelFilter(labels) }),
+      },
       signal: options.signal,
     });
     return decodeContainerList(body, operation);
@@ -119,7 +137,9 @@ export class DockerEngineClient implements Engine {
       signal,
     });
     const id = (body as { Id?: unknown } | undefined)?.Id;
-    if (typeof id !== "string" || !id) throw EngineError.malformed(operation, status, "no Id in the answer");
+    if (typeof id !== "string" || !id) {
+      throw EngineError.malformed(operation, status, "no Id in the answer");
+    }
     return id;
   }
 

@@ -6,7 +6,13 @@
  * @module
  */
 import { EngineError } from "./errors.ts";
-import type { ContainerDetails, ContainerSummary, EngineEvent, ImageSummary, PullProgress } from "./types.ts";
+import type {
+  ContainerDetails,
+  ContainerSummary,
+  EngineEvent,
+  ImageSummary,
+  PullProgress,
+} from "./types.ts";
 
 type Json = Record<string, unknown>;
 
@@ -18,12 +24,16 @@ function isObject(value: unknown): value is Json {
 }
 
 function object(value: unknown, operation: string, what: string): Json {
-  if (!isObject(value)) throw EngineError.malformed(operation, 200, `expected ${what} as a JSON object`);
+  if (!isObject(value)) {
+    throw EngineError.malformed(operation, 200, `expected ${what} as a JSON object`);
+  }
   return value;
 }
 
 function list(value: unknown, operation: string, what: string): unknown[] {
-  if (!Array.isArray(value)) throw EngineError.malformed(operation, 200, `expected ${what} as a JSON array`);
+  if (!Array.isArray(value)) {
+    throw EngineError.malformed(operation, 200, `expected ${what} as a JSON array`);
+  }
   return value;
 }
 
@@ -48,7 +58,9 @@ function strings(value: unknown): string[] {
 
 function labels(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  if (isObject(value)) for (const [k, v] of Object.entries(value)) if (typeof v === "string") out[k] = v;
+  if (isObject(value)) {
+    for (const [k, v] of Object.entries(value)) if (typeof v === "string") out[k] = v;
+  }
   return out;
 }
 
@@ -157,7 +169,10 @@ export function decodePullProgress(raw: unknown, operation: string): PullProgres
   const line = object(raw, operation, "a pull progress line");
   const detail = isObject(line.errorDetail) ? line.errorDetail : {};
   if (line.error !== undefined || line.errorDetail !== undefined) {
-    throw EngineError.streamed(operation, text(detail.message) || text(line.error) || JSON.stringify(line));
+    throw EngineError.streamed(
+      operation,
+      text(detail.message) || text(line.error) || JSON.stringify(line),
+    );
   }
   const progress = isObject(line.progressDetail) ? line.progressDetail : {};
   const out: PullProgress = { status: text(line.status) };

@@ -37,7 +37,12 @@ export class EngineError extends RuntimeFailure {
   /** The engine answered `status` with `engineMessage`. */
   static rejected(operation: string, status: number, engineMessage: string): EngineError {
     const text = oneLine(engineMessage) || "(no message)";
-    return new EngineError(operation, status, text, `Engine refused to ${operation}: ${status} ${text}`);
+    return new EngineError(
+      operation,
+      status,
+      text,
+      `Engine refused to ${operation}: ${status} ${text}`,
+    );
   }
 
   /** A streamed operation (pull) reported `engineMessage` as an error line. */

@@ -28,7 +28,9 @@ export function splitImageReference(image: string): { fromImage: string; tag: st
   const at = image.indexOf("@");
   if (at >= 0) return { fromImage: image.slice(0, at), tag: image.slice(at + 1) };
   const colon = image.lastIndexOf(":");
-  if (colon > image.lastIndexOf("/")) return { fromImage: image.slice(0, colon), tag: image.slice(colon + 1) };
+  if (colon > image.lastIndexOf("/")) {
+    return { fromImage: image.slice(0, colon), tag: image.slice(colon + 1) };
+  }
   return { fromImage: image, tag: "latest" };
 }
 
@@ -41,7 +43,11 @@ export function registryAuthHeader(auth: RegistryAuth): string {
  * Pull `image` and resolve when the engine reports the stream finished without error.
  * @throws {EngineError} on an HTTP error or an `error` line in the stream
  */
-export async function pullImage(transport: EngineTransport, image: string, options: PullOptions = {}): Promise<void> {
+export async function pullImage(
+  transport: EngineTransport,
+  image: string,
+  options: PullOptions = {},
+): Promise<void> {
   const operation = `pull ${image}`;
   const response = await transport.stream(operation, {
     method: "POST",

@@ -64,13 +64,23 @@ export function negotiateApiVersion(max: string, min?: string): string {
   return PREFERRED_API_VERSION;
 }
 
-/** The deepest message of an error chain, with its `code` when there is one. */
+/** Plain words for the socket errors people meet (Bun gives `code`, Deno `(os error N)`). */
+const CONNECT_FAILURES: [RegExp, string][] = [
+  [/ENOENT|os error 2\)/, "no such socket file"],
+  [/ECONNREFUSED|os error 111\)/, "connection refused (nothing listens on it)"],
+  [/EACCES|EPERM|os error 13\)/, "permission denied (run as root or with access to the socket)"],
+];
+
+/** Why a request failed, in one line: plain words for known socket errors, else the deepest message. */
 function describe(error: unknown): string {
   let current = error;
   while ((current as Error)?.cause !== undefined) current = (current as Error).cause;
   const message = current instanceof Error ? current.message : String(current);
-  const code = (current as { code?: unknown })?.code ?? (error as { code?: unknown })?.code;
-  return typeof code === "string" && !message.includes(code) ? `${code}: ${message}` : message;
+  const code = String(
+    (current as { code?: unknown })?.code ?? (error as { code?: unknown })?.code ?? "",
+  );
+  const known = CONNECT_FAILURES.find(([pattern]) => pattern.test(`${code} ${message}`));
+  return known ? known[1] : message;
 }
 
 /** Low-level client of the Engine API; `client.ts` builds the operations on it. */
@@ -160,7 +170,11 @@ export class EngineTransport {
       .then(({ status, body }) => {
         const info = body as { ApiVersion?: unknown; MinAPIVersion?: unknown } | undefined;
         if (typeof info?.ApiVersion !== "string") {
-          throw EngineError.malformed("read the engine version", status, "no ApiVersion in the answer");
+          throw EngineError.malformed(
+            "read the engine version",
+            status,
+            "no ApiVersion in the answer",
+          );
         }
         return `/v${negotiateApiVersion(info.ApiVersion, String(info.MinAPIVersion ?? ""))}`;
       });
@@ -168,7 +182,12 @@ export class EngineTransport {
     return this.#prefix;
   }
 
-  #failure(operation: string, error: unknown, signal?: AbortSignal, timeout?: AbortSignal): unknown {
+  #failure(
+    operation: string,
+    error: unknown,
+    signal?: AbortSignal,
+    timeout?: AbortSignal,
+  ): unknown {
     if (signal?.aborted) return signal.reason;
     if (error instanceof EngineError || error instanceof EngineUnreachableError) return error;
     if (timeout?.aborted) {

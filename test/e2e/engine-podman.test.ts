@@ -9,5 +9,9 @@ import { engineSuite } from "./engine-suite.ts";
 if (process.env.PODMAN_SOCK) {
   engineSuite("podman", process.env.PODMAN_SOCK, "");
 } else {
-  test("engine(podman): skipped, PODMAN_SOCK not set (WITH_PODMAN=1 engine-up.sh)", { skip: true }, () => {});
+  test(
+    "engine(podman): skipped, PODMAN_SOCK not set (WITH_PODMAN=1 engine-up.sh)",
+    { skip: true },
+    () => {},
+  );
 }

@@ -24,7 +24,10 @@ const SERVICES = new URL("../services/", import.meta.url).pathname;
 const WAIT_MS = 15_000;
 
 /** Poll `probe` every 100 ms until it returns a value, at most {@link WAIT_MS}. */
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+): Promise<T> {
   const deadline = Date.now() + WAIT_MS;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -49,15 +52,17 @@ function runOptions(overrides: Partial<RunOptions> = {}): RunOptions {
  */
 export function engineSuite(kind: string, socketPath: string | undefined, missing: string): void {
   const registry = process.env.TEST_REGISTRY ?? "127.0.0.1:5000";
-  const run = `${runtime.name}-${kind}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  const run = `${runtime.name}-${kind}-${Date.now().toString(36)}${
+    Math.random().toString(36).slice(2, 6)
+  }`;
   const repo = `enginetest-${run}`;
   const image = `${registry}/${repo}`;
   const version = "1.2.3";
   const labels = { "dewy.test": run, "dewy.app": repo };
-  let client: DockerEngineClient | undefined;
+  let shared: DockerEngineClient | undefined;
   const engine = () => {
     if (!socketPath) throw new Error(missing);
-    return client ??= new DockerEngineClient({ runtime, socketPath });
+    return shared ??= new DockerEngineClient({ runtime, socketPath });
   };
   let digest = "";
   let containerId = "";
@@ -72,18 +77,25 @@ export function engineSuite(kind: string, socketPath: string | undefined, missin
   });
 
   test(`engine(${kind}): pull by tag reports progress and inspects the image`, async () => {
-    digest = execFileSync("bash", [`${SERVICES}push-app.sh`, repo, version], { encoding: "utf8" }).trim();
+    digest = execFileSync("bash", [`${SERVICES}push-app.sh`, repo, version], { encoding: "utf8" })
+      .trim();
     assert.match(digest, /^sha256:[0-9a-f]{64}$/);
     const client = engine();
     assert.equal(await client.inspectImage(`${image}:v${version}`), undefined);
     const events: PullProgress[] = [];
     await client.pull(`${image}:v${version}`, { onProgress: (p) => events.push(p) });
     assert.ok(events.length > 0, "no progress events");
-    assert.ok(events.some((e) => e.layer !== undefined), `no layer events in ${JSON.stringify(events)}`);
+    assert.ok(
+      events.some((e) => e.layer !== undefined),
+      `no layer events in ${JSON.stringify(events)}`,
+    );
     const inspected = await client.inspectImage(`${image}:v${version}`);
     assert.ok(inspected, "image missing after pull");
     assert.deepEqual(inspected.exposedTcpPorts, [8080]);
-    assert.ok(inspected.repoDigests.includes(`${image}@${digest}`), JSON.stringify(inspected.repoDigests));
+    assert.ok(
+      inspected.repoDigests.includes(`${image}@${digest}`),
+      JSON.stringify(inspected.repoDigests),
+    );
   });
 
   test(`engine(${kind}): pull by digest`, async () => {
@@ -100,18 +112,32 @@ export function engineSuite(kind: string, socketPath: string | undefined, missin
       labels,
       publish: [8080],
       cmd: [],
-      options: runOptions({ env: ["EXTRA=1"], labels: { "user.label": "x" }, restart: { name: "no" } }),
+      options: runOptions({
+        env: ["EXTRA=1"],
+        labels: { "user.label": "x" },
+        restart: { name: "no" },
+      }),
     });
     assert.match(containerId, /^[0-9a-f]{64}$/);
   });
 
   test(`engine(${kind}): a second container of the same name is an EngineError naming it`, async () => {
-    const spec = { name: `${repo}-0`, image: `${image}@${digest}`, labels, publish: [], cmd: [], options: runOptions() };
+    const spec = {
+      name: `${repo}-0`,
+      image: `${image}@${digest}`,
+      labels,
+      publish: [],
+      cmd: [],
+      options: runOptions(),
+    };
     const error = await engine().createContainer(spec).then(() => undefined, (e) => e);
     assert.ok(error instanceof EngineError, String(error));
     // Podman 4.3 answers a name conflict with 500 instead of Docker's 409.
     assert.equal(error.status, kind === "podman" ? 500 : 409);
-    assert.match(error.message, new RegExp(`^Engine refused to create container ${repo}-0: ${error.status} .*already in use`));
+    assert.match(
+      error.message,
+      new RegExp(`^Engine refused to create container ${repo}-0: ${error.status} .*already in use`),
+    );
   });
 
   test(`engine(${kind}): start, inspect ports as numbers on 127.0.0.1, HTTP answers the version`, async () => {
@@ -156,7 +182,7 @@ export function engineSuite(kind: string, socketPath: string | undefined, missin
       const started = Date.now();
       await client.stopContainer(containerId, 10);
       assert.ok(Date.now() - started < 5_000, "stop took the full timeout: TERM ignored?");
-      const die = await waitFor("a die event", async () => seen.find((e) => e.action === "die"));
+      const die = await waitFor("a die event", () => seen.find((e) => e.action === "die"));
       assert.equal(die.id, containerId);
       assert.equal(die.labels["dewy.test"], run);
     } finally {
@@ -192,7 +218,10 @@ export function engineSuite(kind: string, socketPath: string | undefined, missin
     const missingImage = `${registry}/${repo}-missing:v9.9.9`;
     const error = await engine().pull(missingImage).then(() => undefined, (e) => e);
     assert.ok(error instanceof EngineError, String(error));
-    assert.match(error.message, new RegExp(`pull ${missingImage.replace(/[.]/g, "\\.")}: .*(manifest unknown|not found)`));
+    assert.match(
+      error.message,
+      new RegExp(`pull ${missingImage.replace(/[.]/g, "\\.")}: .*(manifest unknown|not found)`),
+    );
   });
 
   test(`engine(${kind}): creating from an absent image is an EngineError 404`, async () => {
@@ -212,7 +241,9 @@ export function engineSuite(kind: string, socketPath: string | undefined, missin
 
   test(`engine(${kind}): cleanup of everything this suite made`, async () => {
     const client = engine();
-    for (const c of await client.listContainers(labels, { all: true })) await client.removeContainer(c.id);
+    for (const c of await client.listContainers(labels, { all: true })) {
+      await client.removeContainer(c.id);
+    }
     for (const i of await client.listImages(image)) await client.removeImage(i.id);
     assert.deepEqual(await client.listContainers(labels, { all: true }), []);
   });
