@@ -11,10 +11,11 @@ import { FORBIDDEN_LONG, FORBIDDEN_SHORT, SUPPORTED_RUN_OPTIONS } from "./passth
 const WIDTH = 100;
 const COLUMN = 36;
 
+/** Words of `text` on lines of at most {@link WIDTH} columns; `(default: X)` stays whole. */
 function wrap(text: string, indent: number): string[] {
   const lines: string[] = [];
   let line = "";
-  for (const word of text.split(" ")) {
+  for (const word of text.split(/(?<!default:) /)) {
     if (line !== "" && indent + line.length + 1 + word.length > WIDTH) {
       lines.push(line);
       line = word;
