@@ -33,6 +33,7 @@ export class ErrorLimitingNotifier implements Notifier {
   #quiet: boolean;
   #logger: Logger;
   #errors = 0;
+  #queue: Promise<void> = Promise.resolve();
 
   /** @param options channel, quiet mode, logger */
   constructor(options: ErrorLimitingNotifierOptions) {
@@ -62,9 +63,8 @@ export class ErrorLimitingNotifier implements Notifier {
     this.#errors = Math.min(this.#errors + 1, MAX_ERROR_COUNT);
     this.#logger.debug("Error count", { count: this.#errors, error: errorMessage(error) });
     if (this.#errors > MAX_NOTIFIED_ERRORS) return Promise.resolve();
-    return this.#deliver(
-      this.#channel.message(errorCountMessage(this.#errors, errorMessage(error)), "error"),
-    );
+    const text = errorCountMessage(this.#errors, errorMessage(error));
+    return this.#deliver(() => this.#channel.message(text, "error"));
   }
 
   /** {@inheritDoc Notifier.resetErrors} */
@@ -77,21 +77,24 @@ export class ErrorLimitingNotifier implements Notifier {
   /** {@inheritDoc Notifier.hookResult} */
   hookResult(kind: HookKind, result: HookResult): Promise<void> {
     if (this.#errors > 0 || (this.#quiet && hookSucceeded(result))) return Promise.resolve();
-    return this.#deliver(this.#channel.hookResult(kind, result));
+    return this.#deliver(() => this.#channel.hookResult(kind, result));
   }
 
   #message(text: string, priority: Priority): Promise<void> {
     if (this.#errors > 0) return Promise.resolve();
-    return this.#deliver(this.#channel.message(text, priority));
+    return this.#deliver(() => this.#channel.message(text, priority));
   }
 
-  #deliver(delivery: Promise<void>): Promise<void> {
-    return delivery.catch((error) => {
+  /** Deliveries run one at a time, in call order, so a thread reads in the order things happened. */
+  #deliver(delivery: () => Promise<void>): Promise<void> {
+    const next = this.#queue.then(delivery).catch((error) => {
       this.#logger.error("Notification delivery failed", {
         notifier: this.#channel.name,
         error: errorMessage(error),
       });
     });
+    this.#queue = next;
+    return next;
   }
 }
 

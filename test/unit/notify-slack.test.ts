@@ -35,8 +35,10 @@ interface Posted {
   body: any;
 }
 
-/** What the fake Slack answers to a post (default `{ ok: true, ts }`). */
-type Answer = (n: number) => { status: number; body: unknown };
+/** What the fake Slack answers to the n-th post (default `{ ok: true, ts }`), optionally late. */
+type Answer = (
+  n: number,
+) => { status: number; body: unknown; delayMs?: number; onSent?: () => void };
 
 /** Starts a Slack-compatible server on 127.0.0.1 and runs `fn` against it, then stops it. */
 async function withSlack(
@@ -49,9 +51,11 @@ async function withSlack(
     req.on("data", (c) => data += c);
     req.on("end", () => {
       posted.push({ path: req.url ?? "", headers: req.headers, body: JSON.parse(data) });
-      const { status, body } = answer(posted.length);
-      res.writeHead(status, { "content-type": "application/json" });
-      res.end(JSON.stringify(body));
+      const { status, body, delayMs = 0, onSent } = answer(posted.length);
+      setTimeout(() => {
+        res.writeHead(status, { "content-type": "application/json" });
+        res.end(JSON.stringify(body), onSent);
+      }, delayMs);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -364,4 +368,41 @@ test("notify slack: the slackApiUrl option wins over SLACK_API_URL", async () =>
     assert.equal(posted.length, 1);
     assert.equal(posted[0].body.channel, "ops");
   });
+});
+
+test("notify slack: messages sent without waiting are delivered one at a time, in order", async () => {
+  let answered = 0;
+  const seenAnswered: number[] = [];
+  await withSlack(
+    async ({ url, posted }) => {
+      const notifier = slackNotifier(url);
+      await Promise.all([
+        notifier.send(pulledMessage("v4")),
+        notifier.hookResult("Before Deploy", hook()),
+        notifier.sendImportant(deployedMessage({ started: 1, total: 1, tag: "v4" })),
+      ]);
+      assert.deepEqual(
+        posted.map((p) => p.body.attachments[0].title ?? p.body.attachments[0].text),
+        [
+          "Pulled image for `v4`",
+          "Before Deploy Hook",
+          "Container deployed successfully: `1/1` replicas of `v4`",
+        ],
+      );
+      assert.deepEqual(
+        seenAnswered,
+        [0, 1, 2],
+        "each post waited for the answer to the previous one",
+      );
+    },
+    (n) => {
+      seenAnswered.push(answered);
+      return {
+        status: 200,
+        body: { ok: true, ts: `1.${n}` },
+        delayMs: n === 1 ? 200 : 0,
+        onSent: () => answered++,
+      };
+    },
+  );
 });
