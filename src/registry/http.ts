@@ -7,7 +7,7 @@
 import { REGISTRY_MAX_BODY_BYTES, REGISTRY_TIMEOUT_MS } from "../defaults.ts";
 import {
   RegistryAuthError,
-  type RegistryError,
+  RegistryError,
   RegistryNotFoundError,
   RegistryProtocolError,
   RegistryRateLimitedError,
@@ -27,25 +27,68 @@ export interface SendOptions {
   signal?: AbortSignal;
 }
 
+/** Redirects followed by {@link send} before the 3xx answer is returned as is. */
+const MAX_REDIRECTS = 5;
+
 /**
- * Send one request. Resolves with any HTTP response; rejects with a
- * `RegistryUnavailableError` when the server cannot be reached or is too slow.
+ * Send one request, following redirects (the `authorization` header is dropped when a
+ * redirect leaves the origin). Resolves with any HTTP response; rejects with a
+ * `RegistryUnavailableError` when the server cannot be reached or is too slow. The timeout
+ * covers reading the body too.
  */
 export async function send(
   url: URL,
-  init: RequestInit,
+  init: RequestInit & { headers?: Record<string, string> },
   options: SendOptions = {},
 ): Promise<Response> {
   const timeoutMs = options.timeoutMs ?? REGISTRY_TIMEOUT_MS;
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-  try {
-    return await (options.fetch ?? fetch)(url, { ...init, signal, redirect: "follow" });
-  } catch (error) {
-    if (options.signal?.aborted) throw options.signal.reason;
-    const why = timeout.aborted ? `no answer within ${timeoutMs} ms` : (error as Error).message;
-    throw new RegistryUnavailableError(`cannot reach ${url.origin}: ${why}`, { cause: error });
+  let headers = init.headers;
+  for (let hops = 0;; hops++) {
+    let response: Response;
+    try {
+      response = await (options.fetch ?? fetch)(url, {
+        ...init,
+        headers,
+        signal,
+        redirect: "manual",
+      });
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      const why = timeout.aborted ? `no answer within ${timeoutMs} ms` : (error as Error).message;
+      throw new RegistryUnavailableError(`cannot reach ${url.origin}: ${why}`, { cause: error });
+    }
+    const location = response.headers.get("location");
+    if (response.status < 300 || response.status > 399 || !location || hops === MAX_REDIRECTS) {
+      return response;
+    }
+    await response.body?.cancel();
+    const next = new URL(location, url);
+    if (next.origin !== url.origin && headers?.authorization) {
+      const { authorization: _dropped, ...rest } = headers;
+      headers = rest;
+    }
+    url = next;
   }
+}
+
+/** The body of `response` parsed as a JSON object; a `RegistryProtocolError` otherwise. */
+export async function readJsonObject(
+  response: Response,
+  action: string,
+): Promise<Record<string, unknown>> {
+  let body: unknown;
+  try {
+    body = JSON.parse(await readText(response));
+  } catch (error) {
+    if (error instanceof RegistryError) throw error;
+    throw new RegistryProtocolError(`${action}: answer is not JSON`, { cause: error });
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new RegistryProtocolError(`${action}: answer is not a JSON object`);
+  }
+  return body as Record<string, unknown>;
 }
 
 /** The body of `response` as text, refusing bodies over `REGISTRY_MAX_BODY_BYTES`. */
@@ -66,7 +109,18 @@ export async function readBytes(
   if (!response.body) return new Uint8Array();
   const reader = response.body.getReader();
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch (error) {
+      throw new RegistryUnavailableError(
+        `reading the answer of ${response.url}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    const { done, value } = chunk;
     if (done) break;
     size += value.length;
     if (size > limit) {

@@ -7,7 +7,7 @@
 import { REGISTRY_MAX_PAGES } from "../defaults.ts";
 import type { RegistryClient } from "./client.ts";
 import { RegistryProtocolError } from "./errors.ts";
-import { readText } from "./http.ts";
+import { readJsonObject } from "./http.ts";
 import { nextLink } from "./link.ts";
 
 /** Options of {@link listTags}. */
@@ -47,23 +47,30 @@ export async function listTags(
       failing,
       options.signal,
     );
-    const next = nextLink(response.headers.get("link"), url);
-    let body: { tags?: unknown };
-    try {
-      body = JSON.parse(await readText(response));
-    } catch (error) {
-      throw new RegistryProtocolError(`${failing.action}: answer is not JSON`, { cause: error });
-    }
-    if (body.tags !== null && body.tags !== undefined && !Array.isArray(body.tags)) {
+    const body = await readJsonObject(response, failing.action);
+    const list = body.tags ?? [];
+    if (!Array.isArray(list)) {
       throw new RegistryProtocolError(`${failing.action}: "tags" is not a list`);
     }
-    for (const tag of body.tags ?? []) if (typeof tag === "string") tags.push(tag);
-    if (next && next.origin !== url.origin) {
-      throw new RegistryProtocolError(
-        `${failing.action}: next page ${next.href} is on another host`,
-      );
-    }
-    url = next;
+    for (const tag of list) if (typeof tag === "string") tags.push(tag);
+    url = followingPage(response, url, failing.action);
   }
   return tags;
+}
+
+/** The next page's URL from the `Link` header, refused unless it stays on the same registry. */
+function followingPage(response: Response, current: URL, action: string): URL | undefined {
+  let next: URL | undefined;
+  try {
+    next = nextLink(response.headers.get("link"), current);
+  } catch (error) {
+    throw new RegistryProtocolError(
+      `${action}: bad Link header "${response.headers.get("link")}"`,
+      { cause: error },
+    );
+  }
+  if (next && next.origin !== current.origin) {
+    throw new RegistryProtocolError(`${action}: next page ${next.href} is on another host`);
+  }
+  return next;
 }

@@ -9,7 +9,7 @@ import { Buffer } from "node:buffer";
 import { REGISTRY_TOKEN_EARLY_RENEW_MS, REGISTRY_TOKEN_TTL_S } from "../defaults.ts";
 import type { Credentials } from "./credentials.ts";
 import { RegistryProtocolError } from "./errors.ts";
-import { readText, responseError, send, type SendOptions } from "./http.ts";
+import { readJsonObject, responseError, send, type SendOptions } from "./http.ts";
 import { checkRealm, type Lookup } from "./realm-guard.ts";
 
 /** A token and when to stop using it. */
@@ -70,12 +70,7 @@ export async function fetchToken(
       notFound: `token endpoint not found: ${url.href}`,
     }, now());
   }
-  let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };
-  try {
-    body = JSON.parse(await readText(response));
-  } catch (error) {
-    throw new RegistryProtocolError(`${action}: answer is not JSON`, { cause: error });
-  }
+  const body = await readJsonObject(response, action);
   const token = typeof body.token === "string" && body.token ? body.token : body.access_token;
   if (typeof token !== "string" || !token) {
     throw new RegistryProtocolError(`${action}: answer has no token`);

@@ -1,7 +1,7 @@
 /** Registry auth building blocks: WWW-Authenticate, credentials resolution, realm guard, Link, Retry-After. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseChallenges } from "../../src/registry/challenge.ts";
@@ -17,12 +17,17 @@ test("registry auth: bearer challenge with commas inside the quoted scope", () =
     'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:samalba/my-app:pull,push"';
   assert.deepEqual(parseChallenges(header), [{
     scheme: "bearer",
-    params: { realm: "https://auth.docker.io/token", service: "registry.docker.io", scope: "repository:samalba/my-app:pull,push" },
+    params: {
+      realm: "https://auth.docker.io/token",
+      service: "registry.docker.io",
+      scope: "repository:samalba/my-app:pull,push",
+    },
   }]);
 });
 
 test("registry auth: several challenges, spaces, escapes and unquoted values", () => {
-  const header = 'Basic realm="Registry \\"Realm\\"", Bearer  realm = "https://a/t" , error=insufficient_scope';
+  const header =
+    'Basic realm="Registry \\"Realm\\"", Bearer  realm = "https://a/t" , error=insufficient_scope';
   assert.deepEqual(parseChallenges(header), [
     { scheme: "basic", params: { realm: 'Registry "Realm"' } },
     { scheme: "bearer", params: { realm: "https://a/t", error: "insufficient_scope" } },
@@ -31,7 +36,10 @@ test("registry auth: several challenges, spaces, escapes and unquoted values", (
 
 test("registry auth: empty and odd headers do not loop or throw", () => {
   assert.deepEqual(parseChallenges(""), []);
-  assert.deepEqual(parseChallenges("Negotiate abc=="), [{ scheme: "negotiate", params: { abc: "" } }]);
+  assert.deepEqual(parseChallenges("Negotiate abc=="), [{
+    scheme: "negotiate",
+    params: { abc: "" },
+  }]);
   assert.deepEqual(parseChallenges(", ,"), []);
 });
 
@@ -46,7 +54,10 @@ async function withHome(fn: (home: string) => Promise<void>): Promise<void> {
 
 async function writeConfig(home: string, config: unknown): Promise<void> {
   await mkdir(join(home, ".docker"), { recursive: true });
-  await writeFile(join(home, ".docker", "config.json"), typeof config === "string" ? config : JSON.stringify(config));
+  await writeFile(
+    join(home, ".docker", "config.json"),
+    typeof config === "string" ? config : JSON.stringify(config),
+  );
 }
 
 const envOf = (vars: Record<string, string>) => (name: string) => vars[name];
@@ -55,14 +66,20 @@ test("registry auth: DOCKER_USERNAME/DOCKER_PASSWORD win for any host", async ()
   await withHome(async (home) => {
     await writeConfig(home, { auths: { "ghcr.io": { username: "cfg", password: "p" } } });
     const env = envOf({ DOCKER_USERNAME: "u", DOCKER_PASSWORD: "p1", GITHUB_TOKEN: "gh" });
-    assert.deepEqual(await resolveCredentials("ghcr.io", { env, homeDir: home }), { username: "u", password: "p1" });
+    assert.deepEqual(await resolveCredentials("ghcr.io", { env, homeDir: home }), {
+      username: "u",
+      password: "p1",
+    });
   });
 });
 
 test("registry auth: GITHUB_TOKEN only for ghcr.io", async () => {
   await withHome(async (home) => {
     const env = envOf({ GITHUB_TOKEN: "gh" });
-    assert.deepEqual(await resolveCredentials("ghcr.io", { env, homeDir: home }), { username: "token", password: "gh" });
+    assert.deepEqual(await resolveCredentials("ghcr.io", { env, homeDir: home }), {
+      username: "token",
+      password: "gh",
+    });
     assert.equal(await resolveCredentials("127.0.0.1:5000", { env, homeDir: home }), undefined);
   });
 });
@@ -77,9 +94,19 @@ test("registry auth: docker config auths by base64 auth and by username/password
       },
     });
     const sources = { env: envOf({}), homeDir: home };
-    assert.deepEqual(await resolveCredentials("docker.io", sources), { username: "hubuser", password: "hub:pass" });
-    assert.deepEqual(await resolveCredentials("127.0.0.1:5000", sources), { username: "local", password: "pw" });
-    assert.equal(await resolveCredentials("quay.io", sources), undefined, "credsStore-style empty entry");
+    assert.deepEqual(await resolveCredentials("docker.io", sources), {
+      username: "hubuser",
+      password: "hub:pass",
+    });
+    assert.deepEqual(await resolveCredentials("127.0.0.1:5000", sources), {
+      username: "local",
+      password: "pw",
+    });
+    assert.equal(
+      await resolveCredentials("quay.io", sources),
+      undefined,
+      "credsStore-style empty entry",
+    );
     assert.equal(await resolveCredentials("ghcr.io", sources), undefined);
   });
 });
@@ -88,8 +115,14 @@ test("registry auth: DOCKER_CONFIG directory is honoured; a missing file is anon
   await withHome(async (home) => {
     await writeConfig(home, { auths: { "ghcr.io": { auth: btoa("a:b") } } });
     const env = envOf({ DOCKER_CONFIG: join(home, ".docker") });
-    assert.deepEqual(await resolveCredentials("ghcr.io", { env, homeDir: "/nonexistent" }), { username: "a", password: "b" });
-    assert.equal(await resolveCredentials("ghcr.io", { env: envOf({}), homeDir: join(home, "nope") }), undefined);
+    assert.deepEqual(await resolveCredentials("ghcr.io", { env, homeDir: "/nonexistent" }), {
+      username: "a",
+      password: "b",
+    });
+    assert.equal(
+      await resolveCredentials("ghcr.io", { env: envOf({}), homeDir: join(home, "nope") }),
+      undefined,
+    );
   });
 });
 
@@ -99,7 +132,9 @@ test("registry auth: a broken docker config is a ConfigError naming the file", a
     const path = join(home, ".docker", "config.json");
     await assert.rejects(
       resolveCredentials("ghcr.io", { env: envOf({}), homeDir: home }),
-      (e: unknown) => e instanceof ConfigError && e.message.includes(path) && e.message.includes("not valid JSON"),
+      (e: unknown) =>
+        e instanceof ConfigError && e.message.includes(path) &&
+        e.message.includes("not valid JSON"),
     );
     await writeConfig(home, { auths: { "ghcr.io": { auth: btoa("nocolon") } } });
     await assert.rejects(
@@ -110,28 +145,64 @@ test("registry auth: a broken docker config is a ConfigError naming the file", a
 });
 
 test("registry auth: private address classification", () => {
-  for (const ip of ["127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "[::1]", "::", "fe80::1", "fd00::1", "fc12::1", "::ffff:10.0.0.1"]) {
+  for (
+    const ip of [
+      "127.0.0.1",
+      "10.1.2.3",
+      "172.16.0.1",
+      "172.31.255.255",
+      "192.168.1.1",
+      "169.254.169.254",
+      "100.64.0.1",
+      "0.0.0.0",
+      "::1",
+      "[::1]",
+      "::",
+      "fe80::1",
+      "fd00::1",
+      "fc12::1",
+      "::ffff:10.0.0.1",
+    ]
+  ) {
     assert.equal(isPrivateAddress(ip), true, ip);
   }
-  for (const ip of ["8.8.8.8", "172.32.0.1", "192.169.0.1", "2001:4860::8888", "::ffff:1.1.1.1", "100.128.0.1"]) {
+  for (
+    const ip of [
+      "8.8.8.8",
+      "172.32.0.1",
+      "192.169.0.1",
+      "2001:4860::8888",
+      "::ffff:1.1.1.1",
+      "100.128.0.1",
+    ]
+  ) {
     assert.equal(isPrivateAddress(ip), false, ip);
   }
 });
 
-const lookupTable = (table: Record<string, string[]>) => async (host: string) => {
-  if (!table[host]) throw new Error(`ENOTFOUND ${host}`);
-  return table[host];
-};
+const lookupTable = (table: Record<string, string[]>) => (host: string) =>
+  table[host] ? Promise.resolve(table[host]) : Promise.reject(new Error(`ENOTFOUND ${host}`));
 
 test("registry auth: realm guard refuses a public registry's realm resolving into a private network", async () => {
-  const lookup = lookupTable({ "registry.example": ["93.184.216.34"], "evil.example": ["93.184.216.35", "10.0.0.7"], "auth.example": ["93.184.216.36"] });
+  const lookup = lookupTable({
+    "registry.example": ["93.184.216.34"],
+    "evil.example": ["93.184.216.35", "10.0.0.7"],
+    "auth.example": ["93.184.216.36"],
+  });
   const registry = new URL("https://registry.example");
   await assert.rejects(
     checkRealm(new URL("https://evil.example/token"), registry, lookup),
-    (e: unknown) => e instanceof RegistryProtocolError && e.message.includes("https://evil.example/token"),
+    (e: unknown) =>
+      e instanceof RegistryProtocolError && e.message.includes("https://evil.example/token"),
   );
-  await assert.rejects(checkRealm(new URL("https://127.0.0.1/token"), registry, lookup), RegistryProtocolError);
-  await assert.rejects(checkRealm(new URL("http://auth.example/token"), registry, lookup), /plain http/);
+  await assert.rejects(
+    checkRealm(new URL("https://127.0.0.1/token"), registry, lookup),
+    RegistryProtocolError,
+  );
+  await assert.rejects(
+    checkRealm(new URL("http://auth.example/token"), registry, lookup),
+    /plain http/,
+  );
   await assert.rejects(checkRealm(new URL("file:///etc/passwd"), registry, lookup), /not an http/);
   await checkRealm(new URL("https://auth.example/token"), registry, lookup);
   await checkRealm(new URL("https://registry.example:8443/token"), registry, lookup);
@@ -139,15 +210,28 @@ test("registry auth: realm guard refuses a public registry's realm resolving int
 
 test("registry auth: realm guard allows private realms for a local registry", async () => {
   const lookup = lookupTable({ "registry.lan": ["192.168.1.10"], "auth.lan": ["192.168.1.11"] });
-  await checkRealm(new URL("http://localhost:5001/token"), new URL("http://127.0.0.1:5000"), lookup);
+  await checkRealm(
+    new URL("http://localhost:5001/token"),
+    new URL("http://127.0.0.1:5000"),
+    lookup,
+  );
   await checkRealm(new URL("https://auth.lan/token"), new URL("https://registry.lan"), lookup);
 });
 
 test("registry auth: Link next page, relative and absolute, other rels ignored", () => {
   const here = new URL("http://127.0.0.1:5000/v2/app/tags/list?n=2");
-  assert.equal(nextLink('</v2/app/tags/list?last=b&n=2>; rel="next"', here)?.href, "http://127.0.0.1:5000/v2/app/tags/list?last=b&n=2");
-  assert.equal(nextLink('<http://127.0.0.1:5000/x?last=a,b>; rel=next', here)?.href, "http://127.0.0.1:5000/x?last=a,b");
-  assert.equal(nextLink('</first>; rel="first", </n>; title="a;b"; rel="prev next"', here)?.href, "http://127.0.0.1:5000/n");
+  assert.equal(
+    nextLink('</v2/app/tags/list?last=b&n=2>; rel="next"', here)?.href,
+    "http://127.0.0.1:5000/v2/app/tags/list?last=b&n=2",
+  );
+  assert.equal(
+    nextLink("<http://127.0.0.1:5000/x?last=a,b>; rel=next", here)?.href,
+    "http://127.0.0.1:5000/x?last=a,b",
+  );
+  assert.equal(
+    nextLink('</first>; rel="first", </n>; title="a;b"; rel="prev next"', here)?.href,
+    "http://127.0.0.1:5000/n",
+  );
   assert.equal(nextLink('</prev>; rel="prev"', here), undefined);
   assert.equal(nextLink(null, here), undefined);
 });

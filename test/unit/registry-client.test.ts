@@ -66,7 +66,11 @@ test("registry client: latest picks the newest tag and pins its digest", async (
 test("registry client: 429 with Retry-After seconds or date gives retryAfterMs", async () => {
   let retryAfter = "7";
   await withFake(
-    () => new Response('{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}', { status: 429, headers: { "retry-after": retryAfter } }),
+    () =>
+      new Response('{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}', {
+        status: 429,
+        headers: { "retry-after": retryAfter },
+      }),
     async (host) => {
       await assert.rejects(registry(host).latest(), (e: unknown) => {
         assert.ok(e instanceof RegistryRateLimitedError);
@@ -90,15 +94,21 @@ test("registry client: 5xx is unavailable, 404 names the repository, 400 is a pr
   await withFake(() => new Response("down for maintenance", { status }), async (host) => {
     await assert.rejects(
       registry(host).latest(),
-      (e: unknown) => e instanceof RegistryUnavailableError && e.status === 503 && e.message.includes("down for maintenance"),
+      (e: unknown) =>
+        e instanceof RegistryUnavailableError && e.status === 503 &&
+        e.message.includes("down for maintenance"),
     );
     status = 404;
     await assert.rejects(
       registry(host).latest(),
-      (e: unknown) => e instanceof RegistryNotFoundError && e.message.includes("repository not found: team/app"),
+      (e: unknown) =>
+        e instanceof RegistryNotFoundError && e.message.includes("repository not found: team/app"),
     );
     status = 400;
-    await assert.rejects(registry(host).latest(), (e: unknown) => e instanceof RegistryProtocolError && e.status === 400);
+    await assert.rejects(
+      registry(host).latest(),
+      (e: unknown) => e instanceof RegistryProtocolError && e.status === 400,
+    );
   });
 });
 
@@ -112,7 +122,8 @@ test("registry client: a registry that does not answer in time is unavailable; a
     const started = Date.now();
     await assert.rejects(
       registry(host, { timeoutMs: 200 }).latest(),
-      (e: unknown) => e instanceof RegistryUnavailableError && e.message.includes("no answer within 200 ms"),
+      (e: unknown) =>
+        e instanceof RegistryUnavailableError && e.message.includes("no answer within 200 ms"),
     );
     assert.ok(Date.now() - started < 5_000);
     const controller = new AbortController();
@@ -125,20 +136,29 @@ test("registry client: a registry that does not answer in time is unavailable; a
 
 test("registry client: nothing listening is unavailable", async () => {
   let host = "";
-  await withFake(() => new Response(), async (h) => {
+  await withFake(() => new Response(), (h) => {
     host = h;
+    return Promise.resolve();
   });
-  await assert.rejects(registry(host).latest(), (e: unknown) => e instanceof RegistryUnavailableError && e.status === undefined);
+  await assert.rejects(
+    registry(host).latest(),
+    (e: unknown) => e instanceof RegistryUnavailableError && e.status === undefined,
+  );
 });
 
 test("registry client: no tags or no version tags name what was seen", async () => {
   let tags: string[] = [];
   await withFake((r, u) => tagsAndDigest(tags)(r, u), async (host) => {
-    await assert.rejects(registry(host).latest(), (e: unknown) => e instanceof NoVersionFoundError && /no tags found/.test(e.message));
+    await assert.rejects(
+      registry(host).latest(),
+      (e: unknown) => e instanceof NoVersionFoundError && /no tags found/.test(e.message),
+    );
     tags = ["latest", "main"];
     await assert.rejects(
       registry(host).latest(),
-      (e: unknown) => e instanceof NoVersionFoundError && e.message.includes("latest, main") && e.tags.length === 2,
+      (e: unknown) =>
+        e instanceof NoVersionFoundError && e.message.includes("latest, main") &&
+        e.tags.length === 2,
     );
   });
 });
@@ -149,9 +169,15 @@ function tokenRegistry(state: { tokenRequests: number; revoked: Set<string>; exp
     if (url.pathname === "/token") {
       state.tokenRequests++;
       assert.equal(url.searchParams.get("service"), "fake");
-      assert.deepEqual(url.searchParams.getAll("scope"), ["repository:team/app:pull", "repository:other:pull"]);
+      assert.deepEqual(url.searchParams.getAll("scope"), [
+        "repository:team/app:pull",
+        "repository:other:pull",
+      ]);
       assert.equal(request.headers.get("authorization"), `Basic ${btoa("alice:secret")}`);
-      return Response.json({ access_token: `tok${state.tokenRequests}`, expires_in: state.expiresIn });
+      return Response.json({
+        access_token: `tok${state.tokenRequests}`,
+        expires_in: state.expiresIn,
+      });
     }
     const auth = request.headers.get("authorization") ?? "";
     if (!auth.startsWith("Bearer ") || state.revoked.has(auth.slice(7))) {
@@ -171,7 +197,10 @@ test("registry client: bearer token is cached until expires_in and renewed after
   const state = { tokenRequests: 0, revoked: new Set<string>(), expiresIn: 300 };
   let now = 1_000_000;
   await withFake(tokenRegistry(state), async (host) => {
-    const reg = registry(host, { credentials: { username: "alice", password: "secret" }, now: () => now });
+    const reg = registry(host, {
+      credentials: { username: "alice", password: "secret" },
+      now: () => now,
+    });
     await reg.latest();
     await reg.latest();
     assert.equal(state.tokenRequests, 1, "one token for two checks");
@@ -197,7 +226,9 @@ test("registry client: a token that is refused again is an auth error, not a loo
   await withFake(tokenRegistry(state), async (host) => {
     await assert.rejects(
       registry(host, { credentials: { username: "alice", password: "secret" } }).latest(),
-      (e: unknown) => e instanceof RegistryAuthError && e.status === 401 && /DOCKER_USERNAME/.test(e.message) && /alice/.test(e.message),
+      (e: unknown) =>
+        e instanceof RegistryAuthError && e.status === 401 && /DOCKER_USERNAME/.test(e.message) &&
+        /alice/.test(e.message),
     );
     assert.equal(state.tokenRequests, 1);
   });
@@ -209,9 +240,15 @@ test("registry client: unsupported auth scheme and token answers without a token
     if (url.pathname === "/token") return Response.json({ nothing: true });
     return new Response("", { status: 401, headers: { "www-authenticate": challenge } });
   }, async (host) => {
-    await assert.rejects(registry(host).latest(), (e: unknown) => e instanceof RegistryAuthError && /unsupported auth scheme/.test(e.message));
+    await assert.rejects(
+      registry(host).latest(),
+      (e: unknown) => e instanceof RegistryAuthError && /unsupported auth scheme/.test(e.message),
+    );
     challenge = `Bearer realm="http://${host}/token"`;
-    await assert.rejects(registry(host).latest(), (e: unknown) => e instanceof RegistryProtocolError && /no token/.test(e.message));
+    await assert.rejects(
+      registry(host).latest(),
+      (e: unknown) => e instanceof RegistryProtocolError && /no token/.test(e.message),
+    );
   });
 });
 
@@ -225,7 +262,9 @@ function paginating(all: string[], seen: string[]) {
     const start = last ? all.indexOf(last) + 1 : 0;
     const page = all.slice(start, start + n);
     const headers = new Headers();
-    if (start + n < all.length) headers.set("link", `</v2/team/app/tags/list?last=${page.at(-1)}&n=${n}>; rel="next"`);
+    if (start + n < all.length) {
+      headers.set("link", `</v2/team/app/tags/list?last=${page.at(-1)}&n=${n}>; rel="next"`);
+    }
     return Response.json({ name: "team/app", tags: page }, { headers });
   };
 }
@@ -250,9 +289,18 @@ test("registry client: page cap, looping Link and foreign next pages are refused
       (e: unknown) => e instanceof RegistryProtocolError && /more than 3 pages/.test(e.message),
     );
   });
-  await withFake(() => Response.json({ tags: ["v1.0.0"] }, { headers: { link: '<http://127.0.0.2:1/v2/x>; rel="next"' } }), async (host) => {
-    await assert.rejects(registry(host).tags(), (e: unknown) => e instanceof RegistryProtocolError && /another host/.test(e.message));
-  });
+  await withFake(
+    () =>
+      Response.json({ tags: ["v1.0.0"] }, {
+        headers: { link: '<http://127.0.0.2:1/v2/x>; rel="next"' },
+      }),
+    async (host) => {
+      await assert.rejects(
+        registry(host).tags(),
+        (e: unknown) => e instanceof RegistryProtocolError && /another host/.test(e.message),
+      );
+    },
+  );
 });
 
 test("registry client: HEAD without a digest falls back to GET, using the header or the manifest's sha256", async () => {
@@ -262,8 +310,13 @@ test("registry client: HEAD without a digest falls back to GET, using the header
   await withFake((request, url) => {
     if (url.pathname.endsWith("/tags/list")) return Response.json({ tags: ["v1.0.0"] });
     methods.push(request.method);
-    assert.match(request.headers.get("accept") ?? "", /application\/vnd\.oci\.image\.index\.v1\+json/);
-    if (request.method === "HEAD" || !header) return new Response(request.method === "HEAD" ? null : manifest);
+    assert.match(
+      request.headers.get("accept") ?? "",
+      /application\/vnd\.oci\.image\.index\.v1\+json/,
+    );
+    if (request.method === "HEAD" || !header) {
+      return new Response(request.method === "HEAD" ? null : manifest);
+    }
     return new Response(manifest, { headers: { "docker-content-digest": DIGEST } });
   }, async (host) => {
     assert.equal((await registry(host).latest()).digest, DIGEST);
@@ -275,7 +328,71 @@ test("registry client: HEAD without a digest falls back to GET, using the header
 });
 
 test("registry client: pullAuth carries the credentials and the registry host", () => {
-  const reg = new OciRegistry(parseImageUrl("img://ghcr.io/a/b"), { credentials: { username: "u", password: "p" } });
+  const reg = new OciRegistry(parseImageUrl("img://ghcr.io/a/b"), {
+    credentials: { username: "u", password: "p" },
+  });
   assert.deepEqual(reg.pullAuth(), { username: "u", password: "p", serveraddress: "ghcr.io" });
   assert.equal(new OciRegistry(parseImageUrl("img://ghcr.io/a/b")).pullAuth(), undefined);
+});
+
+test("registry client: redirects are followed, the credentials only within the registry's origin", async () => {
+  const seen: Record<string, string | null> = {};
+  await withFake((request, url) => {
+    seen[`other ${url.pathname}`] = request.headers.get("authorization");
+    return Response.json({ tags: ["v4.0.0"] });
+  }, async (other) => {
+    await withFake((request, url) => {
+      seen[url.pathname] = request.headers.get("authorization");
+      if (!request.headers.get("authorization")) {
+        return new Response(null, {
+          status: 401,
+          headers: { "www-authenticate": 'Basic realm="r"' },
+        });
+      }
+      if (url.pathname === "/v2/team/app/tags/list") {
+        return Response.redirect(`http://${url.host}/moved/tags`, 307);
+      }
+      if (url.pathname === "/moved/tags") {
+        return Response.redirect(`http://${other}/elsewhere/tags`, 302);
+      }
+      return new Response("?", { status: 404 });
+    }, async (host) => {
+      const tags = await registry(host, { credentials: { username: "u", password: "p" } }).tags();
+      assert.deepEqual(tags, ["v4.0.0"]);
+      assert.equal(
+        seen["/moved/tags"],
+        `Basic ${btoa("u:p")}`,
+        "same origin keeps the credentials",
+      );
+      assert.equal(seen["other /elsewhere/tags"], null, "another origin does not get them");
+    });
+  });
+});
+
+test("registry client: non-object JSON, bad tags and bad Link headers are protocol errors", async () => {
+  let answer = () => new Response("null");
+  await withFake(() => answer(), async (host) => {
+    await assert.rejects(
+      registry(host).tags(),
+      (e: unknown) => e instanceof RegistryProtocolError && /not a JSON object/.test(e.message),
+    );
+    answer = () => new Response("<html>");
+    await assert.rejects(
+      registry(host).tags(),
+      (e: unknown) => e instanceof RegistryProtocolError && /not JSON/.test(e.message),
+    );
+    answer = () => Response.json({ tags: "v1.0.0" });
+    await assert.rejects(
+      registry(host).tags(),
+      (e: unknown) => e instanceof RegistryProtocolError && /not a list/.test(e.message),
+    );
+    answer = () =>
+      Response.json({ tags: ["v1.0.0"] }, { headers: { link: '<http://[bad>; rel="next"' } });
+    await assert.rejects(
+      registry(host).tags(),
+      (e: unknown) => e instanceof RegistryProtocolError && /bad Link header/.test(e.message),
+    );
+    answer = () => Response.json({ name: "team/app", tags: null });
+    assert.deepEqual(await registry(host).tags(), []);
+  });
 });

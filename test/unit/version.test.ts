@@ -6,7 +6,13 @@ import { compareSemver, parseSemver } from "../../src/registry/semver.ts";
 import { validateCalverFormat } from "../../src/registry/calver.ts";
 import { ConfigError } from "../../src/errors.ts";
 
-type Case = [name: string, tags: string[], expected: string | undefined, calver?: string, preRelease?: boolean];
+type Case = [
+  name: string,
+  tags: string[],
+  expected: string | undefined,
+  calver?: string,
+  preRelease?: boolean,
+];
 
 const CASES: Case[] = [
   // semver basics
@@ -18,7 +24,11 @@ const CASES: Case[] = [
   ["tie keeps first (other order)", ["1.2.3", "v1.2.3"], "1.2.3"],
   ["build metadata ignored, tie keeps first", ["1.0.0+b2", "1.0.0+b1"], "1.0.0+b2"],
   ["build metadata does not beat a higher patch", ["1.0.0+zzz", "1.0.1"], "1.0.1"],
-  ["huge numbers compare exactly", ["1.0.9007199254740993", "1.0.9007199254740992"], "1.0.9007199254740993"],
+  [
+    "huge numbers compare exactly",
+    ["1.0.9007199254740993", "1.0.9007199254740992"],
+    "1.0.9007199254740993",
+  ],
   ["latest ignored", ["latest", "v1.0.0"], "v1.0.0"],
   ["two-part ignored", ["1.2", "v0.0.1"], "v0.0.1"],
   ["one-part ignored", ["v1", "v0.1.0"], "v0.1.0"],
@@ -53,12 +63,45 @@ const CASES: Case[] = [
   ["calver MM rejects padding", ["2024.01", "2023.12"], "2023.12", "YYYY.MM"],
   ["calver month range", ["2024.13.01", "2024.12.01"], "2024.12.01", "YYYY.0M.0D"],
   ["calver MICRO numeric", ["24.5.9", "24.5.10"], "24.5.10", "YY.MM.MICRO"],
-  ["calver ignores semver-only tags", ["1.2.3", "latest", "2024.05.01"], "2024.05.01", "YYYY.0M.0D"],
-  ["calver pre-release excluded by default", ["2024.05.02-rc.1", "2024.05.01"], "2024.05.01", "YYYY.0M.0D"],
-  ["calver pre-release when enabled", ["2024.05.02-rc.1", "2024.05.01"], "2024.05.02-rc.1", "YYYY.0M.0D", true],
-  ["calver release beats pre-release", ["2024.05.01-rc.2", "2024.05.01"], "2024.05.01", "YYYY.0M.0D", true],
-  ["calver pre-release §11 order", ["2024.05.01-rc.2", "2024.05.01-rc.10"], "2024.05.01-rc.10", "YYYY.0M.0D", true],
-  ["calver build ignored, tie keeps first", ["2024.05.01+b", "2024.05.01+a"], "2024.05.01+b", "YYYY.0M.0D"],
+  [
+    "calver ignores semver-only tags",
+    ["1.2.3", "latest", "2024.05.01"],
+    "2024.05.01",
+    "YYYY.0M.0D",
+  ],
+  [
+    "calver pre-release excluded by default",
+    ["2024.05.02-rc.1", "2024.05.01"],
+    "2024.05.01",
+    "YYYY.0M.0D",
+  ],
+  [
+    "calver pre-release when enabled",
+    ["2024.05.02-rc.1", "2024.05.01"],
+    "2024.05.02-rc.1",
+    "YYYY.0M.0D",
+    true,
+  ],
+  [
+    "calver release beats pre-release",
+    ["2024.05.01-rc.2", "2024.05.01"],
+    "2024.05.01",
+    "YYYY.0M.0D",
+    true,
+  ],
+  [
+    "calver pre-release §11 order",
+    ["2024.05.01-rc.2", "2024.05.01-rc.10"],
+    "2024.05.01-rc.10",
+    "YYYY.0M.0D",
+    true,
+  ],
+  [
+    "calver build ignored, tie keeps first",
+    ["2024.05.01+b", "2024.05.01+a"],
+    "2024.05.01+b",
+    "YYYY.0M.0D",
+  ],
   ["calver week tokens", ["2024-w09", "2024-w52", "2024-w54"], "2024-w52", "YYYY-w0W"],
   ["calver 0Y two/three digits", ["24.0", "124.0", "23.9"], "124.0", "0Y.MICRO"],
   ["calver day DD", ["2024.5.9", "2024.5.31", "2024.5.32"], "2024.5.31", "YYYY.MM.DD"],
@@ -103,7 +146,8 @@ for (const format of ["", "abc", "YYYY/MM", "YYYY MM", "v.x"]) {
   test(`version: calver format ${JSON.stringify(format)} is rejected naming it`, () => {
     assert.throws(
       () => validateCalverFormat(format),
-      (e: unknown) => e instanceof ConfigError && e.flag === "--calver" && e.message.includes(`"${format}"`),
+      (e: unknown) =>
+        e instanceof ConfigError && e.flag === "--calver" && e.message.includes(`"${format}"`),
     );
   });
 }
