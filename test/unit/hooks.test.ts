@@ -16,7 +16,7 @@ import {
   type RunHookOptions,
 } from "../../src/deploy/hooks.ts";
 import { HOOK_OUTPUT_MAX_BYTES } from "../../src/defaults.ts";
-import { Logger } from "../../src/log.ts";
+import { recordingLogger } from "./notify-helpers.ts";
 
 const context = { app: "web", version: "v1.2.3", image: "127.0.0.1:5000/web:v1.2.3" };
 
@@ -25,14 +25,9 @@ async function run(
   command: string,
   extra: Partial<RunHookOptions> = {},
 ): Promise<{ result: HookResult; logs: Record<string, unknown>[] }> {
-  const logs: Record<string, unknown>[] = [];
-  const logger = new Logger({
-    format: "json",
-    level: "debug",
-    write: (l) => logs.push(JSON.parse(l)),
-  });
+  const { logger, records } = recordingLogger();
   const result = await runHook({ command, context, logger, ...extra });
-  return { result, logs };
+  return { result, logs: records };
 }
 
 /** Whether a process is still alive (a zombie counts as dead). */

@@ -14,10 +14,10 @@ import process from "node:process";
 import { SMTPServer, type SMTPServerOptions } from "smtp-server";
 import type { HookResult } from "../../src/deploy/hooks.ts";
 import { ConfigError } from "../../src/errors.ts";
-import { Logger } from "../../src/log.ts";
 import { createNotifier } from "../../src/notify/factory.ts";
 import { deployedMessage, pulledMessage } from "../../src/notify/messages.ts";
 import type { Notifier } from "../../src/notify/types.ts";
+import { recordingLogger } from "./notify-helpers.ts";
 
 /** One mail the server accepted. */
 interface Received {
@@ -128,16 +128,6 @@ function body(raw: string): string {
     )
     : text;
   return decoded.replace(/\r\n/g, "\n").trim();
-}
-
-function recordingLogger(): { logger: Logger; records: Record<string, unknown>[] } {
-  const records: Record<string, unknown>[] = [];
-  const logger = new Logger({
-    format: "json",
-    level: "debug",
-    write: (l) => records.push(JSON.parse(l)),
-  });
-  return { logger, records };
 }
 
 function mailNotifier(

@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { HookResult } from "../../src/deploy/hooks.ts";
-import { Logger } from "../../src/log.ts";
+import type { Logger } from "../../src/log.ts";
 import { hostColor } from "../../src/notify/color.ts";
 import { createNotifier } from "../../src/notify/factory.ts";
 import { ErrorLimitingNotifier } from "../../src/notify/limiter.ts";
@@ -27,6 +27,7 @@ import {
   SlackChannel,
   type SlackSettings,
 } from "../../src/notify/slack.ts";
+import { recordingLogger } from "./notify-helpers.ts";
 
 /** One request the fake Slack received. */
 interface Posted {
@@ -66,17 +67,6 @@ async function withSlack(
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
-}
-
-/** A JSON logger whose records land in `records`. */
-function recordingLogger(): { logger: Logger; records: Record<string, unknown>[] } {
-  const records: Record<string, unknown>[] = [];
-  const logger = new Logger({
-    format: "json",
-    level: "debug",
-    write: (l) => records.push(JSON.parse(l)),
-  });
-  return { logger, records };
 }
 
 function slackNotifier(
