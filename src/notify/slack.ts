@@ -101,19 +101,10 @@ export class SlackChannel implements Channel {
   /** {@inheritDoc Channel.hookResult} */
   hookResult(kind: HookKind, result: HookResult): Promise<void> {
     const fields: Field[] = [];
-    if (result.stdout !== "") {
-      fields.push({
-        title: "Stdout",
-        value: codeBlock(truncateOutput(result.stdout)),
-        short: false,
-      });
-    }
-    if (result.stderr !== "") {
-      fields.push({
-        title: "Stderr",
-        value: codeBlock(truncateOutput(result.stderr)),
-        short: false,
-      });
+    for (const [title, output] of [["Stdout", result.stdout], ["Stderr", result.stderr]]) {
+      if (output !== "") {
+        fields.push({ title, value: codeBlock(truncateOutput(output)), short: false });
+      }
     }
     fields.push({ title: "Exit Code", value: `\`${result.exitCode}\``, short: true });
     fields.push({ title: "Duration", value: formatDuration(result.durationMs), short: true });
