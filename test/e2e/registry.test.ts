@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runtime } from "../_runtime.ts";
 import {
   type RegistryAuthMode,
   startRegistry,
@@ -194,5 +195,62 @@ test("registry e2e: bearer token auth, token cached across checks, wrong passwor
       assert.match(e.message, /token from http:\/\/127\.0\.0\.1:\d+\/token/);
       return true;
     });
+  });
+});
+
+/**
+ * distribution 2.8 ignores `n` on tag lists, so pagination is shown by a thin front that
+ * forwards every request (auth included) to the real token-auth registry and serves its tag
+ * list in `n`-sized pages with `Link: rel="next"`, as distribution 3 does.
+ */
+test("registry e2e: paginated tag list through the real token-auth registry, token on every page", async () => {
+  await withRegistry("token", async (registry, home) => {
+    const tags = Array.from({ length: 25 }, (_, i) => `v1.${i}.0`);
+    const digests = await registry.push("paged/app", tags);
+    const pages: { query: string; authorized: boolean }[] = [];
+    const front = await runtime.serveHttp({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: async (request) => {
+        const url = new URL(request.url);
+        const headers: Record<string, string> = { accept: request.headers.get("accept") ?? "*/*" };
+        const authorization = request.headers.get("authorization");
+        if (authorization) headers.authorization = authorization;
+        const upstream = await fetch(`http://${registry.host}${url.pathname}`, {
+          method: request.method,
+          headers,
+        });
+        if (!url.pathname.endsWith("/tags/list") || !upstream.ok) return upstream;
+        pages.push({ query: url.search, authorized: authorization !== null });
+        const all = ((await upstream.json()) as { tags: string[] }).tags.sort();
+        const n = Number(url.searchParams.get("n"));
+        const start = url.searchParams.has("last")
+          ? all.indexOf(url.searchParams.get("last")!) + 1
+          : 0;
+        const page = all.slice(start, start + n);
+        const link = start + n < all.length
+          ? `<${url.pathname}?n=${n}&last=${page.at(-1)}>; rel="next"`
+          : "";
+        return Response.json({ name: "paged/app", tags: page }, { headers: link ? { link } : {} });
+      },
+    });
+    try {
+      const watcher = await open(`img://127.0.0.1:${front.port}/paged/app`, home, CREDS, {
+        pageSize: 4,
+      });
+      const latest = await watcher.latest();
+      assert.equal(latest.tag, "v1.24.0");
+      assert.equal(latest.digest, digests["v1.24.0"]);
+      assert.equal(pages.length, 7, "25 tags in pages of 4");
+      assert.deepEqual(pages.map((p) => p.authorized), [true, true, true, true, true, true, true]);
+      assert.equal(pages[0].query, "?n=4");
+      assert.equal(
+        registry.tokenRequests.length,
+        1 + 1,
+        "one token for the push, one for all pages",
+      );
+    } finally {
+      await front.close();
+    }
   });
 });
