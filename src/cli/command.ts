@@ -23,16 +23,27 @@ export type Command =
 /** Options of {@link parseCommandLine} beyond the environment lookup. */
 export type CommandLineOptions = Pick<ContainerInputs, "readFile">;
 
-const USAGE = "dewy container --registry img://HOST/REPO --port PORT [flags] [-- docker-run-options]";
+const USAGE =
+  "dewy container --registry img://HOST/REPO --port PORT [flags] [-- docker-run-options]";
 
-function listCommand(flags: FlagValues, extra: string[], passthrough: string[] | undefined): Command {
+function listCommand(
+  flags: FlagValues,
+  extra: string[],
+  passthrough: string[] | undefined,
+): Command {
   const other = flags.names().find((name) => name !== "admin-port");
   if (other) {
-    throw new ConfigError(`--${other}`, `flag --${other} does not apply to dewy container list (only --admin-port does)`);
+    throw new ConfigError(
+      `--${other}`,
+      `flag --${other} does not apply to dewy container list (only --admin-port does)`,
+    );
   }
   if (extra.length > 0 || passthrough !== undefined) {
     const word = extra[0] ?? "--";
-    throw new ConfigError(word, `unexpected "${word}" after dewy container list; usage: dewy container list [--admin-port N]`);
+    throw new ConfigError(
+      word,
+      `unexpected "${word}" after dewy container list; usage: dewy container list [--admin-port N]`,
+    );
   }
   return { kind: "list", adminPort: parseAdminPort(flags) };
 }
@@ -68,7 +79,10 @@ export function parseCommandLine(
     throw new ConfigError("command", `no command given; usage: ${USAGE} (see dewy --help)`);
   }
   if (command !== "container") {
-    throw new ConfigError(command, `unknown command "${command}"; the command is container, e.g. ${USAGE}`);
+    throw new ConfigError(
+      command,
+      `unknown command "${command}"; the command is container, e.g. ${USAGE}`,
+    );
   }
   if (sub === "list") return listCommand(flags, extra, passthrough);
   if (sub !== undefined) {

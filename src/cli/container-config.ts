@@ -45,10 +45,17 @@ export function parseAdminPort(flags: FlagValues): number {
   });
 }
 
-function oneOf<T extends string>(flag: string, raw: string | undefined, allowed: readonly T[], fallback: T): T {
+function oneOf<T extends string>(
+  flag: string,
+  raw: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+): T {
   if (raw === undefined) return fallback;
   const value = raw.trim().toLowerCase() as T;
-  if (!allowed.includes(value)) throw new ConfigError(flag, `${flag} must be ${allowed.join(", ")}; got "${raw}"`);
+  if (!allowed.includes(value)) {
+    throw new ConfigError(flag, `${flag} must be one of ${allowed.join(", ")}; got "${raw}"`);
+  }
   return value;
 }
 
@@ -66,7 +73,10 @@ function required(flags: FlagValues, name: string, example: string): string {
 function appName(flags: FlagValues, derived: string): string {
   const name = flags.last("name") ?? derived;
   if (!CONTAINER_NAME.test(name)) {
-    throw new ConfigError("--name", `--name "${name}" must start with a letter or digit and use only a-z A-Z 0-9 _ . -`);
+    throw new ConfigError(
+      "--name",
+      `--name "${name}" must start with a letter or digit and use only a-z A-Z 0-9 _ . -`,
+    );
   }
   return name;
 }
@@ -74,7 +84,10 @@ function appName(flags: FlagValues, derived: string): string {
 function healthPath(flags: FlagValues): string {
   const path = flags.last("health-path") ?? "";
   if (path !== "" && !/^\/[^\s]*$/.test(path)) {
-    throw new ConfigError("--health-path", `--health-path "${path}" must start with / and contain no spaces, e.g. /health`);
+    throw new ConfigError(
+      "--health-path",
+      `--health-path "${path}" must start with / and contain no spaces, e.g. /health`,
+    );
   }
   return path;
 }
@@ -83,7 +96,10 @@ function otlpEndpoint(flags: FlagValues): string {
   const endpoint = flags.last("otlp-endpoint")?.trim() ?? "";
   if (endpoint === "") {
     if (flags.has("otlp-insecure")) {
-      throw new ConfigError("--otlp-insecure", "--otlp-insecure needs --otlp-endpoint HOST:PORT to apply to");
+      throw new ConfigError(
+        "--otlp-insecure",
+        "--otlp-insecure needs --otlp-endpoint HOST:PORT to apply to",
+      );
     }
     return "";
   }
@@ -107,8 +123,16 @@ function notifier(flags: FlagValues, env: ContainerInputs["env"]): string {
  * Build the configuration of `dewy container` from its flags and the words after `--`.
  * Throws a `ConfigError` naming the first bad or missing flag.
  */
-export function buildContainerConfig(flags: FlagValues, passthrough: string[], inputs: ContainerInputs): ContainerConfig {
-  const registry = required(flags, "registry", "give the image to deploy, e.g. --registry img://ghcr.io/OWNER/APP");
+export function buildContainerConfig(
+  flags: FlagValues,
+  passthrough: string[],
+  inputs: ContainerInputs,
+): ContainerConfig {
+  const registry = required(
+    flags,
+    "registry",
+    "give the image to deploy, e.g. --registry img://ghcr.io/OWNER/APP",
+  );
   const ports = parsePortMappings(flags.all("port"));
   const image = parseImageUrl(registry, { calver: flags.last("calver")?.trim() });
   const replicas = flags.last("replicas");
@@ -117,7 +141,9 @@ export function buildContainerConfig(flags: FlagValues, passthrough: string[], i
     registry,
     app: appName(flags, image.app),
     ports,
-    replicas: replicas === undefined ? 1 : parseWholeNumber("--replicas", replicas, { min: 1, max: MAX_REPLICAS }),
+    replicas: replicas === undefined
+      ? 1
+      : parseWholeNumber("--replicas", replicas, { min: 1, max: MAX_REPLICAS }),
     cmd: flags.all("cmd"),
     healthPath: healthPath(flags),
     healthTimeoutS: seconds(flags, "health-timeout", HEALTH_TIMEOUT_S, 1),

@@ -78,13 +78,15 @@ export const FLAGS: readonly FlagSpec[] = [
     name: "drain-time",
     type: "string",
     arg: "SECONDS",
-    help: `time an old replica's open connections get to finish before it is stopped (default: ${DRAIN_TIME_S})`,
+    help:
+      `time an old replica's open connections get to finish before it is stopped (default: ${DRAIN_TIME_S})`,
   },
   {
     name: "runtime",
     type: "string",
     arg: "docker|podman",
-    help: "container engine; its socket is taken from DOCKER_HOST or its default path (default: docker)",
+    help:
+      "container engine; its socket is taken from DOCKER_HOST or its default path (default: docker)",
   },
   {
     name: "proxy-idle-timeout",
@@ -103,13 +105,15 @@ export const FLAGS: readonly FlagSpec[] = [
     short: "i",
     type: "string",
     arg: "SECONDS",
-    help: `registry poll interval, > 0; the first check runs at start-up (default: ${POLL_INTERVAL_S})`,
+    help:
+      `registry poll interval, > 0; the first check runs at start-up (default: ${POLL_INTERVAL_S})`,
   },
   {
     name: "calver",
     type: "string",
     arg: "FORMAT",
-    help: "pick the newest tag by this calendar-version format, e.g. YYYY.0M.0D.MICRO (default: semver)",
+    help:
+      "pick the newest tag by this calendar-version format, e.g. YYYY.0M.0D.MICRO (default: semver)",
   },
   {
     name: "notifier",
@@ -143,7 +147,11 @@ export const FLAGS: readonly FlagSpec[] = [
     arg: "text|json",
     help: "log line format on stderr (default: text)",
   },
-  { name: "telemetry", type: "boolean", help: "serve OpenTelemetry metrics on the admin API at /metrics" },
+  {
+    name: "telemetry",
+    type: "boolean",
+    help: "serve OpenTelemetry metrics on the admin API at /metrics",
+  },
   {
     name: "otlp-endpoint",
     type: "string",

@@ -29,7 +29,9 @@ function wrap(text: string, indent: number): string[] {
 
 function entry(left: string, description: string): string {
   const [first, ...rest] = wrap(description, COLUMN);
-  const head = left.length + 2 < COLUMN ? `  ${left}`.padEnd(COLUMN) + first : `  ${left}\n${" ".repeat(COLUMN)}${first}`;
+  const head = left.length + 2 < COLUMN
+    ? `  ${left}`.padEnd(COLUMN) + first
+    : `  ${left}\n${" ".repeat(COLUMN)}${first}`;
   return [head, ...rest.map((line) => " ".repeat(COLUMN) + line)].join("\n");
 }
 
@@ -44,7 +46,8 @@ function paragraph(text: string): string {
 
 /** The full help text printed by `dewy --help` (and `dewy container --help`). */
 export function helpText(): string {
-  const forbidden = [...FORBIDDEN_LONG.map((o) => `--${o}`), ...FORBIDDEN_SHORT.map((o) => `-${o}`)].join(" ");
+  const forbidden = [...FORBIDDEN_LONG.map((o) => `--${o}`), ...FORBIDDEN_SHORT.map((o) => `-${o}`)]
+    .join(" ");
   return `dewy - keeps a container app on the newest image of its registry, with zero-downtime rolling
 deploys behind its own TCP proxy.
 
@@ -55,8 +58,20 @@ Usage:
   dewy --help
 
 Commands:
-${entry("container", "poll the registry, run the newest version as --replicas containers on 127.0.0.1 random ports behind the proxy, roll out each new version (start, health-check, add, drain and remove the old), serve the admin API")}
-${entry("container list", `show the containers of the dewy running on this host (asks its admin API on --admin-port and the next ${ADMIN_PORT_ATTEMPTS - 1} ports)`)}
+${
+    entry(
+      "container",
+      "poll the registry, run the newest version as --replicas containers on 127.0.0.1 random ports behind the proxy, roll out each new version (start, health-check, add, drain and remove the old), serve the admin API",
+    )
+  }
+${
+    entry(
+      "container list",
+      `show the containers of the dewy running on this host (asks its admin API on --admin-port and the next ${
+        ADMIN_PORT_ATTEMPTS - 1
+      } ports)`,
+    )
+  }
 
 Flags (anywhere before --):
 ${FLAGS.map(flagEntry).join("\n")}
@@ -66,22 +81,45 @@ ${FLAGS.map(flagEntry).join("\n")}
   --flag=VALUE work; write --flag=VALUE for a value that starts with "-".
 
 Registry URL (--registry):
-${entry("img://HOST[:PORT]/REPO", "OCI registry repository; newest tag by semver (vMAJ.MIN.PATCH); Docker Hub when HOST has no dot or port (img://nginx, img://user/app)")}
+${
+    entry(
+      "img://HOST[:PORT]/REPO",
+      "OCI registry repository; newest tag by semver (vMAJ.MIN.PATCH); Docker Hub when HOST has no dot or port (img://nginx, img://user/app)",
+    )
+  }
 ${entry("?pre-release=true", "also consider pre-release tags (1.2.0-rc.1)")}
 ${entry("?calver=FORMAT", "calendar versions instead of semver, same as --calver")}
 ${entry("?insecure=true", "plain HTTP to a registry that is not on 127.0.0.1/localhost")}
   Credentials: DOCKER_USERNAME/DOCKER_PASSWORD, GITHUB_TOKEN (ghcr.io), ~/.docker/config.json.
 
 docker run options (after --):
-${paragraph(`Supported: ${SUPPORTED_RUN_OPTIONS}. Values as the next word or glued on (-e K=V, --env=K=V, -eK=V); -m/--memory takes b, k, m, g, t units; -e NAME copies NAME from dewy's environment. Without -u/--user containers run as dewy's own uid:gid.`)}
-${paragraph(`Rejected because dewy manages these itself: ${forbidden} (also in clusters like -dit), labels with the dewy. prefix, --network host/none/container:*.`)}
+${
+    paragraph(
+      `Supported: ${SUPPORTED_RUN_OPTIONS}. Values as the next word or glued on (-e K=V, --env=K=V, -eK=V); -m/--memory takes b, k, m, g, t units; -e NAME copies NAME from dewy's environment. Without -u/--user containers run as dewy's own uid:gid.`,
+    )
+  }
+${
+    paragraph(
+      `Rejected because dewy manages these itself: ${forbidden} (also in clusters like -dit), labels with the dewy. prefix, --network host/none/container:*.`,
+    )
+  }
 
 Notifier URL (--notifier):
 ${entry("slack://CHANNEL", "?title=T&url=U&quiet=true&thread=true; needs SLACK_TOKEN")}
-${entry("mail://HOST[:PORT]/TO", "(or smtp://) ?username=&password=&from=&subject=&tls=false&quiet=true; port 587 by default; MAIL_USERNAME, MAIL_PASSWORD, MAIL_FROM fill in what the URL leaves out")}
+${
+    entry(
+      "mail://HOST[:PORT]/TO",
+      "(or smtp://) ?username=&password=&from=&subject=&tls=false&quiet=true; port 587 by default; MAIL_USERNAME, MAIL_PASSWORD, MAIL_FROM fill in what the URL leaves out",
+    )
+  }
 
 Environment:
-${entry("DOCKER_HOST", "engine socket as unix:///path (default: /var/run/docker.sock, or podman's socket)")}
+${
+    entry(
+      "DOCKER_HOST",
+      "engine socket as unix:///path (default: /var/run/docker.sock, or podman's socket)",
+    )
+  }
 ${entry("DOCKER_USERNAME, DOCKER_PASSWORD", "registry credentials for tag listing and pulls")}
 ${entry("GITHUB_TOKEN", "credentials for ghcr.io")}
 ${entry("SLACK_TOKEN", "Slack bot token of slack:// notifiers")}

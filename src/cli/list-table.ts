@@ -31,14 +31,24 @@ const DEPLOY_TIME_WIDTH = "YYYY-MM-DD HH:MM:SS".length + 4;
 export function readContainerList(body: unknown): ListedContainer[] {
   const list = (body as { containers?: unknown } | null)?.containers;
   if (list === null) return [];
-  if (!Array.isArray(list)) throw new ListResponseError(`expected {"containers": [...]}, got ${JSON.stringify(body)?.slice(0, 80)}`);
+  if (!Array.isArray(list)) {
+    throw new ListResponseError(
+      `expected {"containers": [...]}, got ${JSON.stringify(body)?.slice(0, 80)}`,
+    );
+  }
   return list.map((item, i) => {
     const { name, ip_port, deployed_at } = (item ?? {}) as Record<string, unknown>;
-    if (typeof name !== "string" || typeof ip_port !== "string" || typeof deployed_at !== "string") {
-      throw new ListResponseError(`containers[${i}] lacks the string fields name, ip_port and deployed_at`);
+    if (
+      typeof name !== "string" || typeof ip_port !== "string" || typeof deployed_at !== "string"
+    ) {
+      throw new ListResponseError(
+        `containers[${i}] lacks the string fields name, ip_port and deployed_at`,
+      );
     }
     if (!RFC3339.test(deployed_at) || Number.isNaN(Date.parse(deployed_at))) {
-      throw new ListResponseError(`containers[${i}].deployed_at "${deployed_at}" is not an RFC 3339 time`);
+      throw new ListResponseError(
+        `containers[${i}].deployed_at "${deployed_at}" is not an RFC 3339 time`,
+      );
     }
     return { name, ip_port, deployed_at };
   });

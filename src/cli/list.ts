@@ -28,7 +28,11 @@ interface Answer {
   body: string;
 }
 
-async function ask(http: typeof fetch, port: number, signal?: AbortSignal): Promise<Answer | undefined> {
+async function ask(
+  http: typeof fetch,
+  port: number,
+  signal?: AbortSignal,
+): Promise<Answer | undefined> {
   const timeout = AbortSignal.timeout(ADMIN_CLIENT_TIMEOUT_MS);
   try {
     const response = await http(`http://127.0.0.1:${port}/api/containers`, {

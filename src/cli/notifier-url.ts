@@ -67,7 +67,9 @@ function fail(url: string, problem: string): never {
 function readQuery(url: string, query: string, known: string[]): URLSearchParams {
   const params = new URLSearchParams(query);
   for (const key of params.keys()) {
-    if (!known.includes(key)) fail(url, `unknown parameter "${key}" (supported: ${known.join(", ")})`);
+    if (!known.includes(key)) {
+      fail(url, `unknown parameter "${key}" (supported: ${known.join(", ")})`);
+    }
   }
   return params;
 }
@@ -96,10 +98,15 @@ function parseSlack(url: string, target: string, params: URLSearchParams): Slack
   const channel = decode(url, target);
   if (channel === "") fail(url, "no channel; write slack://CHANNEL, e.g. slack://deploys");
   if (!CHANNEL.test(channel)) {
-    fail(url, `channel "${channel}" must be a Slack channel name or ID (letters, digits, . _ -, no #)`);
+    fail(
+      url,
+      `channel "${channel}" must be a Slack channel name or ID (letters, digits, . _ -, no #)`,
+    );
   }
   const link = optional(params, "url");
-  if (link !== undefined && !/^https?:\/\/[^\s]+$/.test(link)) fail(url, `url=${link} must be an http(s) URL`);
+  if (link !== undefined && !/^https?:\/\/[^\s]+$/.test(link)) {
+    fail(url, `url=${link} must be an http(s) URL`);
+  }
   return {
     kind: "slack",
     channel,
@@ -115,13 +122,21 @@ function parseMail(url: string, target: string, params: URLSearchParams): MailNo
   const authority = slash < 0 ? target : target.slice(0, slash);
   const to = decode(url, slash < 0 ? "" : target.slice(slash + 1));
   if (authority.includes("@")) {
-    fail(url, "credentials do not belong before the host; use ?username=&password= or MAIL_USERNAME/MAIL_PASSWORD");
+    fail(
+      url,
+      "credentials do not belong before the host; use ?username=&password= or MAIL_USERNAME/MAIL_PASSWORD",
+    );
   }
   const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d+))?$/.exec(authority);
   if (!m) fail(url, `"${authority}" is not HOST or HOST:PORT of an SMTP server`);
   const port = m[2] === undefined ? MAIL_DEFAULT_PORT : Number(m[2]);
   if (port < 1 || port > 65535) fail(url, `port ${m[2]} must be 1-65535`);
-  if (!ADDRESS.test(to)) fail(url, `recipient "${to}" must be an address; write mail://HOST[:PORT]/TO, e.g. mail://smtp.example.com/ops@example.com`);
+  if (!ADDRESS.test(to)) {
+    fail(
+      url,
+      `recipient "${to}" must be an address; write mail://HOST[:PORT]/TO, e.g. mail://smtp.example.com/ops@example.com`,
+    );
+  }
   const from = optional(params, "from");
   if (from !== undefined && !ADDRESS.test(from)) fail(url, `from=${from} must be an address`);
   return {
@@ -154,8 +169,15 @@ export function parseNotifierUrl(url: string): NotifierUrl {
   if (!m) fail(url, "expected slack://CHANNEL or mail://HOST[:PORT]/TO");
   const scheme = m[1].toLowerCase();
   if (scheme === "slack") return parseSlack(url, m[2], readQuery(url, m[3] ?? "", SLACK_KEYS));
-  if (scheme === "mail" || scheme === "smtp") return parseMail(url, m[2], readQuery(url, m[3] ?? "", MAIL_KEYS));
-  return fail(url, `unsupported scheme "${m[1]}://"; use slack://CHANNEL or mail://HOST[:PORT]/TO (smtp:// works too)`);
+  if (scheme === "mail" || scheme === "smtp") {
+    return parseMail(url, m[2], readQuery(url, m[3] ?? "", MAIL_KEYS));
+  }
+  return fail(
+    url,
+    `unsupported scheme "${
+      m[1]
+    }://"; use slack://CHANNEL or mail://HOST[:PORT]/TO (smtp:// works too)`,
+  );
 }
 
 /**
@@ -170,7 +192,9 @@ export function checkNotifierEnvironment(
   env: (name: string) => string | undefined,
 ): void {
   if (notifier.kind === "slack") {
-    if (!env("SLACK_TOKEN")) fail(url, "set SLACK_TOKEN to a Slack bot token with the chat:write scope");
+    if (!env("SLACK_TOKEN")) {
+      fail(url, "set SLACK_TOKEN to a Slack bot token with the chat:write scope");
+    }
     return;
   }
   const username = notifier.username || env("MAIL_USERNAME");
@@ -178,5 +202,7 @@ export function checkNotifierEnvironment(
   if (!(notifier.from || env("MAIL_FROM") || username)) {
     fail(url, "no sender; add ?from=ADDRESS or set MAIL_FROM");
   }
-  if (username && !password) fail(url, `user "${username}" has no password; add ?password= or set MAIL_PASSWORD`);
+  if (username && !password) {
+    fail(url, `user "${username}" has no password; add ?password= or set MAIL_PASSWORD`);
+  }
 }

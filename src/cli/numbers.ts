@@ -16,7 +16,13 @@ export interface NumberRange {
 /** Largest second count a timer can wait for (2^31-1 ms), about 24.8 days. */
 export const MAX_SECONDS = Math.floor(0x7fff_ffff / 1000);
 
-function checkRange(flag: string, raw: string, value: number, range: NumberRange, unit: string): number {
+function checkRange(
+  flag: string,
+  raw: string,
+  value: number,
+  range: NumberRange,
+  unit: string,
+): number {
   if (value >= range.min && value <= range.max) return value;
   throw new ConfigError(flag, `${flag} must be ${range.min}-${range.max}${unit}, got "${raw}"`);
 }
@@ -45,5 +51,11 @@ export function parseSeconds(flag: string, raw: string, range: NumberRange): num
     );
   }
   const [, hours = "0", minutes = "0", seconds = "0"] = m;
-  return checkRange(flag, raw, Number(hours) * 3600 + Number(minutes) * 60 + Number(seconds), range, " seconds");
+  return checkRange(
+    flag,
+    raw,
+    Number(hours) * 3600 + Number(minutes) * 60 + Number(seconds),
+    range,
+    " seconds",
+  );
 }

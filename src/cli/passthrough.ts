@@ -13,23 +13,39 @@ import { closest } from "./suggest.ts";
 
 /** Long options reserved by dewy (reference §1.2). */
 export const FORBIDDEN_LONG: readonly string[] = [
-  "detach", "interactive", "tty", "publish", "publish-all", "label-file", "privileged", "pid",
-  "cap-add", "security-opt", "device", "userns", "cgroupns",
+  "detach",
+  "interactive",
+  "tty",
+  "publish",
+  "publish-all",
+  "label-file",
+  "privileged",
+  "pid",
+  "cap-add",
+  "security-opt",
+  "device",
+  "userns",
+  "cgroupns",
 ];
 /** Short options reserved by dewy: `-d -i -t -p -P`, alone or in clusters like `-dit`. */
 export const FORBIDDEN_SHORT: readonly string[] = ["d", "i", "t", "p", "P"];
 
 /** How the supported options are listed in messages and help: `-e/--env, --env-file, …`. */
 export const SUPPORTED_RUN_OPTIONS: string = RUN_OPTIONS
-  .map((o) => [o.short && `-${o.short}`, `--${o.long}`, ...(o.aliases ?? []).map((a) => `--${a}`)]
-    .filter(Boolean).join("/"))
+  .map((o) =>
+    [o.short && `-${o.short}`, `--${o.long}`, ...(o.aliases ?? []).map((a) => `--${a}`)]
+      .filter(Boolean).join("/")
+  )
   .join(", ");
 
 const LONG_NAMES = RUN_OPTIONS.flatMap((o) => [o.long, ...(o.aliases ?? [])]);
 
 function forbidden(option: string, word: string): ConfigError {
   const where = option === word ? option : `${option} (in ${word})`;
-  return new ConfigError(option, `option ${where} conflicts with dewy's management of containers and cannot be used`);
+  return new ConfigError(
+    option,
+    `option ${where} conflicts with dewy's management of containers and cannot be used`,
+  );
 }
 
 function unsupported(option: string): ConfigError {

@@ -11,7 +11,10 @@ const FORMAT = "give PROXY or PROXY:CONTAINER, e.g. --port 8080 or --port 8080:8
 
 function portNumber(spec: string, which: string, text: string): number {
   if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
-    throw new ConfigError(FLAG, `--port "${spec}": ${which} port "${text}" must be a number 1-65535`);
+    throw new ConfigError(
+      FLAG,
+      `--port "${spec}": ${which} port "${text}" must be a number 1-65535`,
+    );
   }
   return Number(text);
 }
@@ -51,7 +54,10 @@ export function parsePortMappings(values: string[]): PortMapping[] {
   return values.map((value) => {
     const mapping = parseOne(value);
     if (seen.has(mapping.proxyPort)) {
-      throw new ConfigError(FLAG, `--port: proxy port ${mapping.proxyPort} is given twice; each proxy port can be used once`);
+      throw new ConfigError(
+        FLAG,
+        `--port: proxy port ${mapping.proxyPort} is given twice; each proxy port can be used once`,
+      );
     }
     seen.add(mapping.proxyPort);
     return mapping;

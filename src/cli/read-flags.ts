@@ -6,7 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { ConfigError } from "../errors.ts";
-import { type FlagSpec, flagByName, FLAGS } from "./flags.ts";
+import { flagByName, FLAGS, type FlagSpec } from "./flags.ts";
 import { closest } from "./suggest.ts";
 
 /** Flags and positional words of one command line, not yet validated for meaning. */
@@ -44,7 +44,9 @@ export class FlagValues {
 }
 
 const PARSE_OPTIONS = Object.fromEntries(
-  FLAGS.map((flag) => [flag.name, flag.short ? { type: flag.type, short: flag.short } : { type: flag.type }]),
+  FLAGS.map((
+    flag,
+  ) => [flag.name, flag.short ? { type: flag.type, short: flag.short } : { type: flag.type }]),
 );
 
 function unknownFlag(raw: string, word: string): ConfigError {
@@ -54,10 +56,14 @@ function unknownFlag(raw: string, word: string): ConfigError {
   return new ConfigError(raw, `unknown flag ${where}; ${hint}`);
 }
 
-function flagValue(spec: FlagSpec, raw: string, value: string | undefined, inline: boolean): string {
-  const example = `${raw} ${spec.arg}`;
+function flagValue(
+  spec: FlagSpec,
+  raw: string,
+  value: string | undefined,
+  inline: boolean,
+): string {
   if (value === undefined) {
-    throw new ConfigError(`--${spec.name}`, `flag ${raw} needs a value: ${example}`);
+    throw new ConfigError(`--${spec.name}`, `flag ${raw} needs a value, e.g. ${raw} ${spec.arg}`);
   }
   if (!inline && value.startsWith("-") && value !== "-" && !/^-\d/.test(value)) {
     throw new ConfigError(
@@ -93,7 +99,10 @@ export function readFlags(words: string[]): FlagValues {
     if (!spec) throw unknownFlag(raw, words[token.index]);
     if (spec.type === "boolean") {
       if (token.value !== undefined) {
-        throw new ConfigError(raw, `flag ${raw} is a switch and takes no value (got "${token.value}"); leave it out for off`);
+        throw new ConfigError(
+          `--${spec.name}`,
+          `flag ${raw} is a switch and takes no value (got "${token.value}"); leave it out for off`,
+        );
       }
       result.add(spec.name, "true");
       continue;

@@ -39,10 +39,29 @@ export interface RunOptionSpec {
 export const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 const VOLUME_MODES = new Set([
-  "ro", "rw", "z", "Z", "nocopy", "shared", "rshared", "slave", "rslave", "private", "rprivate",
-  "consistent", "cached", "delegated",
+  "ro",
+  "rw",
+  "z",
+  "Z",
+  "nocopy",
+  "shared",
+  "rshared",
+  "slave",
+  "rslave",
+  "private",
+  "rprivate",
+  "consistent",
+  "cached",
+  "delegated",
 ]);
-const MEMORY_UNITS: Record<string, number> = { "": 1, b: 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
+const MEMORY_UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  k: 2 ** 10,
+  m: 2 ** 20,
+  g: 2 ** 30,
+  t: 2 ** 40,
+};
 /** Docker's smallest memory limit. */
 const MIN_MEMORY_BYTES = 6 * 2 ** 20;
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
@@ -54,7 +73,11 @@ function bad(option: string, value: string, problem: string): never {
 }
 
 /** `NAME=VALUE` as given, `NAME` copied from dewy's environment (`undefined` when unset). */
-function envEntry(entry: string, env: RunOptionContext["env"], reject: (problem: string) => never): string | undefined {
+function envEntry(
+  entry: string,
+  env: RunOptionContext["env"],
+  reject: (problem: string) => never,
+): string | undefined {
   const eq = entry.indexOf("=");
   const name = eq < 0 ? entry : entry.slice(0, eq);
   if (name === "" || /\s/.test(name)) reject("needs a variable name without spaces: NAME=VALUE");
@@ -78,20 +101,30 @@ function addEnvFile(path: string, { into, option, env, readFile }: RunOptionTarg
   text.split(/\r?\n/).forEach((line, index) => {
     const entry = line.trimStart();
     if (entry === "" || entry.startsWith("#")) return;
-    const value = envEntry(entry, env, (problem) => bad(option, path, `line ${index + 1} "${entry}" ${problem}`));
+    const value = envEntry(
+      entry,
+      env,
+      (problem) => bad(option, path, `line ${index + 1} "${entry}" ${problem}`),
+    );
     if (value !== undefined) into.env.push(value);
   });
 }
 
 function addVolume(value: string, { into, option }: RunOptionTarget): void {
   const [source, target, mode, ...rest] = value.split(":");
-  if (target === undefined || rest.length > 0) bad(option, value, "write SOURCE:TARGET[:MODE], e.g. /srv/data:/data:ro");
+  if (target === undefined || rest.length > 0) {
+    bad(option, value, "write SOURCE:TARGET[:MODE], e.g. /srv/data:/data:ro");
+  }
   if (!source.startsWith("/") && !VOLUME_NAME.test(source)) {
     bad(option, value, `source "${source}" must be an absolute host path or a volume name`);
   }
-  if (!target.startsWith("/")) bad(option, value, `target "${target}" must be an absolute path in the container`);
+  if (!target.startsWith("/")) {
+    bad(option, value, `target "${target}" must be an absolute path in the container`);
+  }
   const unknown = mode?.split(",").find((m) => !VOLUME_MODES.has(m));
-  if (unknown !== undefined) bad(option, value, `mode "${unknown}" is not one of ${[...VOLUME_MODES].join(", ")}`);
+  if (unknown !== undefined) {
+    bad(option, value, `mode "${unknown}" is not one of ${[...VOLUME_MODES].join(", ")}`);
+  }
   into.binds.push(value);
 }
 
@@ -100,7 +133,9 @@ function setRestart(value: string, { into, option }: RunOptionTarget): void {
   if (!m || (m[2] !== undefined && m[1] !== "on-failure")) {
     bad(option, value, "must be no, always, unless-stopped or on-failure[:MAX_RETRIES]");
   }
-  into.restart = m[2] === undefined ? { name: m[1] } : { name: m[1], maximumRetryCount: Number(m[2]) };
+  into.restart = m[2] === undefined
+    ? { name: m[1] }
+    : { name: m[1], maximumRetryCount: Number(m[2]) };
 }
 
 function setMemory(value: string, { into, option }: RunOptionTarget): void {
@@ -120,7 +155,11 @@ function setCpus(value: string, { into, option }: RunOptionTarget): void {
 function setNetwork(value: string, { into, option }: RunOptionTarget): void {
   if (value === "") bad(option, value, "needs a network name");
   if (value === "host" || value === "none" || value.startsWith("container:")) {
-    bad(option, value, "conflicts with dewy publishing each replica on a 127.0.0.1 port; use a bridge or user-defined network");
+    bad(
+      option,
+      value,
+      "conflicts with dewy publishing each replica on a 127.0.0.1 port; use a bridge or user-defined network",
+    );
   }
   into.network = value;
 }
@@ -155,7 +194,9 @@ function addLabel(value: string, { into, option }: RunOptionTarget): void {
 }
 
 function setName(value: string, { into, option }: RunOptionTarget): void {
-  if (!CONTAINER_NAME.test(value)) bad(option, value, "must start with a letter or digit and use only a-z A-Z 0-9 _ . -");
+  if (!CONTAINER_NAME.test(value)) {
+    bad(option, value, "must start with a letter or digit and use only a-z A-Z 0-9 _ . -");
+  }
   into.name = value;
 }
 

@@ -21,7 +21,11 @@ export function containerArgs(...extra: string[]): string[] {
  * Assert that `run` throws a `ConfigError` for `flag` whose one-line message contains every
  * string of `mentions`; returns the error for further checks.
  */
-export function assertConfigError(run: () => unknown, flag: string, ...mentions: string[]): ConfigError {
+export function assertConfigError(
+  run: () => unknown,
+  flag: string,
+  ...mentions: string[]
+): ConfigError {
   let caught: unknown;
   try {
     run();
@@ -32,7 +36,10 @@ export function assertConfigError(run: () => unknown, flag: string, ...mentions:
   assert.equal(caught.flag, flag, `flag of "${caught.message}"`);
   assert.ok(!caught.message.includes("\n"), `message is not one line: ${caught.message}`);
   for (const text of mentions) {
-    assert.ok(caught.message.includes(text), `message "${caught.message}" does not mention "${text}"`);
+    assert.ok(
+      caught.message.includes(text),
+      `message "${caught.message}" does not mention "${text}"`,
+    );
   }
   return caught;
 }

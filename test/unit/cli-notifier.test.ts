@@ -17,14 +17,17 @@ test("notifier url: slack channel with defaults", () => {
 });
 
 test("notifier url: slack with every parameter", () => {
-  assert.deepEqual(parseNotifierUrl("slack://C0123ABC?title=Shop&url=https://example.com/x&quiet=true&thread=1"), {
-    kind: "slack",
-    channel: "C0123ABC",
-    title: "Shop",
-    url: "https://example.com/x",
-    quiet: true,
-    thread: true,
-  });
+  assert.deepEqual(
+    parseNotifierUrl("slack://C0123ABC?title=Shop&url=https://example.com/x&quiet=true&thread=1"),
+    {
+      kind: "slack",
+      channel: "C0123ABC",
+      title: "Shop",
+      url: "https://example.com/x",
+      quiet: true,
+      thread: true,
+    },
+  );
 });
 
 test("notifier url: mail with defaults", () => {
@@ -43,7 +46,8 @@ test("notifier url: mail with defaults", () => {
 });
 
 test("notifier url: smtp with port and every parameter", () => {
-  const url = "smtp://127.0.0.1:2525/ops%40example.com?username=u&password=p%20w&from=dewy@example.com&subject=Hi%20there&tls=false&quiet=true";
+  const url =
+    "smtp://127.0.0.1:2525/ops%40example.com?username=u&password=p%20w&from=dewy@example.com&subject=Hi%20there&tls=false&quiet=true";
   assert.deepEqual(parseNotifierUrl(url), {
     kind: "mail",
     host: "127.0.0.1",
@@ -59,7 +63,12 @@ test("notifier url: smtp with port and every parameter", () => {
 });
 
 test("notifier url: error: not a URL", () => {
-  assertConfigError(() => parseNotifierUrl("deploys"), "--notifier", `"deploys"`, "slack://CHANNEL");
+  assertConfigError(
+    () => parseNotifierUrl("deploys"),
+    "--notifier",
+    `"deploys"`,
+    "slack://CHANNEL",
+  );
 });
 
 test("notifier url: error: unsupported scheme", () => {
@@ -71,31 +80,60 @@ test("notifier url: error: slack without a channel", () => {
 });
 
 test("notifier url: error: slack channel with characters Slack does not use", () => {
-  assertConfigError(() => parseNotifierUrl("slack://my channel"), "--notifier", `channel "my channel"`);
+  assertConfigError(
+    () => parseNotifierUrl("slack://my channel"),
+    "--notifier",
+    `channel "my channel"`,
+  );
 });
 
 test("notifier url: error: slack with an unknown parameter", () => {
-  assertConfigError(() => parseNotifierUrl("slack://deploys?colour=red"), "--notifier", `"colour"`, "title, url, quiet, thread");
+  assertConfigError(
+    () => parseNotifierUrl("slack://deploys?colour=red"),
+    "--notifier",
+    `"colour"`,
+    "title, url, quiet, thread",
+  );
 });
 
 test("notifier url: error: slack quiet that is not true or false", () => {
-  assertConfigError(() => parseNotifierUrl("slack://deploys?quiet=maybe"), "--notifier", "quiet=maybe");
+  assertConfigError(
+    () => parseNotifierUrl("slack://deploys?quiet=maybe"),
+    "--notifier",
+    "quiet=maybe",
+  );
 });
 
 test("notifier url: error: slack url that is not http(s)", () => {
-  assertConfigError(() => parseNotifierUrl("slack://deploys?url=ftp://x"), "--notifier", "url=ftp://x");
+  assertConfigError(
+    () => parseNotifierUrl("slack://deploys?url=ftp://x"),
+    "--notifier",
+    "url=ftp://x",
+  );
 });
 
 test("notifier url: error: mail without a recipient", () => {
-  assertConfigError(() => parseNotifierUrl("mail://smtp.example.com"), "--notifier", `recipient ""`);
+  assertConfigError(
+    () => parseNotifierUrl("mail://smtp.example.com"),
+    "--notifier",
+    `recipient ""`,
+  );
 });
 
 test("notifier url: error: mail recipient that is not an address", () => {
-  assertConfigError(() => parseNotifierUrl("mail://smtp.example.com/ops"), "--notifier", `recipient "ops"`);
+  assertConfigError(
+    () => parseNotifierUrl("mail://smtp.example.com/ops"),
+    "--notifier",
+    `recipient "ops"`,
+  );
 });
 
 test("notifier url: error: mail port out of range", () => {
-  assertConfigError(() => parseNotifierUrl("mail://smtp.example.com:70000/a@b.c"), "--notifier", "port 70000");
+  assertConfigError(
+    () => parseNotifierUrl("mail://smtp.example.com:70000/a@b.c"),
+    "--notifier",
+    "port 70000",
+  );
 });
 
 test("notifier url: error: mail host that is not a host", () => {
@@ -103,24 +141,44 @@ test("notifier url: error: mail host that is not a host", () => {
 });
 
 test("notifier url: error: mail credentials before the host", () => {
-  assertConfigError(() => parseNotifierUrl("mail://user:pw@smtp.example.com/a@b.c"), "--notifier", "?username=");
+  assertConfigError(
+    () => parseNotifierUrl("mail://user:pw@smtp.example.com/a@b.c"),
+    "--notifier",
+    "?username=",
+  );
 });
 
 test("notifier url: error: mail with an unknown parameter", () => {
-  assertConfigError(() => parseNotifierUrl("mail://smtp.example.com/a@b.c?cc=x@y.z"), "--notifier", `"cc"`);
+  assertConfigError(
+    () => parseNotifierUrl("mail://smtp.example.com/a@b.c?cc=x@y.z"),
+    "--notifier",
+    `"cc"`,
+  );
 });
 
 test("notifier url: error: mail from that is not an address", () => {
-  assertConfigError(() => parseNotifierUrl("mail://smtp.example.com/a@b.c?from=dewy"), "--notifier", "from=dewy");
+  assertConfigError(
+    () => parseNotifierUrl("mail://smtp.example.com/a@b.c?from=dewy"),
+    "--notifier",
+    "from=dewy",
+  );
 });
 
 test("notifier url: error: malformed percent escape", () => {
-  assertConfigError(() => parseNotifierUrl("mail://smtp.example.com/a%zz@b.c"), "--notifier", "%-escape");
+  assertConfigError(
+    () => parseNotifierUrl("mail://smtp.example.com/a%zz@b.c"),
+    "--notifier",
+    "%-escape",
+  );
 });
 
 test("notifier env: slack needs SLACK_TOKEN", () => {
   const url = "slack://deploys";
-  assertConfigError(() => checkNotifierEnvironment(url, parseNotifierUrl(url), noEnv), "--notifier", "SLACK_TOKEN");
+  assertConfigError(
+    () => checkNotifierEnvironment(url, parseNotifierUrl(url), noEnv),
+    "--notifier",
+    "SLACK_TOKEN",
+  );
   checkNotifierEnvironment(url, parseNotifierUrl(url), envOf({ SLACK_TOKEN: "xoxb" }));
 });
 
@@ -129,12 +187,21 @@ test("notifier env: mail sender comes from from=, MAIL_FROM or the username", ()
   const parsed = parseNotifierUrl(url);
   assertConfigError(() => checkNotifierEnvironment(url, parsed, noEnv), "--notifier", "MAIL_FROM");
   checkNotifierEnvironment(url, parsed, envOf({ MAIL_FROM: "dewy@example.com" }));
-  checkNotifierEnvironment(url, parsed, envOf({ MAIL_USERNAME: "dewy@example.com", MAIL_PASSWORD: "pw" }));
+  checkNotifierEnvironment(
+    url,
+    parsed,
+    envOf({ MAIL_USERNAME: "dewy@example.com", MAIL_PASSWORD: "pw" }),
+  );
   checkNotifierEnvironment(`${url}?from=a@b.c`, parseNotifierUrl(`${url}?from=a@b.c`), noEnv);
 });
 
 test("notifier env: a mail username needs a password", () => {
   const url = "mail://smtp.example.com/ops@example.com?username=dewy&from=a@b.c";
-  assertConfigError(() => checkNotifierEnvironment(url, parseNotifierUrl(url), noEnv), "--notifier", `user "dewy"`, "MAIL_PASSWORD");
+  assertConfigError(
+    () => checkNotifierEnvironment(url, parseNotifierUrl(url), noEnv),
+    "--notifier",
+    `user "dewy"`,
+    "MAIL_PASSWORD",
+  );
   checkNotifierEnvironment(url, parseNotifierUrl(url), envOf({ MAIL_PASSWORD: "pw" }));
 });

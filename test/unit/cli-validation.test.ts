@@ -6,23 +6,45 @@ const parse = (...args: string[]) => parseCommandLine(args, noEnv);
 const withFlags = (...extra: string[]) => () => parse(...containerArgs(...extra));
 
 test("cli validation: missing --registry", () => {
-  assertConfigError(() => parse("container", "-p", "8080"), "--registry", "missing --registry", "img://");
+  assertConfigError(
+    () => parse("container", "-p", "8080"),
+    "--registry",
+    "missing --registry",
+    "img://",
+  );
 });
 
 test("cli validation: empty --registry= counts as missing", () => {
-  assertConfigError(() => parse("container", "--registry=", "-p", "8080"), "--registry", "missing --registry");
+  assertConfigError(
+    () => parse("container", "--registry=", "-p", "8080"),
+    "--registry",
+    "missing --registry",
+  );
 });
 
 test("cli validation: a registry URL that is not img:// is rejected by the registry parser", () => {
-  assertConfigError(() => parse("container", "-r", "https://ghcr.io/acme/app", "-p", "8080"), "--registry", "https://ghcr.io/acme/app");
+  assertConfigError(
+    () => parse("container", "-r", "https://ghcr.io/acme/app", "-p", "8080"),
+    "--registry",
+    "https://ghcr.io/acme/app",
+  );
 });
 
 test("cli validation: a registry URL with an unknown parameter", () => {
-  assertConfigError(() => parse("container", "-r", `${REGISTRY}?constraint=x`, "-p", "8080"), "--registry", "constraint");
+  assertConfigError(
+    () => parse("container", "-r", `${REGISTRY}?constraint=x`, "-p", "8080"),
+    "--registry",
+    "constraint",
+  );
 });
 
 test("cli validation: missing --port", () => {
-  assertConfigError(() => parse("container", "-r", REGISTRY), "--port", "missing --port", "--port 8080:80");
+  assertConfigError(
+    () => parse("container", "-r", REGISTRY),
+    "--port",
+    "missing --port",
+    "--port 8080:80",
+  );
 });
 
 test("cli validation: empty --port value", () => {
@@ -44,12 +66,23 @@ test("cli validation: container port out of range", () => {
 });
 
 test("cli validation: port ranges and lists are rejected", () => {
-  assertConfigError(withFlags("-p", "8000-8005"), "--port", `"8000-8005"`, "ranges and lists", "repeat --port");
+  assertConfigError(
+    withFlags("-p", "8000-8005"),
+    "--port",
+    `"8000-8005"`,
+    "ranges and lists",
+    "repeat --port",
+  );
   assertConfigError(withFlags("-p", "80,81"), "--port", `"80,81"`, "ranges and lists");
 });
 
 test("cli validation: port with more than one colon", () => {
-  assertConfigError(withFlags("-p", "127.0.0.1:9090:80"), "--port", `"127.0.0.1:9090:80"`, `too many ":"`);
+  assertConfigError(
+    withFlags("-p", "127.0.0.1:9090:80"),
+    "--port",
+    `"127.0.0.1:9090:80"`,
+    `too many ":"`,
+  );
 });
 
 test("cli validation: duplicate proxy port", () => {
@@ -76,11 +109,22 @@ test("cli validation: --replicas that is not a whole number", () => {
 });
 
 test("cli validation: --health-path without a leading slash", () => {
-  assertConfigError(withFlags("--health-path", "health"), "--health-path", `"health"`, "must start with /");
+  assertConfigError(
+    withFlags("--health-path", "health"),
+    "--health-path",
+    `"health"`,
+    "must start with /",
+  );
 });
 
 test("cli validation: --health-timeout of 0", () => {
-  assertConfigError(withFlags("--health-timeout", "0"), "--health-timeout", "--health-timeout must be 1-", "seconds", `"0"`);
+  assertConfigError(
+    withFlags("--health-timeout", "0"),
+    "--health-timeout",
+    "--health-timeout must be 1-",
+    "seconds",
+    `"0"`,
+  );
 });
 
 test("cli validation: --health-timeout that is not a number", () => {
@@ -88,15 +132,29 @@ test("cli validation: --health-timeout that is not a number", () => {
 });
 
 test("cli validation: negative --drain-time", () => {
-  assertConfigError(withFlags("--drain-time=-1"), "--drain-time", "--drain-time must be 0-", `"-1"`);
+  assertConfigError(
+    withFlags("--drain-time=-1"),
+    "--drain-time",
+    "--drain-time must be 0-",
+    `"-1"`,
+  );
 });
 
 test("cli validation: unknown --runtime", () => {
-  assertConfigError(withFlags("--runtime", "containerd"), "--runtime", "docker, podman", `"containerd"`);
+  assertConfigError(
+    withFlags("--runtime", "containerd"),
+    "--runtime",
+    "docker, podman",
+    `"containerd"`,
+  );
 });
 
 test("cli validation: --proxy-idle-timeout with words", () => {
-  assertConfigError(withFlags("--proxy-idle-timeout", "5 minutes"), "--proxy-idle-timeout", `"5 minutes"`);
+  assertConfigError(
+    withFlags("--proxy-idle-timeout", "5 minutes"),
+    "--proxy-idle-timeout",
+    `"5 minutes"`,
+  );
 });
 
 test("cli validation: --admin-port out of range", () => {
@@ -118,7 +176,12 @@ test("cli validation: --interval with a unit that is not whole seconds", () => {
 });
 
 test("cli validation: --interval longer than a timer can wait", () => {
-  assertConfigError(withFlags("--interval", "30000000"), "--interval", "1-2147483 seconds", `"30000000"`);
+  assertConfigError(
+    withFlags("--interval", "30000000"),
+    "--interval",
+    "1-2147483 seconds",
+    `"30000000"`,
+  );
 });
 
 test("cli validation: invalid --calver format", () => {
@@ -135,7 +198,12 @@ test("cli validation: --calver conflicting with calver= in the URL", () => {
 });
 
 test("cli validation: unknown --log-level", () => {
-  assertConfigError(withFlags("--log-level", "verbose"), "--log-level", "debug, info, warn, error", `"verbose"`);
+  assertConfigError(
+    withFlags("--log-level", "verbose"),
+    "--log-level",
+    "debug, info, warn, error",
+    `"verbose"`,
+  );
 });
 
 test("cli validation: unknown --log-format", () => {
@@ -143,7 +211,12 @@ test("cli validation: unknown --log-format", () => {
 });
 
 test("cli validation: --otlp-endpoint with a scheme", () => {
-  assertConfigError(withFlags("--otlp-endpoint", "http://collector:4317"), "--otlp-endpoint", `"http://collector:4317"`, "HOST:PORT");
+  assertConfigError(
+    withFlags("--otlp-endpoint", "http://collector:4317"),
+    "--otlp-endpoint",
+    `"http://collector:4317"`,
+    "HOST:PORT",
+  );
 });
 
 test("cli validation: --otlp-endpoint without a port", () => {
@@ -151,7 +224,11 @@ test("cli validation: --otlp-endpoint without a port", () => {
 });
 
 test("cli validation: --otlp-endpoint with a port out of range", () => {
-  assertConfigError(withFlags("--otlp-endpoint", "collector:99999"), "--otlp-endpoint", `"collector:99999"`);
+  assertConfigError(
+    withFlags("--otlp-endpoint", "collector:99999"),
+    "--otlp-endpoint",
+    `"collector:99999"`,
+  );
 });
 
 test("cli validation: --otlp-insecure without --otlp-endpoint", () => {
@@ -159,17 +236,36 @@ test("cli validation: --otlp-insecure without --otlp-endpoint", () => {
 });
 
 test("cli validation: --notifier with an unsupported scheme", () => {
-  assertConfigError(withFlags("--notifier", "discord://x"), "--notifier", "discord://", "slack://CHANNEL");
+  assertConfigError(
+    withFlags("--notifier", "discord://x"),
+    "--notifier",
+    "discord://",
+    "slack://CHANNEL",
+  );
 });
 
 test("cli validation: slack --notifier without SLACK_TOKEN", () => {
-  assertConfigError(withFlags("--notifier", "slack://deploys"), "--notifier", "slack://deploys", "SLACK_TOKEN");
+  assertConfigError(
+    withFlags("--notifier", "slack://deploys"),
+    "--notifier",
+    "slack://deploys",
+    "SLACK_TOKEN",
+  );
 });
 
 test("cli validation: mail --notifier without a sender", () => {
-  assertConfigError(withFlags("--notifier", "mail://smtp.example.com/ops@example.com"), "--notifier", "from=", "MAIL_FROM");
+  assertConfigError(
+    withFlags("--notifier", "mail://smtp.example.com/ops@example.com"),
+    "--notifier",
+    "from=",
+    "MAIL_FROM",
+  );
 });
 
 test("cli validation: passthrough errors surface from parseCommandLine", () => {
-  assertConfigError(withFlags("--", "--privileged"), "--privileged", "option --privileged conflicts");
+  assertConfigError(
+    withFlags("--", "--privileged"),
+    "--privileged",
+    "option --privileged conflicts",
+  );
 });

@@ -47,27 +47,46 @@ test("cli: container with only --registry and --port gets every default", () => 
 test("cli: every container flag in its long form lands in the config", () => {
   const got = config(
     "container",
-    "--registry", "img://127.0.0.1:5000/acme/app?pre-release=true",
-    "--port", "8080:80",
-    "--port", "9090",
-    "--name", "shop",
-    "--replicas", "3",
-    "--cmd", "serve",
+    "--registry",
+    "img://127.0.0.1:5000/acme/app?pre-release=true",
+    "--port",
+    "8080:80",
+    "--port",
+    "9090",
+    "--name",
+    "shop",
+    "--replicas",
+    "3",
+    "--cmd",
+    "serve",
     "--cmd=--verbose=true",
-    "--health-path", "/health",
-    "--health-timeout", "45",
-    "--drain-time", "0",
-    "--runtime", "podman",
-    "--proxy-idle-timeout", "0",
-    "--admin-port", "18000",
-    "--interval", "5",
-    "--calver", "YYYY.0M.MICRO",
-    "--before-deploy-hook", "echo before",
-    "--after-deploy-hook", "echo after",
-    "--log-level", "debug",
-    "--log-format", "json",
+    "--health-path",
+    "/health",
+    "--health-timeout",
+    "45",
+    "--drain-time",
+    "0",
+    "--runtime",
+    "podman",
+    "--proxy-idle-timeout",
+    "0",
+    "--admin-port",
+    "18000",
+    "--interval",
+    "5",
+    "--calver",
+    "YYYY.0M.MICRO",
+    "--before-deploy-hook",
+    "echo before",
+    "--after-deploy-hook",
+    "echo after",
+    "--log-level",
+    "debug",
+    "--log-format",
+    "json",
     "--telemetry",
-    "--otlp-endpoint", "localhost:4317",
+    "--otlp-endpoint",
+    "localhost:4317",
     "--otlp-insecure",
   );
   assert.deepEqual(got, {
@@ -96,7 +115,21 @@ test("cli: every container flag in its long form lands in the config", () => {
 });
 
 test("cli: short forms -r -p -n -i -l -f", () => {
-  const got = config("container", "-r", REGISTRY, "-p", "80:8080", "-n", "web", "-i", "20", "-l", "warn", "-f", "json");
+  const got = config(
+    "container",
+    "-r",
+    REGISTRY,
+    "-p",
+    "80:8080",
+    "-n",
+    "web",
+    "-i",
+    "20",
+    "-l",
+    "warn",
+    "-f",
+    "json",
+  );
   assert.deepEqual(got.ports, [{ proxyPort: 80, containerPort: 8080 }]);
   assert.equal(got.app, "web");
   assert.equal(got.intervalS, 20);
@@ -105,15 +138,42 @@ test("cli: short forms -r -p -n -i -l -f", () => {
 });
 
 test("cli: --flag=value, -pVALUE and -p=VALUE forms", () => {
-  const got = config("container", `--registry=${REGISTRY}`, "-p8080", "-p=9090:90", "--replicas=2", "--cmd=--port=1");
+  const got = config(
+    "container",
+    `--registry=${REGISTRY}`,
+    "-p8080",
+    "-p=9090:90",
+    "--replicas=2",
+    "--cmd=--port=1",
+  );
   assert.equal(got.registry, REGISTRY);
-  assert.deepEqual(got.ports, [{ proxyPort: 8080, containerPort: 0 }, { proxyPort: 9090, containerPort: 90 }]);
+  assert.deepEqual(got.ports, [{ proxyPort: 8080, containerPort: 0 }, {
+    proxyPort: 9090,
+    containerPort: 90,
+  }]);
   assert.equal(got.replicas, 2);
   assert.deepEqual(got.cmd, ["--port=1"]);
 });
 
 test("cli: --port and --cmd accumulate, other flags keep the last value", () => {
-  const got = config(...containerArgs("-p", "8081", "--cmd", "a", "--cmd", "b", "--replicas", "2", "--replicas", "4", "-n", "x", "-n", "y"));
+  const got = config(
+    ...containerArgs(
+      "-p",
+      "8081",
+      "--cmd",
+      "a",
+      "--cmd",
+      "b",
+      "--replicas",
+      "2",
+      "--replicas",
+      "4",
+      "-n",
+      "x",
+      "-n",
+      "y",
+    ),
+  );
   assert.deepEqual(got.ports.map((p) => p.proxyPort), [8080, 8081]);
   assert.deepEqual(got.cmd, ["a", "b"]);
   assert.equal(got.replicas, 4);
@@ -127,7 +187,18 @@ test("cli: flags may come before and after the container word", () => {
 });
 
 test("cli: second-valued flags take whole seconds or Go-style durations", () => {
-  const got = config(...containerArgs("--interval", "1m30s", "--health-timeout", "2m", "--drain-time", "45s", "--proxy-idle-timeout", "1h"));
+  const got = config(
+    ...containerArgs(
+      "--interval",
+      "1m30s",
+      "--health-timeout",
+      "2m",
+      "--drain-time",
+      "45s",
+      "--proxy-idle-timeout",
+      "1h",
+    ),
+  );
   assert.equal(got.intervalS, 90);
   assert.equal(got.healthTimeoutS, 120);
   assert.equal(got.drainTimeS, 45);
@@ -135,7 +206,9 @@ test("cli: second-valued flags take whole seconds or Go-style durations", () => 
 });
 
 test("cli: --log-level, --log-format and --runtime are case-insensitive", () => {
-  const got = config(...containerArgs("--log-level", "DEBUG", "--log-format", "JSON", "--runtime", "Podman"));
+  const got = config(
+    ...containerArgs("--log-level", "DEBUG", "--log-format", "JSON", "--runtime", "Podman"),
+  );
   assert.equal(got.logLevel, "debug");
   assert.equal(got.logFormat, "json");
   assert.equal(got.runtime, "podman");
@@ -149,22 +222,33 @@ test("cli: --otlp-endpoint implies telemetry", () => {
 });
 
 test("cli: the app name defaults to the last repository segment", () => {
-  assert.equal(config("container", "-r", "img://ghcr.io/acme/tools/api?pre-release=true", "-p", "8080").app, "api");
+  assert.equal(
+    config("container", "-r", "img://ghcr.io/acme/tools/api?pre-release=true", "-p", "8080").app,
+    "api",
+  );
   assert.equal(config("container", "-r", "img://nginx", "-p", "8080").app, "nginx");
 });
 
 test("cli: a calver= in the registry URL is the config's calver", () => {
-  assert.equal(config("container", "-r", `${REGISTRY}?calver=YYYY.MM.DD`, "-p", "8080").calver, "YYYY.MM.DD");
+  assert.equal(
+    config("container", "-r", `${REGISTRY}?calver=YYYY.MM.DD`, "-p", "8080").calver,
+    "YYYY.MM.DD",
+  );
 });
 
 test("cli: a slack notifier with SLACK_TOKEN set is accepted", () => {
   const env = (name: string) => (name === "SLACK_TOKEN" ? "xoxb-test" : undefined);
   const command = parseCommandLine(containerArgs("--notifier", "slack://deploys?quiet=true"), env);
-  assert.equal(command.kind === "container" && command.config.notifier, "slack://deploys?quiet=true");
+  assert.equal(
+    command.kind === "container" && command.config.notifier,
+    "slack://deploys?quiet=true",
+  );
 });
 
 test("cli: words after -- become run options", () => {
-  const got = config(...containerArgs("--", "-e", "MODE=prod", "--memory=1g", "--label", "team=web"));
+  const got = config(
+    ...containerArgs("--", "-e", "MODE=prod", "--memory=1g", "--label", "team=web"),
+  );
   assert.deepEqual(got.runOptions, {
     env: ["MODE=prod"],
     binds: [],
@@ -179,7 +263,14 @@ test("cli: a lone -- gives empty run options", () => {
 });
 
 test("cli: --help, -h and container --help print the help", () => {
-  for (const args of [["--help"], ["-h"], ["container", "--help"], ["container", "list", "-h"], ["container", "-r", "x", "--help"]]) {
+  for (
+    const args of [["--help"], ["-h"], ["container", "--help"], ["container", "list", "-h"], [
+      "container",
+      "-r",
+      "x",
+      "--help",
+    ]]
+  ) {
     const command = parse(...args);
     assert.equal(command.kind, "help", args.join(" "));
   }
@@ -190,12 +281,33 @@ test("cli: help text lists every flag, its short form and the defaults", () => {
   assert.ok(command.kind === "help");
   for (const flag of FLAGS) {
     assert.ok(command.text.includes(`--${flag.name}`), `help lacks --${flag.name}`);
-    if (flag.short) assert.ok(command.text.includes(`-${flag.short}, --${flag.name}`), `help lacks -${flag.short}`);
+    if (flag.short) {
+      assert.ok(
+        command.text.includes(`-${flag.short}, --${flag.name}`),
+        `help lacks -${flag.short}`,
+      );
+    }
   }
-  for (const text of ["(default: 17539)", "(default: 300)", "(default: 30)", "(default: 10)", "(default: 1)", "(default: info)", "dewy container list", "--privileged", "--env-file", "SLACK_TOKEN"]) {
+  for (
+    const text of [
+      "(default: 17539)",
+      "(default: 300)",
+      "(default: 30)",
+      "(default: 10)",
+      "(default: 1)",
+      "(default: info)",
+      "dewy container list",
+      "--privileged",
+      "--env-file",
+      "SLACK_TOKEN",
+    ]
+  ) {
     assert.ok(command.text.includes(text), `help lacks ${text}`);
   }
-  assert.ok(command.text.split("\n").every((line) => line.length <= 100), "help lines fit 100 columns");
+  assert.ok(
+    command.text.split("\n").every((line) => line.length <= 100),
+    "help lines fit 100 columns",
+  );
 });
 
 test("cli: --version and -v ask for the version", () => {
@@ -206,8 +318,14 @@ test("cli: --version and -v ask for the version", () => {
 
 test("cli: container list uses the default admin port or --admin-port", () => {
   assert.deepEqual(parse("container", "list"), { kind: "list", adminPort: 17539 });
-  assert.deepEqual(parse("container", "list", "--admin-port", "18000"), { kind: "list", adminPort: 18000 });
-  assert.deepEqual(parse("--admin-port=18001", "container", "list"), { kind: "list", adminPort: 18001 });
+  assert.deepEqual(parse("container", "list", "--admin-port", "18000"), {
+    kind: "list",
+    adminPort: 18000,
+  });
+  assert.deepEqual(parse("--admin-port=18001", "container", "list"), {
+    kind: "list",
+    adminPort: 18001,
+  });
 });
 
 test("cli: container list needs no --registry or --port", () => {
@@ -215,12 +333,26 @@ test("cli: container list needs no --registry or --port", () => {
 });
 
 test("cli: error: unknown long flag suggests the closest one", () => {
-  assertConfigError(() => parse(...containerArgs("--regsitry", "x")), "--regsitry", "unknown flag --regsitry", "did you mean --registry?");
-  assertConfigError(() => parse(...containerArgs("--health-timout", "3")), "--health-timout", "did you mean --health-timeout?");
+  assertConfigError(
+    () => parse(...containerArgs("--regsitry", "x")),
+    "--regsitry",
+    "unknown flag --regsitry",
+    "did you mean --registry?",
+  );
+  assertConfigError(
+    () => parse(...containerArgs("--health-timout", "3")),
+    "--health-timout",
+    "did you mean --health-timeout?",
+  );
 });
 
 test("cli: error: unknown long flag without a close match points to --help", () => {
-  assertConfigError(() => parse(...containerArgs("--zzzzzzzz")), "--zzzzzzzz", "unknown flag --zzzzzzzz", "dewy --help");
+  assertConfigError(
+    () => parse(...containerArgs("--zzzzzzzz")),
+    "--zzzzzzzz",
+    "unknown flag --zzzzzzzz",
+    "dewy --help",
+  );
 });
 
 test("cli: error: unknown short flag", () => {
@@ -232,15 +364,31 @@ test("cli: error: unknown short flag inside a cluster names the cluster", () => 
 });
 
 test("cli: error: flag without a value at the end", () => {
-  assertConfigError(() => parse("container", "-p", "8080", "--registry"), "--registry", "flag --registry needs a value", "--registry URL");
+  assertConfigError(
+    () => parse("container", "-p", "8080", "--registry"),
+    "--registry",
+    "flag --registry needs a value",
+    "--registry URL",
+  );
 });
 
 test("cli: error: flag followed by another flag instead of its value", () => {
-  assertConfigError(() => parse("container", "--registry", "--port", "8080"), "--registry", "followed by --port", "--registry=--port");
+  assertConfigError(
+    () => parse("container", "--registry", "--port", "8080"),
+    "--registry",
+    "followed by --port",
+    "--registry=--port",
+  );
 });
 
 test("cli: error: switch given a value", () => {
-  assertConfigError(() => parse(...containerArgs("--telemetry=false")), "--telemetry", "--telemetry", "takes no value", "false");
+  assertConfigError(
+    () => parse(...containerArgs("--telemetry=false")),
+    "--telemetry",
+    "--telemetry",
+    "takes no value",
+    "false",
+  );
 });
 
 test("cli: error: no command", () => {
@@ -253,15 +401,30 @@ test("cli: error: unknown command", () => {
 });
 
 test("cli: error: extra word after container", () => {
-  assertConfigError(() => parse(...containerArgs("nginx")), "nginx", `unexpected "nginx"`, "after --", "--cmd");
+  assertConfigError(
+    () => parse(...containerArgs("nginx")),
+    "nginx",
+    `unexpected "nginx"`,
+    "after --",
+    "--cmd",
+  );
 });
 
 test("cli: error: container list with a flag other than --admin-port", () => {
-  assertConfigError(() => parse("container", "list", "--registry", REGISTRY), "--registry", "--registry does not apply to dewy container list");
+  assertConfigError(
+    () => parse("container", "list", "--registry", REGISTRY),
+    "--registry",
+    "--registry does not apply to dewy container list",
+  );
 });
 
 test("cli: error: container list with an extra word", () => {
-  assertConfigError(() => parse("container", "list", "all"), "all", `unexpected "all"`, "--admin-port");
+  assertConfigError(
+    () => parse("container", "list", "all"),
+    "all",
+    `unexpected "all"`,
+    "--admin-port",
+  );
 });
 
 test("cli: error: container list with -- options", () => {
@@ -269,5 +432,9 @@ test("cli: error: container list with -- options", () => {
 });
 
 test("cli: error: container list with a bad --admin-port", () => {
-  assertConfigError(() => parse("container", "list", "--admin-port", "http"), "--admin-port", `"http"`);
+  assertConfigError(
+    () => parse("container", "list", "--admin-port", "http"),
+    "--admin-port",
+    `"http"`,
+  );
 });

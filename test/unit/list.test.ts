@@ -1,6 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
 import { createServer as createTcpServer, type Server, type Socket } from "node:net";
 import { listContainers } from "../../src/cli/mod.ts";
 import { renderContainerTable } from "../../src/cli/list-table.ts";
@@ -41,7 +45,9 @@ async function listenRange(listeners: Listener[]): Promise<Range> {
     for (const [i, listener] of listeners.entries()) {
       const server: Server = listener.kind === "http"
         ? createHttpServer(listener.handler)
-        : createTcpServer((socket) => listener.kind === "reset" ? socket.destroy() : sockets.add(socket));
+        : createTcpServer((socket) =>
+          listener.kind === "reset" ? socket.destroy() : sockets.add(socket)
+        );
       servers.push(server);
       if (!(await listen(server, base + i))) {
         ok = false;
@@ -50,7 +56,9 @@ async function listenRange(listeners: Listener[]): Promise<Range> {
     }
     const close = async () => {
       for (const socket of sockets) socket.destroy();
-      for (const server of servers) (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      for (const server of servers) {
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      }
       await Promise.all(servers.map(closeServer));
     };
     if (ok) return { base, close };
@@ -75,7 +83,11 @@ interface Output {
 async function list(adminPort: number): Promise<Output> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await listContainers({ adminPort, write: (line) => out.push(line), writeError: (line) => err.push(line) });
+  const code = await listContainers({
+    adminPort,
+    write: (line) => out.push(line),
+    writeError: (line) => err.push(line),
+  });
   return { out, err, code };
 }
 
@@ -129,7 +141,10 @@ test("list: prints the table sorted by name from a real admin API on the first p
 });
 
 test("list: falls back past a port that is not HTTP and says which port answered", async () => {
-  const range = await listenRange([{ kind: "reset" }, { kind: "reset" }, { kind: "http", handler: json({ containers: CONTAINERS }) }]);
+  const range = await listenRange([{ kind: "reset" }, { kind: "reset" }, {
+    kind: "http",
+    handler: json({ containers: CONTAINERS }),
+  }]);
   try {
     const { out, code } = await list(range.base);
     assert.equal(code, 0);
@@ -140,13 +155,20 @@ test("list: falls back past a port that is not HTTP and says which port answered
 });
 
 test("list: a port that never answers is given up after the 2 s timeout", async () => {
-  const range = await listenRange([{ kind: "hang" }, { kind: "http", handler: json({ containers: [] }) }]);
+  const range = await listenRange([{ kind: "hang" }, {
+    kind: "http",
+    handler: json({ containers: [] }),
+  }]);
   try {
     const started = Date.now();
     const { out, code } = await list(range.base);
     const elapsed = Date.now() - started;
     assert.equal(code, 0);
-    assert.deepEqual(out, ["No containers found.", "", `(Connected to admin API on port ${range.base + 1})`]);
+    assert.deepEqual(out, [
+      "No containers found.",
+      "",
+      `(Connected to admin API on port ${range.base + 1})`,
+    ]);
     assert.ok(elapsed >= 1_900 && elapsed < 10_000, `took ${elapsed} ms`);
   } finally {
     await range.close();
@@ -159,7 +181,9 @@ test("list: no dewy on any of the ten ports is an error naming the range", async
     const { out, err, code } = await list(range.base);
     assert.equal(code, 1);
     assert.deepEqual(out, []);
-    assert.deepEqual(err, [`Error: no running dewy instances found (tried ports ${range.base}-${range.base + 9})`]);
+    assert.deepEqual(err, [
+      `Error: no running dewy instances found (tried ports ${range.base}-${range.base + 9})`,
+    ]);
   } finally {
     await range.close();
   }
@@ -170,12 +194,17 @@ test("list: ten ports where nothing listens (connection refused) is the same err
   await range.close();
   const { err, code } = await list(range.base);
   assert.equal(code, 1);
-  assert.deepEqual(err, [`Error: no running dewy instances found (tried ports ${range.base}-${range.base + 9})`]);
+  assert.deepEqual(err, [
+    `Error: no running dewy instances found (tried ports ${range.base}-${range.base + 9})`,
+  ]);
 });
 
 test("list: the scan stops at the tenth port", async () => {
   const listeners: Listener[] = Array.from({ length: 10 }, () => ({ kind: "reset" }));
-  const range = await listenRange([...listeners, { kind: "http", handler: json({ containers: CONTAINERS }) }]);
+  const range = await listenRange([...listeners, {
+    kind: "http",
+    handler: json({ containers: CONTAINERS }),
+  }]);
   try {
     const { code, err } = await list(range.base);
     assert.equal(code, 1);
@@ -211,7 +240,10 @@ test("list: a non-200 answer is an error with the status", async () => {
 });
 
 test("list: an answer that is not JSON is a parse error", async () => {
-  const range = await listenRange([{ kind: "http", handler: (_q, response) => response.end("<html>") }]);
+  const range = await listenRange([{
+    kind: "http",
+    handler: (_q, response) => response.end("<html>"),
+  }]);
   try {
     const { err, code } = await list(range.base);
     assert.equal(code, 1);
@@ -228,7 +260,9 @@ test("list: JSON of the wrong shape is a parse error naming the field", async ()
   try {
     const { err, code } = await list(range.base);
     assert.equal(code, 1);
-    assert.deepEqual(err, [`Error: failed to parse response: containers[0].deployed_at "yesterday" is not an RFC 3339 time`]);
+    assert.deepEqual(err, [
+      `Error: failed to parse response: containers[0].deployed_at "yesterday" is not an RFC 3339 time`,
+    ]);
   } finally {
     await range.close();
   }

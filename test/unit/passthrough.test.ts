@@ -11,7 +11,9 @@ import { assertConfigError, noEnv } from "./cli-assert.ts";
 const EMPTY: RunOptions = { env: [], binds: [], extraHosts: [], labels: {} };
 
 function run(...words: string[]): RunOptions {
-  return parsePassthrough(words, { env: (name) => (name === "HOME_DIR" ? "/home/app" : undefined) });
+  return parsePassthrough(words, {
+    env: (name) => (name === "HOME_DIR" ? "/home/app" : undefined),
+  });
 }
 
 function withTempFile<T>(text: string, use: (path: string) => T): T {
@@ -41,11 +43,22 @@ test("passthrough: -e NAME copies the variable from dewy's environment, or drops
 test("passthrough: --env-file reads NAME=VALUE lines, skips comments and blanks", () => {
   const text = "# settings\nMODE=prod\n\n  SPACED=a b \nHOME_DIR\nMISSING\r\nURL=http://x?a=b\n";
   const got = withTempFile(text, (path) => run("--env-file", path, "-e", "LAST=1"));
-  assert.deepEqual(got.env, ["MODE=prod", "SPACED=a b ", "HOME_DIR=/home/app", "URL=http://x?a=b", "LAST=1"]);
+  assert.deepEqual(got.env, [
+    "MODE=prod",
+    "SPACED=a b ",
+    "HOME_DIR=/home/app",
+    "URL=http://x?a=b",
+    "LAST=1",
+  ]);
 });
 
 test("passthrough: error: --env-file that cannot be read", () => {
-  assertConfigError(() => run("--env-file", "/nonexistent/dewy.env"), "--env-file", `"/nonexistent/dewy.env"`, "cannot be read");
+  assertConfigError(
+    () => run("--env-file", "/nonexistent/dewy.env"),
+    "--env-file",
+    `"/nonexistent/dewy.env"`,
+    "cannot be read",
+  );
 });
 
 test("passthrough: error: --env-file line without a variable name", () => {
@@ -83,12 +96,20 @@ test("passthrough: error: volume with an unknown mode", () => {
 test("passthrough: --restart policies", () => {
   assert.deepEqual(run("--restart", "always").restart, { name: "always" });
   assert.deepEqual(run("--restart=unless-stopped").restart, { name: "unless-stopped" });
-  assert.deepEqual(run("--restart", "on-failure:3").restart, { name: "on-failure", maximumRetryCount: 3 });
+  assert.deepEqual(run("--restart", "on-failure:3").restart, {
+    name: "on-failure",
+    maximumRetryCount: 3,
+  });
   assert.deepEqual(run("--restart", "no").restart, { name: "no" });
 });
 
 test("passthrough: error: unknown --restart policy or retries on a policy without them", () => {
-  assertConfigError(() => run("--restart", "sometimes"), "--restart", `"sometimes"`, "on-failure[:MAX_RETRIES]");
+  assertConfigError(
+    () => run("--restart", "sometimes"),
+    "--restart",
+    `"sometimes"`,
+    "on-failure[:MAX_RETRIES]",
+  );
   assertConfigError(() => run("--restart", "always:3"), "--restart", `"always:3"`);
 });
 
@@ -155,7 +176,13 @@ test("passthrough: error: user with spaces", () => {
 });
 
 test("passthrough: --add-host with IPv4, IPv6 and host-gateway", () => {
-  const got = run("--add-host", "db:10.0.0.5", "--add-host=v6:[::1]", "--add-host", "gw=host-gateway");
+  const got = run(
+    "--add-host",
+    "db:10.0.0.5",
+    "--add-host=v6:[::1]",
+    "--add-host",
+    "gw=host-gateway",
+  );
   assert.deepEqual(got.extraHosts, ["db:10.0.0.5", "v6:::1", "gw:host-gateway"]);
 });
 
@@ -178,7 +205,9 @@ test("passthrough: error: labels with the reserved dewy. prefix, in every form",
     ["-l", ["-ldewy.version=1"]],
     ["-l", ["-l", "DEWY.app=x"]],
   ];
-  for (const [option, words] of cases) assertConfigError(() => run(...words), option, "reserved prefix dewy.");
+  for (const [option, words] of cases) {
+    assertConfigError(() => run(...words), option, "reserved prefix dewy.");
+  }
 });
 
 test("passthrough: error: label without a key", () => {
@@ -202,8 +231,16 @@ test("passthrough: the last single-valued option wins", () => {
 
 for (const name of FORBIDDEN_LONG) {
   test(`passthrough: error: --${name} is forbidden`, () => {
-    assertConfigError(() => run(`--${name}`), `--${name}`, `option --${name} conflicts with dewy's management of containers and cannot be used`);
-    assertConfigError(() => run(`--${name}=x`), `--${name}`, `option --${name} (in --${name}=x) conflicts`);
+    assertConfigError(
+      () => run(`--${name}`),
+      `--${name}`,
+      `option --${name} conflicts with dewy's management of containers and cannot be used`,
+    );
+    assertConfigError(
+      () => run(`--${name}=x`),
+      `--${name}`,
+      `option --${name} (in --${name}=x) conflicts`,
+    );
   });
 }
 
@@ -220,11 +257,21 @@ test("passthrough: error: forbidden short options in clusters and with glued val
 });
 
 test("passthrough: error: a forbidden option after supported ones is still found", () => {
-  assertConfigError(() => run("-e", "A=1", "--privileged"), "--privileged", "--privileged conflicts");
+  assertConfigError(
+    () => run("-e", "A=1", "--privileged"),
+    "--privileged",
+    "--privileged conflicts",
+  );
 });
 
 test("passthrough: error: unsupported long option lists the supported ones", () => {
-  assertConfigError(() => run("--rm"), "--rm", "option --rm is not supported after --", "supported: -e/--env, --env-file", "--name");
+  assertConfigError(
+    () => run("--rm"),
+    "--rm",
+    "option --rm is not supported after --",
+    "supported: -e/--env, --env-file",
+    "--name",
+  );
 });
 
 test("passthrough: error: unsupported option close to a supported one suggests it", () => {
@@ -247,10 +294,17 @@ test("passthrough: error: a second -- or a lone -", () => {
 
 test("passthrough: error: option without its value at the end", () => {
   assertConfigError(() => run("-e"), "-e", "option -e needs a value");
-  assertConfigError(() => run("-v", "/a:/b", "--volume"), "--volume", "option --volume needs a value");
+  assertConfigError(
+    () => run("-v", "/a:/b", "--volume"),
+    "--volume",
+    "option --volume needs a value",
+  );
 });
 
 test("passthrough: uses the given readFile for --env-file", () => {
-  const got = parsePassthrough(["--env-file", "virtual.env"], { env: noEnv, readFile: (path) => `FROM=${path}\n` });
+  const got = parsePassthrough(["--env-file", "virtual.env"], {
+    env: noEnv,
+    readFile: (path) => `FROM=${path}\n`,
+  });
   assert.deepEqual(got.env, ["FROM=virtual.env"]);
 });
