@@ -9,15 +9,12 @@ import { parseChallenges } from "./challenge.ts";
 import type { Credentials } from "./credentials.ts";
 import { RegistryAuthError } from "./errors.ts";
 import { type Failing, responseError, send, type SendOptions } from "./http.ts";
-import type { Lookup } from "./realm-guard.ts";
 import { basicAuthorization, type BearerToken, fetchToken } from "./token.ts";
 
 /** Options of {@link RegistryClient}. */
 export interface RegistryClientOptions extends Omit<SendOptions, "signal"> {
   /** Credentials for Basic auth and the token server; anonymous when absent. */
   credentials?: Credentials;
-  /** Resolver for the token realm guard (default: the system resolver). */
-  lookup?: Lookup;
   /** Clock (default `Date.now`). */
   now?: () => number;
 }

@@ -14,14 +14,9 @@ import {
   RegistryUnavailableError,
 } from "./errors.ts";
 
-/** The `fetch` used for registry traffic (the global one, or a test double). */
-export type Fetch = (input: URL | string, init?: RequestInit) => Promise<Response>;
-
 /** Options of {@link send}. */
 export interface SendOptions {
-  /** `fetch` to use (default: global `fetch`). */
-  fetch?: Fetch;
-  /** Timeout of the whole exchange up to the response headers (default `REGISTRY_TIMEOUT_MS`). */
+  /** Timeout of the whole exchange, body included (default `REGISTRY_TIMEOUT_MS`). */
   timeoutMs?: number;
   /** Cancels the request; the caller's reason is rethrown as is. */
   signal?: AbortSignal;
@@ -48,7 +43,7 @@ export async function send(
   for (let hops = 0;; hops++) {
     let response: Response;
     try {
-      response = await (options.fetch ?? fetch)(url, {
+      response = await fetch(url, {
         ...init,
         headers,
         signal,

@@ -6,7 +6,7 @@
 import { homedir } from "node:os";
 import process from "node:process";
 import { RegistryClient, type RegistryClientOptions } from "./client.ts";
-import { type Credentials, type CredentialSources, resolveCredentials } from "./credentials.ts";
+import { type CredentialSources, resolveCredentials } from "./credentials.ts";
 import { manifestDigest } from "./digest.ts";
 import { NoVersionFoundError } from "./errors.ts";
 import { listTags } from "./tags.ts";
@@ -18,9 +18,7 @@ import { selectLatest } from "./version.ts";
 const TAGS_SHOWN = 10;
 
 /** Options of {@link OciRegistry}. */
-export interface OciRegistryOptions extends Omit<RegistryClientOptions, "credentials"> {
-  /** Credentials for listing and pulling; anonymous when absent. */
-  credentials?: Credentials;
+export interface OciRegistryOptions extends RegistryClientOptions {
   /** Page size asked for with `?n=` when listing tags (default: the registry's). */
   pageSize?: number;
   /** Most tag pages followed (default `REGISTRY_MAX_PAGES`). */

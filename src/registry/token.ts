@@ -10,7 +10,7 @@ import { REGISTRY_TOKEN_EARLY_RENEW_MS, REGISTRY_TOKEN_TTL_S } from "../defaults
 import type { Credentials } from "./credentials.ts";
 import { RegistryProtocolError } from "./errors.ts";
 import { readJsonObject, responseError, send, type SendOptions } from "./http.ts";
-import { checkRealm, type Lookup } from "./realm-guard.ts";
+import { checkRealm } from "./realm-guard.ts";
 
 /** A token and when to stop using it. */
 export interface BearerToken {
@@ -26,8 +26,6 @@ export interface FetchTokenOptions extends SendOptions {
   credentials?: Credentials;
   /** Base URL of the registry that issued the challenge (for the realm guard). */
   registry: URL;
-  /** Resolver for the realm guard (default: the system resolver). */
-  lookup?: Lookup;
   /** Clock (default `Date.now`). */
   now?: () => number;
 }
@@ -54,7 +52,7 @@ export async function fetchToken(
   } catch {
     return refuse(`realm "${params.realm}" is not a URL`);
   }
-  await checkRealm(url, options.registry, options.lookup);
+  await checkRealm(url, options.registry);
   if (params.service) url.searchParams.set("service", params.service);
   for (const scope of (params.scope ?? "").split(" ").filter(Boolean)) {
     url.searchParams.append("scope", scope);
