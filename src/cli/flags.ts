@@ -167,6 +167,15 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: "version", short: "v", type: "boolean", help: "print the version and exit" },
 ];
 
+/** Flags of the original Dewy that container mode does not have, with the reason. */
+export const RETIRED_FLAGS: Readonly<Record<string, string>> = {
+  slot: "OCI tags cannot carry the +build metadata it matches",
+  cache: "dewy keeps no registry cache",
+  "max-backoff-interval": "failed versions are retried with back-off and --interval stays fixed",
+  "verify-checksum": "images are pinned by digest",
+  "no-rollback": "a failed deploy always keeps the old replicas serving",
+};
+
 /** The flag spec of a long name, if it exists. */
 export function flagByName(name: string): FlagSpec | undefined {
   return FLAGS.find((flag) => flag.name === name);

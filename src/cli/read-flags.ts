@@ -6,7 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { ConfigError } from "../errors.ts";
-import { flagByName, FLAGS, type FlagSpec } from "./flags.ts";
+import { flagByName, FLAGS, type FlagSpec, RETIRED_FLAGS } from "./flags.ts";
 import { closest } from "./suggest.ts";
 
 /** Flags and positional words of one command line, not yet validated for meaning. */
@@ -51,6 +51,13 @@ const PARSE_OPTIONS = Object.fromEntries(
 
 function unknownFlag(raw: string, word: string): ConfigError {
   const where = raw === word ? raw : `${raw} (in ${word})`;
+  const retired = raw.startsWith("--") ? RETIRED_FLAGS[raw.slice(2)] : undefined;
+  if (retired) {
+    return new ConfigError(
+      raw,
+      `flag ${raw} is not supported by dewy container (${retired}); remove it`,
+    );
+  }
   const guess = raw.startsWith("--") ? closest(raw.slice(2), FLAGS.map((f) => f.name)) : undefined;
   const hint = guess ? `did you mean --${guess}?` : "see dewy --help for the flags";
   return new ConfigError(raw, `unknown flag ${where}; ${hint}`);

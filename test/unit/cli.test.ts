@@ -355,6 +355,15 @@ test("cli: error: unknown long flag without a close match points to --help", () 
   );
 });
 
+test("cli: error: a flag of the original Dewy that container mode does not have says why", () => {
+  assertConfigError(
+    () => parse(...containerArgs("--slot", "blue")),
+    "--slot",
+    "flag --slot is not supported",
+    "remove it",
+  );
+});
+
 test("cli: error: unknown short flag", () => {
   assertConfigError(() => parse(...containerArgs("-x")), "-x", "unknown flag -x");
 });
