@@ -75,21 +75,31 @@ function json(body: unknown, status = 200): Handler {
 }
 
 interface Output {
+  /** First port of the range the listeners got. */
+  base: number;
   out: string[];
   err: string[];
   code: number;
 }
 
-async function list(adminPort: number): Promise<Output> {
+/** Start `listeners` on consecutive ports, run `listContainers` on the first, stop them. */
+async function listOn(listeners: Listener[]): Promise<Output> {
+  const range = await listenRange(listeners);
   const out: string[] = [];
   const err: string[] = [];
-  const code = await listContainers({
-    adminPort,
-    write: (line) => out.push(line),
-    writeError: (line) => err.push(line),
-  });
-  return { out, err, code };
+  try {
+    const code = await listContainers({
+      adminPort: range.base,
+      write: (line) => out.push(line),
+      writeError: (line) => err.push(line),
+    });
+    return { base: range.base, out, err, code };
+  } finally {
+    await range.close();
+  }
 }
+
+const resets = (n: number): Listener[] => Array.from({ length: n }, () => ({ kind: "reset" }));
 
 const CONTAINERS = [
   {
@@ -122,77 +132,62 @@ const TABLE = [
 
 test("list: prints the table sorted by name from a real admin API on the first port", async () => {
   const requests: string[] = [];
-  const range = await listenRange([{
+  const { out, err, code } = await listOn([{
     kind: "http",
     handler: (request, response) => {
       requests.push(`${request.method} ${request.url}`);
       json({ containers: CONTAINERS })(request, response);
     },
   }]);
-  try {
-    const { out, err, code } = await list(range.base);
-    assert.equal(code, 0);
-    assert.deepEqual(out, TABLE);
-    assert.deepEqual(err, []);
-    assert.deepEqual(requests, ["GET /api/containers"]);
-  } finally {
-    await range.close();
-  }
+  assert.equal(code, 0);
+  assert.deepEqual(out, TABLE);
+  assert.deepEqual(err, []);
+  assert.deepEqual(requests, ["GET /api/containers"]);
 });
 
-test("list: falls back past a port that is not HTTP and says which port answered", async () => {
-  const range = await listenRange([{ kind: "reset" }, { kind: "reset" }, {
+test("list: falls back past ports that are not HTTP and says which port answered", async () => {
+  const { base, out, code } = await listOn([...resets(2), {
     kind: "http",
     handler: json({ containers: CONTAINERS }),
   }]);
-  try {
-    const { out, code } = await list(range.base);
-    assert.equal(code, 0);
-    assert.deepEqual(out, [...TABLE, "", `(Connected to admin API on port ${range.base + 2})`]);
-  } finally {
-    await range.close();
-  }
+  assert.equal(code, 0);
+  assert.deepEqual(out, [...TABLE, "", `(Connected to admin API on port ${base + 2})`]);
 });
 
 test("list: a port that never answers is given up after the 2 s timeout", async () => {
-  const range = await listenRange([{ kind: "hang" }, {
+  const started = Date.now();
+  const { base, out, code } = await listOn([{ kind: "hang" }, {
     kind: "http",
     handler: json({ containers: [] }),
   }]);
-  try {
-    const started = Date.now();
-    const { out, code } = await list(range.base);
-    const elapsed = Date.now() - started;
-    assert.equal(code, 0);
-    assert.deepEqual(out, [
-      "No containers found.",
-      "",
-      `(Connected to admin API on port ${range.base + 1})`,
-    ]);
-    assert.ok(elapsed >= 1_900 && elapsed < 10_000, `took ${elapsed} ms`);
-  } finally {
-    await range.close();
-  }
+  const elapsed = Date.now() - started;
+  assert.equal(code, 0);
+  assert.deepEqual(out, [
+    "No containers found.",
+    "",
+    `(Connected to admin API on port ${base + 1})`,
+  ]);
+  assert.ok(elapsed >= 1_900 && elapsed < 10_000, `took ${elapsed} ms`);
 });
 
 test("list: no dewy on any of the ten ports is an error naming the range", async () => {
-  const range = await listenRange(Array.from({ length: 10 }, () => ({ kind: "reset" as const })));
-  try {
-    const { out, err, code } = await list(range.base);
-    assert.equal(code, 1);
-    assert.deepEqual(out, []);
-    assert.deepEqual(err, [
-      `Error: no running dewy instances found (tried ports ${range.base}-${range.base + 9})`,
-    ]);
-  } finally {
-    await range.close();
-  }
+  const { base, out, err, code } = await listOn(resets(10));
+  assert.equal(code, 1);
+  assert.deepEqual(out, []);
+  assert.deepEqual(err, [
+    `Error: no running dewy instances found (tried ports ${base}-${base + 9})`,
+  ]);
 });
 
 test("list: ten ports where nothing listens (connection refused) is the same error", async () => {
-  const range = await listenRange(Array.from({ length: 10 }, () => ({ kind: "reset" as const })));
+  const range = await listenRange(resets(10));
   await range.close();
-  const { err, code } = await list(range.base);
+  const err: string[] = [];
+  const code = await listContainers({
+    adminPort: range.base,
+    write: () => {},
+    writeError: (line) => err.push(line),
+  });
   assert.equal(code, 1);
   assert.deepEqual(err, [
     `Error: no running dewy instances found (tried ports ${range.base}-${range.base + 9})`,
@@ -200,72 +195,49 @@ test("list: ten ports where nothing listens (connection refused) is the same err
 });
 
 test("list: the scan stops at the tenth port", async () => {
-  const listeners: Listener[] = Array.from({ length: 10 }, () => ({ kind: "reset" }));
-  const range = await listenRange([...listeners, {
+  const { code, err } = await listOn([...resets(10), {
     kind: "http",
     handler: json({ containers: CONTAINERS }),
   }]);
-  try {
-    const { code, err } = await list(range.base);
-    assert.equal(code, 1);
-    assert.match(err[0], /no running dewy instances found/);
-  } finally {
-    await range.close();
-  }
+  assert.equal(code, 1);
+  assert.match(err[0], /no running dewy instances found/);
 });
 
 test("list: empty and null container lists print No containers found.", async () => {
   for (const body of [{ containers: [] }, { containers: null }]) {
-    const range = await listenRange([{ kind: "http", handler: json(body) }]);
-    try {
-      const { out, code } = await list(range.base);
-      assert.equal(code, 0);
-      assert.deepEqual(out, ["No containers found."]);
-    } finally {
-      await range.close();
-    }
+    const { out, code } = await listOn([{ kind: "http", handler: json(body) }]);
+    assert.equal(code, 0);
+    assert.deepEqual(out, ["No containers found."]);
   }
 });
 
 test("list: a non-200 answer is an error with the status", async () => {
-  const range = await listenRange([{ kind: "http", handler: json({ error: "boom" }, 500) }]);
-  try {
-    const { out, err, code } = await list(range.base);
-    assert.equal(code, 1);
-    assert.deepEqual(out, []);
-    assert.deepEqual(err, ["Error: admin API returned status 500"]);
-  } finally {
-    await range.close();
-  }
+  const { out, err, code } = await listOn([{
+    kind: "http",
+    handler: json({ error: "boom" }, 500),
+  }]);
+  assert.equal(code, 1);
+  assert.deepEqual(out, []);
+  assert.deepEqual(err, ["Error: admin API returned status 500"]);
 });
 
 test("list: an answer that is not JSON is a parse error", async () => {
-  const range = await listenRange([{
+  const { err, code } = await listOn([{
     kind: "http",
     handler: (_q, response) => response.end("<html>"),
   }]);
-  try {
-    const { err, code } = await list(range.base);
-    assert.equal(code, 1);
-    assert.equal(err.length, 1);
-    assert.match(err[0], /^Error: failed to parse response: /);
-  } finally {
-    await range.close();
-  }
+  assert.equal(code, 1);
+  assert.equal(err.length, 1);
+  assert.match(err[0], /^Error: failed to parse response: /);
 });
 
 test("list: JSON of the wrong shape is a parse error naming the field", async () => {
   const bad = [{ ...CONTAINERS[0], deployed_at: "yesterday" }];
-  const range = await listenRange([{ kind: "http", handler: json({ containers: bad }) }]);
-  try {
-    const { err, code } = await list(range.base);
-    assert.equal(code, 1);
-    assert.deepEqual(err, [
-      `Error: failed to parse response: containers[0].deployed_at "yesterday" is not an RFC 3339 time`,
-    ]);
-  } finally {
-    await range.close();
-  }
+  const { err, code } = await listOn([{ kind: "http", handler: json({ containers: bad }) }]);
+  assert.equal(code, 1);
+  assert.deepEqual(err, [
+    `Error: failed to parse response: containers[0].deployed_at "yesterday" is not an RFC 3339 time`,
+  ]);
 });
 
 test("list table: UPSTREAM grows with the longest address, DEPLOY TIME is 23 wide", () => {
