@@ -10,7 +10,7 @@ import { Backend } from "../../src/proxy/pool.ts";
 import { Telemetry } from "../../src/telemetry/telemetry.ts";
 import { CONNECT_LATENCY_BUCKETS, DEPLOYMENT_DURATION_BUCKETS } from "../../src/telemetry/instruments.ts";
 import { Logger } from "../../src/log.ts";
-import { exchange, refusedPort, startEchoServer, waitFor } from "../_net.ts";
+import { exchange, refusedPort, startEchoServer, startServer, waitFor } from "../_net.ts";
 import { lastMetric, makeTlsFiles, type ReceivedMetric, startOtlpReceiver } from "./_otlp-receiver.ts";
 
 /** Every synchronous instrument of the contract: name → [kind, unit]. */
@@ -125,6 +125,23 @@ test("otlp e2e: shutdown() delivers a final flush within its bound", async () =>
     assert.equal(telemetry.otlpStats!.succeeded, 1);
   } finally {
     await receiver.close();
+  }
+});
+
+test("otlp e2e: shutdown() gives up after its bound when the collector hangs", async () => {
+  // A peer that accepts TCP and never answers: a hung collector (a real one cannot be made to hang).
+  const blackHole = await startServer(() => {});
+  const { lines, logger } = capturingLogger();
+  const telemetry = telemetryFor(`localhost:${blackHole.port}`, {}, true, logger);
+  try {
+    telemetry.deploymentSucceeded(1);
+    const started = Date.now();
+    await telemetry.shutdown(500);
+    const took = Date.now() - started;
+    assert.ok(took >= 450 && took < 2_000, `shutdown took ${took} ms`);
+    assert.ok(lines.some((l) => l.includes("Telemetry shutdown timed out")), lines.join("\n"));
+  } finally {
+    await blackHole.close();
   }
 });
 
