@@ -54,7 +54,8 @@ live_pid() {
 spawn() {
   local pidfile=$1 logfile=$2
   shift 2
-  setsid sh -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" </dev/null >>"$logfile" 2>&1 &
+  # fd 9 is the engine-up lock (take_lock): the daemon must not keep holding it.
+  setsid sh -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" </dev/null >>"$logfile" 2>&1 9>&- &
   local i
   for i in $(seq 1 50); do
     [ -s "$pidfile" ] && return 0
