@@ -32,7 +32,7 @@ need_podman=0
 
 # --- packages -------------------------------------------------------------------------------
 install_packages() {
-  local wanted=(docker-registry busybox-static iptables curl jq) missing=() pkg
+  local wanted=(docker-registry busybox-static iptables iproute2 curl jq) missing=() pkg
   ((need_docker)) && wanted+=(docker.io)
   ((need_podman)) && wanted+=(podman)
   for pkg in "${wanted[@]}"; do
