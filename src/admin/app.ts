@@ -6,16 +6,19 @@
  * @module
  */
 import { type Context, Hono } from "hono";
+import type { CheckResult } from "../deploy/types.ts";
 import { errorMessage } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { PROMETHEUS_CONTENT_TYPE } from "../telemetry/prometheus.ts";
-import type { AdminDeps } from "./types.ts";
+import type { AdminSource, MetricsSource } from "./types.ts";
 
 /** `command` of `/api/status`: the original's enum as an integer (server 0, assets 1, container 2). */
 const CONTAINER_COMMAND = 2;
 
 /** Options of {@link createAdminApp}. */
 export interface AdminAppOptions {
+  /** Serves `GET /metrics`; omit when telemetry is off (then `/metrics` is 404). */
+  telemetry?: MetricsSource;
   /** Logger for provider failures. */
   logger?: Logger;
 }
@@ -28,53 +31,76 @@ function json(body: unknown, status = 200, headers: Record<string, string> = {})
   });
 }
 
+/** The wire form of a finished check, and its HTTP status (a failed check is a 500). */
+function checkAnswer(result: CheckResult): Response {
+  const body: Record<string, unknown> = { outcome: result.outcome };
+  if (result.version !== undefined) body.version = result.version;
+  if (result.retryAt !== undefined) body.retry_at = new Date(result.retryAt).toISOString();
+  if (result.error !== undefined) body.error = errorMessage(result.error);
+  const status = result.outcome === "failed" ? 500 : result.outcome === "stopped" ? 503 : 200;
+  return json(body, status);
+}
+
 /**
  * Build the admin app. Serve it with `startAdminServer(runtime, app, ...)`.
  *
+ * `POST /api/deploy` answers 202 at once (the check runs in the background); with
+ * `?wait=true` it answers when the check finished, with its outcome (500 when it failed).
+ *
  * @example
  * ```ts
- * const app = createAdminApp({ status, containers, deployNow, telemetry }, { logger });
+ * const app = createAdminApp(manager, { telemetry, logger });
  * const res = await app.fetch(new Request("http://localhost/api/status"));
  * ```
  */
-export function createAdminApp(deps: AdminDeps, options: AdminAppOptions = {}): Hono {
+export function createAdminApp(source: AdminSource, options: AdminAppOptions = {}): Hono {
   const log = options.logger ?? silentLogger;
   const app = new Hono();
   const allowed = new Map<string, string>();
-  const route = (method: "get" | "post", path: string, handler: (c: Context) => Response | Promise<Response>) => {
+  const route = (
+    method: "get" | "post",
+    path: string,
+    handler: (c: Context) => Response | Promise<Response>,
+  ) => {
     app[method](path, handler);
     allowed.set(path, method === "get" ? "GET, HEAD" : "POST");
   };
 
   route("get", "/api/status", () => {
-    const s = deps.status();
+    const s = source.status();
     return json({
       command: CONTAINER_COMMAND,
       current_version: s.currentVersion,
       is_running: false,
-      name: s.name,
+      name: s.app,
       proxy_backends: s.proxyBackends,
+      current_digest: s.currentDigest,
+      replicas: s.replicas,
+      deploying: s.busy,
     });
   });
 
   route("get", "/api/containers", async (c) => {
     try {
-      return json({ containers: await deps.containers(c.req.raw.signal) });
+      return json({ containers: await source.containers(c.req.raw.signal) });
     } catch (error) {
       log.error("Admin API cannot list containers", { error });
       return json({ error: `cannot list containers: ${errorMessage(error)}` }, 500);
     }
   });
 
-  route("post", "/api/deploy", () => {
-    const trigger = deps.deployNow();
-    const message = trigger === "started"
-      ? "registry check started"
-      : "a check is running; another one will follow it";
-    return json({ status: trigger, message }, 202);
+  route("post", "/api/deploy", async (c) => {
+    const queued = source.status().busy;
+    const check = source.checkNow();
+    if (c.req.query("wait") === "true") return checkAnswer(await check);
+    check.catch((error) => log.error("Check requested by the admin API failed", { error }));
+    const message = queued
+      ? "a check is running; another one follows it"
+      : "registry check started";
+    return json({ status: "accepted", queued, message }, 202);
   });
 
-  const telemetry = deps.telemetry;
+  const telemetry = options.telemetry;
   if (telemetry) {
     route("get", "/metrics", async () =>
       new Response(await telemetry.metricsText(), {
@@ -90,9 +116,7 @@ export function createAdminApp(deps: AdminDeps, options: AdminAppOptions = {}): 
         { allow: methods },
       ));
   }
-  app.notFound((c) =>
-    json({ error: `not found: ${c.req.path}`, paths: [...allowed.keys()] }, 404)
-  );
+  app.notFound((c) => json({ error: `not found: ${c.req.path}`, paths: [...allowed.keys()] }, 404));
   app.onError((error, c) => {
     log.error("Admin API request failed", { path: c.req.path, error });
     return json({ error: `internal error: ${errorMessage(error)}` }, 500);

@@ -47,9 +47,16 @@ export async function startAdminServer(
   let lastError: unknown;
   for (let port = options.port; port <= last; port++) {
     try {
-      const server = await runtime.serveHttp({ hostname: ADMIN_HOST, port, fetch: (r) => app.fetch(r) });
+      const server = await runtime.serveHttp({
+        hostname: ADMIN_HOST,
+        port,
+        fetch: (r) => app.fetch(r),
+      });
       if (port !== options.port) {
-        log.warn("Admin API port taken, using the next free one", { requested: options.port, port });
+        log.warn("Admin API port taken, using the next free one", {
+          requested: options.port,
+          port,
+        });
       }
       log.info("Admin API started", { address: `http://${ADMIN_HOST}:${server.port}` });
       return { server, port: server.port };

@@ -13,7 +13,9 @@ export type LoadOutcome<T> = { ok: true; value: T } | { ok: false; error: unknow
 export class LoadTimeoutError extends Error {
   /** @param what what was being loaded @param timeoutMs the bound that passed */
   constructor(what: string, timeoutMs: number) {
-    super(`${what} did not answer within ${timeoutMs} ms (is the container engine overloaded or hung?)`);
+    super(
+      `${what} did not answer within ${timeoutMs} ms (is the container engine overloaded or hung?)`,
+    );
     this.name = "LoadTimeoutError";
   }
 }
@@ -55,7 +57,9 @@ export class CachedLoad<T> {
   /** The current outcome: cached when fresh, else a new bounded load. Never rejects. */
   get(): Promise<LoadOutcome<T>> {
     const now = this.#now();
-    if (this.#entry && now - this.#entry.startedAt < this.#options.ttlMs) return this.#entry.outcome;
+    if (this.#entry && now - this.#entry.startedAt < this.#options.ttlMs) {
+      return this.#entry.outcome;
+    }
     const outcome = this.#bounded();
     this.#entry = { startedAt: now, outcome };
     return outcome;

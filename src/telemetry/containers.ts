@@ -42,7 +42,11 @@ export interface ContainerGaugeOptions {
 }
 
 /** The managed containers of `app`, running or not, inspected. */
-async function observeContainers(engine: Engine, app: string, signal: AbortSignal): Promise<ContainerDetails[]> {
+async function observeContainers(
+  engine: Engine,
+  app: string,
+  signal: AbortSignal,
+): Promise<ContainerDetails[]> {
   const listed = await engine.listContainers(
     { "dewy.managed": "true", "dewy.app": app },
     { all: true, signal },
@@ -62,11 +66,28 @@ export function registerContainerGauges(
 ): void {
   const gauge = (name: string, description: string, unit?: string): ObservableGauge =>
     meter.createObservableGauge(name, { description, unit });
-  const status = gauge("dewy.container.status", "1 for the container's current state, 0 for the others");
-  const restarts = gauge("dewy.container.restarts", "Engine restart count of the container", "{restart}");
-  const desired = gauge("dewy.container.desired_replicas", "Replicas dewy keeps running", "{replica}");
-  const oomKilled = gauge("dewy.container.oom_killed", "1 when the stopped container was OOM-killed");
-  const exitCode = gauge("dewy.container.last_terminated.exit_code", "Exit code of the stopped container");
+  const status = gauge(
+    "dewy.container.status",
+    "1 for the container's current state, 0 for the others",
+  );
+  const restarts = gauge(
+    "dewy.container.restarts",
+    "Engine restart count of the container",
+    "{restart}",
+  );
+  const desired = gauge(
+    "dewy.container.desired_replicas",
+    "Replicas dewy keeps running",
+    "{replica}",
+  );
+  const oomKilled = gauge(
+    "dewy.container.oom_killed",
+    "1 when the stopped container was OOM-killed",
+  );
+  const exitCode = gauge(
+    "dewy.container.last_terminated.exit_code",
+    "Exit code of the stopped container",
+  );
   const started = gauge("dewy.container.started.timestamp", "Unix time the container started", "s");
   const info = gauge("dewy.container.info", "Always 1; image and version as attributes");
 
@@ -105,7 +126,11 @@ export function registerContainerGauges(
       }
       const startedMs = Date.parse(c.startedAt);
       if (startedMs > 0) result.observe(started, startedMs / 1000, attrs);
-      result.observe(info, 1, { ...attrs, image: c.image, version: c.labels["dewy.version"] ?? "" });
+      result.observe(info, 1, {
+        ...attrs,
+        image: c.image,
+        version: c.labels["dewy.version"] ?? "",
+      });
     }
   }, [status, restarts, desired, oomKilled, exitCode, started, info]);
 }

@@ -30,7 +30,10 @@ export interface OtlpEndpoint {
  */
 export function parseOtlpEndpoint(value: string): OtlpEndpoint {
   const bad = (why: string) =>
-    new ConfigError("--otlp-endpoint", `--otlp-endpoint "${value}": ${why} (expected host:port, e.g. localhost:4317)`);
+    new ConfigError(
+      "--otlp-endpoint",
+      `--otlp-endpoint "${value}": ${why} (expected host:port, e.g. localhost:4317)`,
+    );
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
     throw bad("give no scheme; TLS is the default, --otlp-insecure selects plaintext");
   }
@@ -114,8 +117,12 @@ function readPem(env: EnvGetter, what: string): Buffer | null {
   try {
     return readFileSync(path);
   } catch (cause) {
-    throw new ConfigError(name, `${name}=${path}: cannot read the file (${(cause as Error).message})`, {
-      cause,
-    });
+    throw new ConfigError(
+      name,
+      `${name}=${path}: cannot read the file (${(cause as Error).message})`,
+      {
+        cause,
+      },
+    );
   }
 }

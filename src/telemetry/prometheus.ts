@@ -39,7 +39,9 @@ export class PrometheusReader {
   async render(): Promise<string> {
     const { resourceMetrics, errors } = await this.reader.collect();
     if (errors.length > 0) {
-      this.#log.warn("Some metrics could not be collected for /metrics", { error: errors.map(String).join("; ") });
+      this.#log.warn("Some metrics could not be collected for /metrics", {
+        error: errors.map(String).join("; "),
+      });
     }
     return this.#serializer.serialize(resourceMetrics);
   }

@@ -14,6 +14,7 @@ import type { ContainerConfig } from "../config.ts";
 import type { Engine } from "../engine/types.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import type { ProxyErrorKind, ProxyObserver } from "../proxy/proxy.ts";
+import type { DeployObserver } from "../deploy/types.ts";
 import { TELEMETRY_SHUTDOWN_TIMEOUT_MS } from "../defaults.ts";
 import { errorMessage } from "../errors.ts";
 import { createInstruments, type Instruments } from "./instruments.ts";
@@ -81,8 +82,8 @@ export function createTelemetry(
 const CONTAINER_COMMAND: Attributes = { command: "container" };
 
 /**
- * The live telemetry pipeline. Implements {@link ProxyObserver} so it can be handed to every
- * `TcpProxy` directly.
+ * The live telemetry pipeline. Implements {@link ProxyObserver} and {@link DeployObserver}, so
+ * it is handed to every `TcpProxy` and to the deploy manager as it is.
  *
  * @example
  * ```ts
@@ -94,7 +95,7 @@ const CONTAINER_COMMAND: Attributes = { command: "container" };
  * await telemetry?.shutdown();
  * ```
  */
-export class Telemetry implements ProxyObserver {
+export class Telemetry implements ProxyObserver, DeployObserver {
   /** The OTLP endpoint pushed to, or `""`. */
   readonly otlpEndpoint: string;
   #provider: MeterProvider;
@@ -122,11 +123,16 @@ export class Telemetry implements ProxyObserver {
       readers.push(otlp.reader);
       this.#otlpStats = otlp.exporter.stats;
     }
-    this.#provider = new MeterProvider({ resource: buildResource(options.version, options.env), readers });
+    this.#provider = new MeterProvider({
+      resource: buildResource(options.version, options.env),
+      readers,
+    });
     const meter = this.#provider.getMeter(METER_NAME);
     this.#i = createInstruments(meter);
     this.#replicaAttrs = { app: options.app };
-    if (options.containers) registerContainerGauges(meter, options.containers, { logger: this.#log });
+    if (options.containers) {
+      registerContainerGauges(meter, options.containers, { logger: this.#log });
+    }
     // Counters exist from start-up with 0, so rate()/increase() answer 0 instead of nothing.
     this.#i.deployments.add(0, CONTAINER_COMMAND);
     this.#i.deploymentErrors.add(0, CONTAINER_COMMAND);
@@ -148,7 +154,9 @@ export class Telemetry implements ProxyObserver {
   registerProxyPort(proxyPort: number): void {
     const attrs = this.#attrs(proxyPort);
     const i = this.#i;
-    for (const counter of [i.connections, i.activeConnections, i.bytes, i.proxyErrors, i.backends]) {
+    for (
+      const counter of [i.connections, i.activeConnections, i.bytes, i.proxyErrors, i.backends]
+    ) {
       counter.add(0, attrs);
     }
   }
@@ -184,24 +192,24 @@ export class Telemetry implements ProxyObserver {
     this.#i.backends.add(delta, this.#attrs(proxyPort));
   }
 
-  /** A rolling deploy succeeded after `seconds` (counts and times it). */
+  /** {@inheritDoc DeployObserver.deploymentSucceeded} (counts and times it). */
   deploymentSucceeded(seconds: number): void {
     this.#i.deployments.add(1, CONTAINER_COMMAND);
     this.#i.deploymentDuration.record(seconds, CONTAINER_COMMAND);
   }
 
-  /** A rolling deploy failed. */
+  /** {@inheritDoc DeployObserver.deploymentFailed} */
   deploymentFailed(): void {
     this.#i.deploymentErrors.add(1, CONTAINER_COMMAND);
   }
 
-  /** One health probe finished; `ok` false counts a failure too. */
+  /** {@inheritDoc DeployObserver.healthCheck} (a failed probe counts in both counters). */
   healthCheck(ok: boolean): void {
     this.#i.healthChecks.add(1);
     if (!ok) this.#i.healthCheckFailures.add(1);
   }
 
-  /** The number of running replicas changed by `delta` (+1 started, -1 stopped). */
+  /** {@inheritDoc DeployObserver.replicasChanged} */
   replicasChanged(delta: number): void {
     this.#i.replicas.add(delta, this.#replicaAttrs);
   }
@@ -231,12 +239,18 @@ export class Telemetry implements ProxyObserver {
       timer = setTimeout(() => resolve("timeout"), timeoutMs);
     });
     try {
-      const done = await Promise.race([this.#provider.shutdown({ timeoutMillis: timeoutMs }), expired]);
+      const done = await Promise.race([
+        this.#provider.shutdown({ timeoutMillis: timeoutMs }),
+        expired,
+      ]);
       if (done === "timeout") {
-        this.#log.warn("Telemetry shutdown timed out; the last metrics may not have reached the collector", {
-          timeout_ms: timeoutMs,
-          otlp_endpoint: this.otlpEndpoint,
-        });
+        this.#log.warn(
+          "Telemetry shutdown timed out; the last metrics may not have reached the collector",
+          {
+            timeout_ms: timeoutMs,
+            otlp_endpoint: this.otlpEndpoint,
+          },
+        );
       }
     } catch (error) {
       this.#log.warn("Telemetry shutdown failed", { error: errorMessage(error) });

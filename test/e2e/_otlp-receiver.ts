@@ -12,7 +12,7 @@
  * @module
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -24,7 +24,6 @@ import root from "otlp-proto/build/src/generated/root.js";
 
 const EXPORT_PATH = "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
 
-// deno-lint-ignore no-explicit-any
 const collector = (root as any).opentelemetry.proto.collector.metrics.v1;
 
 /** One OTLP attribute value, as decoded (`intValue` as a number). */
@@ -65,7 +64,11 @@ export interface OtlpReceiver {
   /** Each Export call, flattened, in arrival order. */
   exports: ReceivedMetric[][];
   /** Resolve when `predicate` holds on the exports so far, polling; reject after `timeoutMs`. */
-  waitFor(predicate: (exports: ReceivedMetric[][]) => boolean, timeoutMs: number, what: string): Promise<void>;
+  waitFor(
+    predicate: (exports: ReceivedMetric[][]) => boolean,
+    timeoutMs: number,
+    what: string,
+  ): Promise<void>;
   /** Stop the receiver process. */
   close(): Promise<void>;
 }
@@ -86,17 +89,59 @@ export interface TlsFiles {
 export function makeTlsFiles(): TlsFiles {
   const dir = mkdtempSync(join(tmpdir(), "dewy-otlp-tls-"));
   const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=dewy test CA",
-    "-keyout", "ca.key", "-out", "ca.pem",
-    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
-  ssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", "server.key", "-out", "server.csr");
+  ssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "1",
+    "-subj",
+    "/CN=dewy test CA",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+  );
+  ssl(
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-subj",
+    "/CN=localhost",
+    "-keyout",
+    "server.key",
+    "-out",
+    "server.csr",
+  );
   writeFileSync(
     join(dir, "server.ext"),
     "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n" +
       "keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
   );
-  ssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "1",
-    "-out", "server.pem", "-extfile", "server.ext");
+  ssl(
+    "x509",
+    "-req",
+    "-in",
+    "server.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-days",
+    "1",
+    "-out",
+    "server.pem",
+    "-extfile",
+    "server.ext",
+  );
   return {
     caPath: join(dir, "ca.pem"),
     certPath: join(dir, "server.pem"),
@@ -105,7 +150,9 @@ export function makeTlsFiles(): TlsFiles {
   };
 }
 
-function attributes(list: Array<{ key: string; value?: Record<string, unknown> }> = []): Record<string, AttributeValue> {
+function attributes(
+  list: Array<{ key: string; value?: Record<string, unknown> }> = [],
+): Record<string, AttributeValue> {
   const out: Record<string, AttributeValue> = {};
   for (const { key, value } of list) {
     const v = value ?? {};
@@ -115,14 +162,15 @@ function attributes(list: Array<{ key: string; value?: Record<string, unknown> }
 }
 
 /** Flatten one decoded ExportMetricsServiceRequest. */
-// deno-lint-ignore no-explicit-any
 function flatten(request: any): ReceivedMetric[] {
   const metrics: ReceivedMetric[] = [];
   for (const rm of request.resourceMetrics ?? []) {
     const resource = attributes(rm.resource?.attributes);
     for (const sm of rm.scopeMetrics ?? []) {
       for (const m of sm.metrics ?? []) {
-        const kind = ["sum", "gauge", "histogram", "exponentialHistogram", "summary"].find((k) => m[k]) ?? "?";
+        const kind = ["sum", "gauge", "histogram", "exponentialHistogram", "summary"].find((k) =>
+          m[k]
+        ) ?? "?";
         const data = m[kind] ?? {};
         metrics.push({
           name: m.name,
@@ -131,7 +179,6 @@ function flatten(request: any): ReceivedMetric[] {
           kind,
           isMonotonic: kind === "sum" ? data.isMonotonic ?? false : undefined,
           temporality: data.aggregationTemporality,
-          // deno-lint-ignore no-explicit-any
           points: (data.dataPoints ?? []).map((p: any) => ({
             attributes: attributes(p.attributes),
             value: p.asDouble ?? p.asInt,
@@ -177,7 +224,15 @@ async function serve(
   }, {
     Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
       const decoded = collector.ExportMetricsServiceRequest.decode(call.request);
-      onExport(flatten(collector.ExportMetricsServiceRequest.toObject(decoded, { longs: Number, enums: String, arrays: true })));
+      onExport(
+        flatten(
+          collector.ExportMetricsServiceRequest.toObject(decoded, {
+            longs: Number,
+            enums: String,
+            arrays: true,
+          }),
+        ),
+      );
       callback(null, Buffer.from(collector.ExportMetricsServiceResponse.encode({}).finish()));
     },
   });
@@ -188,7 +243,11 @@ async function serve(
     }], false)
     : grpc.ServerCredentials.createInsecure();
   return await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`127.0.0.1:${options.port}`, credentials, (error, bound) => error ? reject(error) : resolve(bound))
+    server.bindAsync(
+      `127.0.0.1:${options.port}`,
+      credentials,
+      (error, bound) => error ? reject(error) : resolve(bound),
+    )
   );
 }
 
@@ -209,7 +268,9 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
       if (message.port) resolve(message.port);
       else exports.push(message.export);
     });
-    exited.then(() => reject(new Error(`OTLP receiver exited before binding: ${stderr.slice(-500)}`)));
+    exited.then(() =>
+      reject(new Error(`OTLP receiver exited before binding: ${stderr.slice(-500)}`))
+    );
   });
   return {
     port,
@@ -218,7 +279,9 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
       const deadline = Date.now() + timeoutMs;
       while (!predicate(exports)) {
         if (Date.now() > deadline) {
-          throw new Error(`OTLP receiver: timed out after ${timeoutMs} ms waiting for ${what} (${exports.length} exports)`);
+          throw new Error(
+            `OTLP receiver: timed out after ${timeoutMs} ms waiting for ${what} (${exports.length} exports)`,
+          );
         }
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -241,8 +304,10 @@ export function lastMetric(exports: ReceivedMetric[][], name: string): ReceivedM
 
 if (import.meta.main) {
   const [port, certPath, keyPath] = process.argv.slice(2);
-  const bound = await serve({ port: Number(port), certPath, keyPath }, (metrics) =>
-    process.stdout.write(JSON.stringify({ export: metrics }) + "\n"));
+  const bound = await serve(
+    { port: Number(port), certPath, keyPath },
+    (metrics) => process.stdout.write(JSON.stringify({ export: metrics }) + "\n"),
+  );
   process.stdout.write(JSON.stringify({ port: bound }) + "\n");
   process.stdin.on("end", () => process.exit(0));
   process.stdin.resume();

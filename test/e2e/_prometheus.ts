@@ -90,15 +90,22 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
   };
   const base = `http://127.0.0.1:${port}`;
   try {
-    await until(async () => (await fetch(`${base}/-/ready`).catch(() => undefined))?.ok === true, 30_000, () =>
-      `prometheus on ${port} not ready (exit ${child.exitCode}): ${stderr.slice(-500)}`);
+    await until(
+      async () => (await fetch(`${base}/-/ready`).catch(() => undefined))?.ok === true,
+      30_000,
+      () => `prometheus on ${port} not ready (exit ${child.exitCode}): ${stderr.slice(-500)}`,
+    );
   } catch (error) {
     await close();
     throw error;
   }
   const query = async (promql: string): Promise<PromSample[]> => {
     const res = await fetch(`${base}/api/v1/query?query=${encodeURIComponent(promql)}`);
-    const body = await res.json() as { status: string; error?: string; data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
+    const body = await res.json() as {
+      status: string;
+      error?: string;
+      data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+    };
     if (body.status !== "success") throw new Error(`query ${promql} failed: ${body.error}`);
     return body.data.result.map((r) => ({ metric: r.metric, value: r.value[1] }));
   };
@@ -107,10 +114,14 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
     query,
     async waitForData(promql, timeoutMs) {
       let last: PromSample[] = [];
-      await until(async () => {
-        last = await query(promql);
-        return last.length > 0 && last.every((s) => !Number.isNaN(Number(s.value)));
-      }, timeoutMs, () => `no numeric data for ${promql} (last: ${JSON.stringify(last)})`);
+      await until(
+        async () => {
+          last = await query(promql);
+          return last.length > 0 && last.every((s) => !Number.isNaN(Number(s.value)));
+        },
+        timeoutMs,
+        () => `no numeric data for ${promql} (last: ${JSON.stringify(last)})`,
+      );
       return last;
     },
     close,
@@ -126,7 +137,9 @@ export interface PromtoolResult {
 /** Run `promtool check metrics` with `text` on stdin. */
 export function promtoolCheckMetrics(text: string): Promise<PromtoolResult> {
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(PROMTOOL_BIN, ["check", "metrics"], { stdio: ["pipe", "pipe", "pipe"] });
+    const child: ChildProcess = spawn(PROMTOOL_BIN, ["check", "metrics"], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout!.on("data", (d) => (output += String(d)));
     child.stderr!.on("data", (d) => (output += String(d)));
@@ -156,7 +169,11 @@ export function parseExposition(text: string): Map<string, number> {
 }
 
 /** Resolve once `check` is true, polling every 250 ms; reject with `why()` after `timeoutMs`. */
-async function until(check: () => Promise<boolean>, timeoutMs: number, why: () => string): Promise<void> {
+async function until(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  why: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check().catch(() => false))) {
     if (Date.now() > deadline) throw new Error(why());

@@ -8,10 +8,18 @@ import { runtime } from "../_runtime.ts";
 import { TcpProxy } from "../../src/proxy/proxy.ts";
 import { Backend } from "../../src/proxy/pool.ts";
 import { Telemetry } from "../../src/telemetry/telemetry.ts";
-import { CONNECT_LATENCY_BUCKETS, DEPLOYMENT_DURATION_BUCKETS } from "../../src/telemetry/instruments.ts";
+import {
+  CONNECT_LATENCY_BUCKETS,
+  DEPLOYMENT_DURATION_BUCKETS,
+} from "../../src/telemetry/instruments.ts";
 import { Logger } from "../../src/log.ts";
 import { exchange, refusedPort, startEchoServer, startServer, waitFor } from "../_net.ts";
-import { lastMetric, makeTlsFiles, type ReceivedMetric, startOtlpReceiver } from "./_otlp-receiver.ts";
+import {
+  lastMetric,
+  makeTlsFiles,
+  type ReceivedMetric,
+  startOtlpReceiver,
+} from "./_otlp-receiver.ts";
 
 /** Every synchronous instrument of the contract: name → [kind, unit]. */
 const CONTRACT: Record<string, [string, string]> = {
@@ -29,14 +37,26 @@ const CONTRACT: Record<string, [string, string]> = {
   "dewy.healthchecks.failures.total": ["sum", "{check}"],
   "dewy.container.replicas": ["sum", "{replica}"],
 };
-const UP_DOWN = new Set(["dewy.proxy.connections.active", "dewy.proxy.backends", "dewy.container.replicas"]);
+const UP_DOWN = new Set([
+  "dewy.proxy.connections.active",
+  "dewy.proxy.backends",
+  "dewy.container.replicas",
+]);
 
 function capturingLogger() {
   const lines: string[] = [];
-  return { lines, logger: new Logger({ level: "debug", format: "json", write: (l) => lines.push(l) }) };
+  return {
+    lines,
+    logger: new Logger({ level: "debug", format: "json", write: (l) => lines.push(l) }),
+  };
 }
 
-function telemetryFor(endpoint: string, env: Record<string, string>, insecure: boolean, logger?: Logger) {
+function telemetryFor(
+  endpoint: string,
+  env: Record<string, string>,
+  insecure: boolean,
+  logger?: Logger,
+) {
   return new Telemetry({
     version: "4.5.6",
     app: "otlpapp",
@@ -47,11 +67,14 @@ function telemetryFor(endpoint: string, env: Record<string, string>, insecure: b
   });
 }
 
-const hasMetric = (name: string) => (exports: ReceivedMetric[][]) => lastMetric(exports, name) !== undefined;
+const hasMetric = (name: string) => (exports: ReceivedMetric[][]) =>
+  lastMetric(exports, name) !== undefined;
 
 test("otlp e2e: plaintext periodic export carries every instrument with names, units, attributes, buckets", async () => {
   const receiver = await startOtlpReceiver();
-  const telemetry = telemetryFor(`localhost:${receiver.port}`, { OTEL_METRIC_EXPORT_INTERVAL: "300" }, true);
+  const telemetry = telemetryFor(`localhost:${receiver.port}`, {
+    OTEL_METRIC_EXPORT_INTERVAL: "300",
+  }, true);
   const echo = await startEchoServer();
   const proxy = new TcpProxy(runtime, { port: 0, hostname: "127.0.0.1", observer: telemetry });
   try {
@@ -66,7 +89,8 @@ test("otlp e2e: plaintext periodic export carries every instrument with names, u
     telemetry.replicasChanged(1);
     // Periodic: at least two exports arrive without any explicit flush, the later with all data.
     await receiver.waitFor(
-      (e) => e.length >= 2 && lastMetric(e, "dewy.deployment.duration") !== undefined &&
+      (e) =>
+        e.length >= 2 && lastMetric(e, "dewy.deployment.duration") !== undefined &&
         lastMetric(e, "dewy.proxy.connections.total")?.points[0]?.value === 3,
       10_000,
       "two periodic exports with the workload",
@@ -86,7 +110,10 @@ test("otlp e2e: plaintext periodic export carries every instrument with names, u
     const connections = lastMetric(receiver.exports, "dewy.proxy.connections.total")!;
     assert.deepEqual(connections.points[0].attributes, { proxy_port: proxy.port });
     assert.equal(typeof connections.points[0].attributes.proxy_port, "number");
-    assert.equal(lastMetric(receiver.exports, "dewy.proxy.bytes.transferred")!.points[0].value, 3 * 4 * 2);
+    assert.equal(
+      lastMetric(receiver.exports, "dewy.proxy.bytes.transferred")!.points[0].value,
+      3 * 4 * 2,
+    );
     const latency = lastMetric(receiver.exports, "dewy.proxy.connect.latency")!;
     assert.deepEqual(latency.points[0].explicitBounds, CONNECT_LATENCY_BUCKETS);
     assert.equal(latency.points[0].count, 3);
@@ -95,7 +122,10 @@ test("otlp e2e: plaintext periodic export carries every instrument with names, u
     assert.deepEqual(deploy.points[0].attributes, { command: "container" });
     assert.equal(deploy.points[0].sum, 42);
     assert.equal(lastMetric(receiver.exports, "dewy.deployment.errors.total")!.points[0].value, 1);
-    assert.deepEqual(lastMetric(receiver.exports, "dewy.container.replicas")!.points[0].attributes, { app: "otlpapp" });
+    assert.deepEqual(
+      lastMetric(receiver.exports, "dewy.container.replicas")!.points[0].attributes,
+      { app: "otlpapp" },
+    );
     assert.equal(connections.resource["service.name"], "dewy");
     assert.equal(connections.resource["service.version"], "4.5.6");
     assert.ok(telemetry.otlpStats!.succeeded >= 2);
@@ -149,7 +179,12 @@ test("otlp e2e: TLS with OTEL_EXPORTER_OTLP_CERTIFICATE reaches a localhost rece
   const tls = makeTlsFiles();
   const receiver = await startOtlpReceiver({ tls });
   const { lines, logger } = capturingLogger();
-  const telemetry = telemetryFor(`localhost:${receiver.port}`, { OTEL_EXPORTER_OTLP_CERTIFICATE: tls.caPath }, false, logger);
+  const telemetry = telemetryFor(
+    `localhost:${receiver.port}`,
+    { OTEL_EXPORTER_OTLP_CERTIFICATE: tls.caPath },
+    false,
+    logger,
+  );
   try {
     telemetry.deploymentSucceeded(1);
     await telemetry.flush();
@@ -183,7 +218,11 @@ test("otlp e2e: TLS is the default — an untrusted certificate or a plaintext c
     assert.equal(a.otlpStats!.failed, 2);
     assert.equal(b.otlpStats!.failed, 2);
     for (const { lines } of [untrusted, plain]) {
-      assert.equal(lines.filter((l) => l.includes("OTLP metrics export failed")).length, 1, lines.join("\n"));
+      assert.equal(
+        lines.filter((l) => l.includes("OTLP metrics export failed")).length,
+        1,
+        lines.join("\n"),
+      );
     }
   } finally {
     await a.shutdown(2_000);
@@ -198,7 +237,12 @@ test("otlp e2e: an unreachable collector blocks neither start-up nor the proxy; 
   const port = await refusedPort();
   const { lines, logger } = capturingLogger();
   const started = Date.now();
-  const telemetry = telemetryFor(`localhost:${port}`, { OTEL_METRIC_EXPORT_INTERVAL: "200" }, true, logger);
+  const telemetry = telemetryFor(
+    `localhost:${port}`,
+    { OTEL_METRIC_EXPORT_INTERVAL: "200" },
+    true,
+    logger,
+  );
   assert.ok(Date.now() - started < 1_000, "creating telemetry waited for the collector");
   const echo = await startEchoServer();
   const proxy = new TcpProxy(runtime, { port: 0, hostname: "127.0.0.1", observer: telemetry });
@@ -211,8 +255,15 @@ test("otlp e2e: an unreachable collector blocks neither start-up nor the proxy; 
       assert.equal(received.toString(), `req ${i}`);
     }
     await waitFor(() => telemetry.otlpStats!.failed >= 3, 10_000, "three failed exports");
-    assert.equal(lines.filter((l) => l.includes("OTLP metrics export failed")).length, 1, lines.join("\n"));
-    assert.match(lines.find((l) => l.includes("OTLP metrics export failed"))!, new RegExp(`localhost:${port}`));
+    assert.equal(
+      lines.filter((l) => l.includes("OTLP metrics export failed")).length,
+      1,
+      lines.join("\n"),
+    );
+    assert.match(
+      lines.find((l) => l.includes("OTLP metrics export failed"))!,
+      new RegExp(`localhost:${port}`),
+    );
 
     receiver = await startOtlpReceiver({ port });
     await receiver.waitFor(
@@ -220,7 +271,11 @@ test("otlp e2e: an unreachable collector blocks neither start-up nor the proxy; 
       15_000,
       "the export after the collector came up",
     );
-    await waitFor(() => lines.some((l) => l.includes("OTLP metrics export recovered")), 5_000, "recovery log");
+    await waitFor(
+      () => lines.some((l) => l.includes("OTLP metrics export recovered")),
+      5_000,
+      "recovery log",
+    );
   } finally {
     proxy.close();
     await echo.close();

@@ -16,7 +16,10 @@ const socketPath = process.env.ENGINE_SOCK;
 const image = `${process.env.TEST_IMAGE ?? "127.0.0.1:5000/app"}:v1.0.0`;
 
 test("telemetry containers e2e: status, restarts, exit code, start time and info from dockerd", async () => {
-  assert.ok(socketPath, 'ENGINE_SOCK is not set: run eval "$(bash test/services/engine-up.sh)" first');
+  assert.ok(
+    socketPath,
+    'ENGINE_SOCK is not set: run eval "$(bash test/services/engine-up.sh)" first',
+  );
   const engine = new DockerEngineClient({ runtime, socketPath });
   const app = `gauges-${runtime.name}-${Date.now().toString(36)}`;
   const options: RunOptions = { env: [], binds: [], extraHosts: [], labels: {} };
@@ -31,7 +34,12 @@ test("telemetry containers e2e: status, restarts, exit code, start time and info
       const id = await engine.createContainer({
         name: `${app}-${replica}`,
         image,
-        labels: { "dewy.managed": "true", "dewy.app": app, "dewy.replica": replica, "dewy.version": "v1.0.0" },
+        labels: {
+          "dewy.managed": "true",
+          "dewy.app": app,
+          "dewy.replica": replica,
+          "dewy.version": "v1.0.0",
+        },
         publish: [],
         cmd: [...cmd],
         options,

@@ -14,7 +14,12 @@ import { Telemetry } from "../../src/telemetry/telemetry.ts";
 import { createAdminApp } from "../../src/admin/app.ts";
 import { startAdminServer } from "../../src/admin/server.ts";
 import { exchange, startEchoServer, waitFor } from "../_net.ts";
-import { parseExposition, PROMTOOL_BIN, promtoolCheckMetrics, startPrometheus } from "./_prometheus.ts";
+import {
+  parseExposition,
+  PROMTOOL_BIN,
+  promtoolCheckMetrics,
+  startPrometheus,
+} from "./_prometheus.ts";
 
 /** The queries users are promised (spec: telemetry.md, "What must work for a user"). */
 const CONTRACT_QUERIES = [
@@ -36,12 +41,19 @@ async function startDewyPieces() {
   telemetry.registerProxyPort(proxy.port);
   telemetry.registerProxyPort(orphan.port);
   proxy.pool.add(new Backend("127.0.0.1", echo.port));
+  const status = {
+    app: "promapp",
+    currentVersion: "v1",
+    currentDigest: "",
+    proxyBackends: 1,
+    replicas: 1,
+    busy: false,
+  };
   const app = createAdminApp({
-    status: () => ({ name: "promapp", currentVersion: "v1", proxyBackends: proxy.pool.size }),
+    status: () => status,
     containers: () => Promise.resolve([]),
-    deployNow: () => "started",
-    telemetry,
-  });
+    checkNow: () => Promise.resolve({ outcome: "up-to-date" }),
+  }, { telemetry });
   const admin = await startAdminServer(runtime, app, { port: 0 });
   const close = async () => {
     proxy.close();
@@ -64,7 +76,11 @@ test("telemetry e2e: /metrics passes promtool check metrics", async () => {
     assert.equal(res.status, 200);
     const text = await res.text();
     const check = await promtoolCheckMetrics(text);
-    assert.equal(check.code, 0, `promtool check metrics failed:\n${check.output}\n--- metrics ---\n${text}`);
+    assert.equal(
+      check.code,
+      0,
+      `promtool check metrics failed:\n${check.output}\n--- metrics ---\n${text}`,
+    );
     assert.equal(check.output.trim(), "", "promtool reported lint problems");
     const s = parseExposition(text);
     assert.equal(s.get(`dewy_proxy_errors_total{proxy_port="${dewy.orphan.port}"}`), 1);
@@ -100,14 +116,18 @@ test("telemetry e2e: a real Prometheus answers the five PromQL queries of the co
       results.set(promql, samples.map((s) => Number(s.value)));
     }
     const port = String(dewy.proxy.port);
-    const rate = await prometheus.query(`rate(dewy_proxy_connections_total{proxy_port="${port}"}[5m])`);
+    const rate = await prometheus.query(
+      `rate(dewy_proxy_connections_total{proxy_port="${port}"}[5m])`,
+    );
     assert.ok(Number(rate[0].value) > 0, `connection rate ${JSON.stringify(rate)}`);
     const active = await prometheus.query(`dewy_proxy_connections_active{proxy_port="${port}"}`);
     assert.equal(Number(active[0].value), 0);
     const [p99] = results.get(CONTRACT_QUERIES[2])!;
     assert.ok(p99 > 0 && p99 <= 5, `p99 connect latency ${p99}`);
     assert.ok(results.get(CONTRACT_QUERIES[3])!.some((v) => v > 0), "deployments increase");
-    const errors = await prometheus.query(`rate(dewy_proxy_errors_total{proxy_port="${dewy.orphan.port}"}[5m])`);
+    const errors = await prometheus.query(
+      `rate(dewy_proxy_errors_total{proxy_port="${dewy.orphan.port}"}[5m])`,
+    );
     assert.ok(Number(errors[0].value) > 0, `error rate ${JSON.stringify(errors)}`);
     // The port without errors still answers: 0, not an empty result.
     const quiet = await prometheus.query(`rate(dewy_proxy_errors_total{proxy_port="${port}"}[5m])`);

@@ -4,7 +4,8 @@ import * as net from "node:net";
 import { runtime } from "../_runtime.ts";
 import { createAdminApp } from "../../src/admin/app.ts";
 import { ADMIN_HOST, startAdminServer } from "../../src/admin/server.ts";
-import type { AdminDeps, ContainerInfo, DeployTrigger } from "../../src/admin/types.ts";
+import type { AdminSource } from "../../src/admin/types.ts";
+import type { CheckResult, ContainerInfo } from "../../src/deploy/types.ts";
 import { RuntimeFailure } from "../../src/errors.ts";
 import { Telemetry } from "../../src/telemetry/telemetry.ts";
 
@@ -19,64 +20,139 @@ const container: ContainerInfo = {
   labels: { "dewy.app": "myapp", "dewy.managed": "true" },
 };
 
-function deps(overrides: Partial<AdminDeps> = {}) {
-  const calls = { deploy: 0 };
-  const base: AdminDeps = {
-    status: () => ({ name: "myapp", currentVersion: "v1.2.3", proxyBackends: 2 }),
+/** A source shaped like the deploy manager; `checks` counts checkNow() calls. */
+function source(
+  overrides: Partial<AdminSource> = {},
+  result: CheckResult = { outcome: "up-to-date", version: "v1.2.3" },
+) {
+  const calls = { checks: 0, busy: false };
+  const base: AdminSource = {
+    status: () => ({
+      app: "myapp",
+      currentVersion: "v1.2.3",
+      currentDigest: "sha256:" + "a".repeat(64),
+      proxyBackends: 2,
+      replicas: 2,
+      busy: calls.busy,
+    }),
     containers: () => Promise.resolve([container]),
-    deployNow: (): DeployTrigger => (calls.deploy++ === 0 ? "started" : "queued"),
+    checkNow: () => {
+      calls.checks++;
+      calls.busy = true;
+      return Promise.resolve(result);
+    },
     ...overrides,
   };
-  return { deps: base, calls };
+  return { source: base, calls };
 }
 
 const get = (app: ReturnType<typeof createAdminApp>, path: string, method = "GET") =>
   app.fetch(new Request(`http://localhost${path}`, { method }));
 
-test("admin: GET /api/status has the original's shape, command as integer", async () => {
-  const res = await get(createAdminApp(deps().deps), "/api/status");
+test("admin: GET /api/status has the original's shape (command as integer) plus dewy's fields", async () => {
+  const res = await get(createAdminApp(source().source), "/api/status");
   assert.equal(res.status, 200);
   assert.match(res.headers.get("content-type")!, /^application\/json/);
-  assert.equal(
-    await res.text(),
-    '{"command":2,"current_version":"v1.2.3","is_running":false,"name":"myapp","proxy_backends":2}\n',
+  const text = await res.text();
+  assert.ok(
+    text.startsWith(
+      '{"command":2,"current_version":"v1.2.3","is_running":false,"name":"myapp","proxy_backends":2,',
+    ),
+    text,
   );
+  assert.ok(text.endsWith("\n"));
+  assert.deepEqual(JSON.parse(text), {
+    command: 2,
+    current_version: "v1.2.3",
+    is_running: false,
+    name: "myapp",
+    proxy_backends: 2,
+    current_digest: "sha256:" + "a".repeat(64),
+    replicas: 2,
+    deploying: false,
+  });
 });
 
 test("admin: GET /api/containers lists containers, [] when none, 500 JSON when the engine fails", async () => {
-  const listed = await get(createAdminApp(deps().deps), "/api/containers");
+  const listed = await get(createAdminApp(source().source), "/api/containers");
   assert.equal(listed.status, 200);
   assert.deepEqual(await listed.json(), { containers: [container] });
 
-  const none = await get(createAdminApp(deps({ containers: () => Promise.resolve([]) }).deps), "/api/containers");
+  const none = await get(
+    createAdminApp(source({ containers: () => Promise.resolve([]) }).source),
+    "/api/containers",
+  );
   assert.equal(await none.text(), '{"containers":[]}\n');
 
-  const failing = deps({ containers: () => Promise.reject(new Error("engine socket /run/x.sock refused")) }).deps;
+  const failing =
+    source({ containers: () => Promise.reject(new Error("engine socket /run/x.sock refused")) })
+      .source;
   const broken = await get(createAdminApp(failing), "/api/containers");
   assert.equal(broken.status, 500);
-  assert.deepEqual(await broken.json(), { error: "cannot list containers: engine socket /run/x.sock refused" });
+  assert.deepEqual(await broken.json(), {
+    error: "cannot list containers: engine socket /run/x.sock refused",
+  });
 });
 
-test("admin: POST /api/deploy triggers a check and answers 202", async () => {
-  const { deps: d, calls } = deps();
-  const app = createAdminApp(d);
+test("admin: POST /api/deploy starts a check and answers 202 at once", async () => {
+  const { source: src, calls } = source();
+  const app = createAdminApp(src);
   const first = await get(app, "/api/deploy", "POST");
   assert.equal(first.status, 202);
-  assert.equal((await first.json()).status, "started");
+  assert.deepEqual(await first.json(), {
+    status: "accepted",
+    queued: false,
+    message: "registry check started",
+  });
   const second = await get(app, "/api/deploy", "POST");
   assert.equal(second.status, 202);
-  assert.equal((await second.json()).status, "queued");
-  assert.equal(calls.deploy, 2);
+  assert.equal((await second.json()).queued, true);
+  assert.equal(calls.checks, 2);
+});
+
+test("admin: POST /api/deploy?wait=true answers with the finished check's outcome", async () => {
+  const done = await get(
+    createAdminApp(source({}, { outcome: "deployed", version: "v2.0.0" }).source),
+    "/api/deploy?wait=true",
+    "POST",
+  );
+  assert.equal(done.status, 200);
+  assert.deepEqual(await done.json(), { outcome: "deployed", version: "v2.0.0" });
+
+  const failed = {
+    outcome: "failed",
+    error: new Error("registry 127.0.0.1:5000 unreachable"),
+  } as const;
+  const res = await get(createAdminApp(source({}, failed).source), "/api/deploy?wait=true", "POST");
+  assert.equal(res.status, 500);
+  assert.deepEqual(await res.json(), {
+    outcome: "failed",
+    error: "registry 127.0.0.1:5000 unreachable",
+  });
+
+  const backoff = { outcome: "backoff", version: "v3", retryAt: Date.UTC(2026, 0, 1) } as const;
+  const later = await get(
+    createAdminApp(source({}, backoff).source),
+    "/api/deploy?wait=true",
+    "POST",
+  );
+  assert.deepEqual(await later.json(), {
+    outcome: "backoff",
+    version: "v3",
+    retry_at: "2026-01-01T00:00:00.000Z",
+  });
 });
 
 test("admin: wrong method is 405 with Allow, unknown path is 404, both JSON", async () => {
-  const { deps: d, calls } = deps();
-  const app = createAdminApp(d);
+  const { source: src, calls } = source();
+  const app = createAdminApp(src);
   const deployGet = await get(app, "/api/deploy");
   assert.equal(deployGet.status, 405);
   assert.equal(deployGet.headers.get("allow"), "POST");
-  assert.deepEqual(await deployGet.json(), { error: "method GET not allowed on /api/deploy; use POST" });
-  assert.equal(calls.deploy, 0);
+  assert.deepEqual(await deployGet.json(), {
+    error: "method GET not allowed on /api/deploy; use POST",
+  });
+  assert.equal(calls.checks, 0);
 
   const statusPost = await get(app, "/api/status", "POST");
   assert.equal(statusPost.status, 405);
@@ -90,16 +166,19 @@ test("admin: wrong method is 405 with Allow, unknown path is 404, both JSON", as
 });
 
 test("admin: /metrics is 404 with telemetry off and the exposition with it on", async () => {
-  const off = await get(createAdminApp(deps().deps), "/metrics");
+  const off = await get(createAdminApp(source().source), "/metrics");
   assert.equal(off.status, 404);
 
   const telemetry = new Telemetry({ version: "1.0.0", app: "myapp", env: () => undefined });
   try {
     telemetry.registerProxyPort(8080);
-    const on = await get(createAdminApp(deps({ telemetry }).deps), "/metrics");
+    const on = await get(createAdminApp(source().source, { telemetry }), "/metrics");
     assert.equal(on.status, 200);
     assert.equal(on.headers.get("content-type"), "text/plain; version=0.0.4; charset=utf-8");
-    assert.match(await on.text(), /^dewy_proxy_errors_total\{proxy_port="8080",otel_scope_name="dewy"\} 0$/m);
+    assert.match(
+      await on.text(),
+      /^dewy_proxy_errors_total\{proxy_port="8080",otel_scope_name="dewy"\} 0$/m,
+    );
   } finally {
     await telemetry.shutdown(100);
   }
@@ -114,12 +193,16 @@ async function occupy(port: number): Promise<net.Server | undefined> {
   });
 }
 
-const closeServer = (s: net.Server | undefined) => new Promise<void>((r) => (s ? s.close(() => r()) : r()));
+const closeServer = (s: net.Server | undefined) =>
+  new Promise<void>((r) => (s ? s.close(() => r()) : r()));
 
 test("admin: server binds 127.0.0.1 and falls back to the next free port", async () => {
   const blocker = (await occupy(0))!;
   const taken = (blocker.address() as net.AddressInfo).port;
-  const admin = await startAdminServer(runtime, createAdminApp(deps().deps), { port: taken, attempts: 10 });
+  const admin = await startAdminServer(runtime, createAdminApp(source().source), {
+    port: taken,
+    attempts: 10,
+  });
   try {
     assert.ok(admin.port > taken && admin.port <= taken + 9, `bound ${admin.port}, taken ${taken}`);
     const res = await fetch(`http://127.0.0.1:${admin.port}/api/status`);
@@ -136,7 +219,7 @@ test("admin: server fails with a RuntimeFailure naming the range when all ports 
   const second = await occupy(port + 1); // undefined: already taken by someone else, equally good
   try {
     await assert.rejects(
-      startAdminServer(runtime, createAdminApp(deps().deps), { port, attempts: 2 }),
+      startAdminServer(runtime, createAdminApp(source().source), { port, attempts: 2 }),
       (e: unknown) =>
         e instanceof RuntimeFailure &&
         e.message.includes(`ports ${port}-${port + 1} on 127.0.0.1 are all unavailable`) &&

@@ -41,7 +41,15 @@ function fakeEngine(containers: ContainerDetails[]) {
           })
         );
       }
-      return Promise.resolve(containers.map(({ id, name, image, state, labels }) => ({ id, name, image, state, labels })));
+      return Promise.resolve(
+        containers.map(({ id, name, image, state, labels }) => ({
+          id,
+          name,
+          image,
+          state,
+          labels,
+        })),
+      );
     },
     inspectContainer: (id: string) => Promise.resolve(containers.find((c) => c.id === id)),
   } as unknown as Engine;
@@ -54,12 +62,21 @@ function setup(containers: ContainerDetails[], cacheMs: number, timeoutMs: numbe
   const fake = fakeEngine(containers);
   const prometheus = new PrometheusReader();
   const provider = new MeterProvider({ readers: [prometheus.reader] });
-  registerContainerGauges(provider.getMeter("dewy"), { engine: fake.engine, app: "myapp", desiredReplicas: 3 }, {
+  registerContainerGauges(provider.getMeter("dewy"), {
+    engine: fake.engine,
+    app: "myapp",
+    desiredReplicas: 3,
+  }, {
     logger,
     cacheMs,
     timeoutMs,
   });
-  return { ...fake, lines, scrape: async () => parseExposition(await prometheus.render()), provider };
+  return {
+    ...fake,
+    lines,
+    scrape: async () => parseExposition(await prometheus.render()),
+    provider,
+  };
 }
 
 test("telemetry containers: gauges of a running container", async () => {
@@ -72,8 +89,12 @@ test("telemetry containers: gauges of a running container", async () => {
       assert.equal(s.get(`dewy_container_status{${c},state="${other}"}`), 0, other);
     }
     assert.equal(s.get(`dewy_container_restarts{${c}}`), 2);
-    assert.equal(s.get(`dewy_container_started_timestamp{${c}}`), Date.parse(running.startedAt) / 1000);
-    const info = `app="myapp",container="myapp-1700000000-0",image="registry.local/myapp:v1.0.0",replica="0",version="v1.0.0"`;
+    assert.equal(
+      s.get(`dewy_container_started_timestamp{${c}}`),
+      Date.parse(running.startedAt) / 1000,
+    );
+    const info =
+      `app="myapp",container="myapp-1700000000-0",image="registry.local/myapp:v1.0.0",replica="0",version="v1.0.0"`;
     assert.equal(s.get(`dewy_container_info{${info}}`), 1);
     assert.equal(s.get(`dewy_container_desired_replicas{app="myapp"}`), 3);
     // Exit code and OOM only describe stopped containers.
@@ -116,7 +137,10 @@ test("telemetry containers: a hung engine costs at most the timeout, is aborted 
 
     state.mode = "ok";
     const s = await scrape();
-    assert.equal(s.get(`dewy_container_restarts{app="myapp",container="myapp-1700000000-0",replica="0"}`), 2);
+    assert.equal(
+      s.get(`dewy_container_restarts{app="myapp",container="myapp-1700000000-0",replica="0"}`),
+      2,
+    );
     state.mode = "fail";
     await scrape();
     assert.equal(lines.filter((l) => l.includes("Container metrics unavailable")).length, 2);
@@ -133,7 +157,9 @@ test("telemetry containers: CachedLoad caches failures too and times out with a 
     what: "thing",
     load: (signal) => {
       calls++;
-      return new Promise<number>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
+      return new Promise<number>((_, reject) =>
+        signal.addEventListener("abort", () => reject(signal.reason))
+      );
     },
     ttlMs: 1_000,
     timeoutMs: 20,

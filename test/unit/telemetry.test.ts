@@ -44,13 +44,22 @@ function echoThrough(port: number, payload: Buffer): Promise<number> {
 
 test("telemetry: off (no --telemetry, no --otlp-endpoint) creates nothing", () => {
   const base = { otlpInsecure: false, app: "myapp", replicas: 1 };
-  assert.equal(createTelemetry({ ...base, telemetry: false, otlpEndpoint: "" }, { version: "1", env: noEnv }), undefined);
+  assert.equal(
+    createTelemetry({ ...base, telemetry: false, otlpEndpoint: "" }, { version: "1", env: noEnv }),
+    undefined,
+  );
 });
 
 test("telemetry: --telemetry or an OTLP endpoint alone turns it on", async () => {
   const base = { otlpInsecure: true, app: "myapp", replicas: 1 };
-  const prom = createTelemetry({ ...base, telemetry: true, otlpEndpoint: "" }, { version: "1", env: noEnv });
-  const otlp = createTelemetry({ ...base, telemetry: false, otlpEndpoint: "localhost:4317" }, { version: "1", env: noEnv });
+  const prom = createTelemetry({ ...base, telemetry: true, otlpEndpoint: "" }, {
+    version: "1",
+    env: noEnv,
+  });
+  const otlp = createTelemetry({ ...base, telemetry: false, otlpEndpoint: "localhost:4317" }, {
+    version: "1",
+    env: noEnv,
+  });
   try {
     assert.ok(prom instanceof Telemetry);
     assert.equal(prom.otlpStats, undefined);
@@ -69,13 +78,15 @@ test("telemetry: counters and gauges exist at 0 from start-up", async () => {
   try {
     telemetry.registerProxyPort(8080);
     const s = await samples(telemetry);
-    for (const name of [
-      "dewy_proxy_connections_total",
-      "dewy_proxy_connections_active",
-      "dewy_proxy_bytes_transferred_total",
-      "dewy_proxy_errors_total",
-      "dewy_proxy_backends",
-    ]) {
+    for (
+      const name of [
+        "dewy_proxy_connections_total",
+        "dewy_proxy_connections_active",
+        "dewy_proxy_bytes_transferred_total",
+        "dewy_proxy_errors_total",
+        "dewy_proxy_backends",
+      ]
+    ) {
       assert.equal(s.get(`${name}{proxy_port="8080"}`), 0, name);
     }
     assert.equal(s.get(`dewy_deployments_total{command="container"}`), 0);
@@ -151,7 +162,19 @@ test("telemetry: connect latency and deployment duration use the contract's buck
     const latencyBounds = [...s.keys()]
       .filter((k) => k.startsWith("dewy_proxy_connect_latency_bucket{"))
       .map((k) => /le="([^"]+)"/.exec(k)![1]);
-    assert.deepEqual(latencyBounds, ["0.001", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "5", "+Inf"]);
+    assert.deepEqual(latencyBounds, [
+      "0.001",
+      "0.005",
+      "0.01",
+      "0.025",
+      "0.05",
+      "0.1",
+      "0.25",
+      "0.5",
+      "1",
+      "5",
+      "+Inf",
+    ]);
     assert.equal(s.get(`dewy_proxy_connect_latency_bucket{le="0.01",proxy_port="9000"}`), 0);
     assert.equal(s.get(`dewy_proxy_connect_latency_bucket{le="0.025",proxy_port="9000"}`), 1);
     const deployBounds = [...s.keys()]
@@ -200,22 +223,26 @@ test("telemetry: exposition names are the ones the contract's PromQL uses", asyn
     telemetry.connectionClosed(8080, 1, 1, 1);
     telemetry.deploymentSucceeded(1);
     const text = await telemetry.metricsText();
-    const names = new Set([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => `${m[1]} ${m[2]}`));
-    for (const expected of [
-      "dewy_proxy_connections_total counter",
-      "dewy_proxy_connections_active gauge",
-      "dewy_proxy_connection_duration histogram",
-      "dewy_proxy_connect_latency histogram",
-      "dewy_proxy_bytes_transferred_total counter",
-      "dewy_proxy_errors_total counter",
-      "dewy_proxy_backends gauge",
-      "dewy_deployments_total counter",
-      "dewy_deployment_duration histogram",
-      "dewy_deployment_errors_total counter",
-      "dewy_healthchecks_total counter",
-      "dewy_healthchecks_failures_total counter",
-      "dewy_container_replicas gauge",
-    ]) {
+    const names = new Set(
+      [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => `${m[1]} ${m[2]}`),
+    );
+    for (
+      const expected of [
+        "dewy_proxy_connections_total counter",
+        "dewy_proxy_connections_active gauge",
+        "dewy_proxy_connection_duration histogram",
+        "dewy_proxy_connect_latency histogram",
+        "dewy_proxy_bytes_transferred_total counter",
+        "dewy_proxy_errors_total counter",
+        "dewy_proxy_backends gauge",
+        "dewy_deployments_total counter",
+        "dewy_deployment_duration histogram",
+        "dewy_deployment_errors_total counter",
+        "dewy_healthchecks_total counter",
+        "dewy_healthchecks_failures_total counter",
+        "dewy_container_replicas gauge",
+      ]
+    ) {
       assert.ok(names.has(expected), `missing ${expected} in:\n${[...names].join("\n")}`);
     }
     assert.match(text, /^dewy_proxy_connect_latency_bucket\{/m);
@@ -227,18 +254,28 @@ test("telemetry: exposition names are the ones the contract's PromQL uses", asyn
 });
 
 test("telemetry: resource carries service name, version and OTEL_RESOURCE_ATTRIBUTES", async () => {
-  const telemetry = newTelemetry(envOf({ OTEL_RESOURCE_ATTRIBUTES: "deployment.environment=prod,team=a%20b" }));
+  const telemetry = newTelemetry(
+    envOf({ OTEL_RESOURCE_ATTRIBUTES: "deployment.environment=prod,team=a%20b" }),
+  );
   const renamed = newTelemetry(envOf({ OTEL_SERVICE_NAME: "edge-dewy" }));
   try {
     const s = await samples(telemetry);
     assert.equal(
-      s.get(`target_info{deployment_environment="prod",service_name="dewy",service_version="1.2.3",team="a b"}`),
+      s.get(
+        `target_info{deployment_environment="prod",service_name="dewy",service_version="1.2.3",team="a b"}`,
+      ),
       1,
       [...s.keys()].filter((k) => k.startsWith("target_info")).join(", "),
     );
-    assert.match(await renamed.metricsText(), /^target_info\{service_name="edge-dewy",service_version="1\.2\.3"\} 1$/m);
-    assert.throws(() => newTelemetry(envOf({ OTEL_RESOURCE_ATTRIBUTES: "novalue" })), (e: unknown) =>
-      e instanceof ConfigError && /OTEL_RESOURCE_ATTRIBUTES entry "novalue"/.test(e.message));
+    assert.match(
+      await renamed.metricsText(),
+      /^target_info\{service_name="edge-dewy",service_version="1\.2\.3"\} 1$/m,
+    );
+    assert.throws(
+      () => newTelemetry(envOf({ OTEL_RESOURCE_ATTRIBUTES: "novalue" })),
+      (e: unknown) =>
+        e instanceof ConfigError && /OTEL_RESOURCE_ATTRIBUTES entry "novalue"/.test(e.message),
+    );
   } finally {
     await telemetry.shutdown(100);
     await renamed.shutdown(100);
@@ -247,19 +284,43 @@ test("telemetry: resource carries service name, version and OTEL_RESOURCE_ATTRIB
 
 test("telemetry: --otlp-endpoint must be host:port", () => {
   assert.deepEqual(parseOtlpEndpoint("localhost:4317"), { host: "localhost", port: 4317 });
-  assert.deepEqual(parseOtlpEndpoint("otel-collector.internal:4317"), { host: "otel-collector.internal", port: 4317 });
+  assert.deepEqual(parseOtlpEndpoint("otel-collector.internal:4317"), {
+    host: "otel-collector.internal",
+    port: 4317,
+  });
   assert.deepEqual(parseOtlpEndpoint("[::1]:4317"), { host: "::1", port: 4317 });
-  for (const bad of ["localhost", "http://localhost:4317", "localhost:0", "localhost:70000", ":4317", "a b:1"]) {
-    assert.throws(() => parseOtlpEndpoint(bad), (e: unknown) =>
-      e instanceof ConfigError && e.flag === "--otlp-endpoint" && e.message.includes(`"${bad}"`), bad);
+  for (
+    const bad of [
+      "localhost",
+      "http://localhost:4317",
+      "localhost:0",
+      "localhost:70000",
+      ":4317",
+      "a b:1",
+    ]
+  ) {
+    assert.throws(
+      () => parseOtlpEndpoint(bad),
+      (e: unknown) =>
+        e instanceof ConfigError && e.flag === "--otlp-endpoint" && e.message.includes(`"${bad}"`),
+      bad,
+    );
   }
 });
 
 test("telemetry: bad OTLP environment is a ConfigError naming the variable", () => {
   const make = (env: Record<string, string>) => () =>
     new Telemetry({ version: "1", app: "a", env: envOf(env), otlpEndpoint: "localhost:4317" });
-  assert.throws(make({ OTEL_METRIC_EXPORT_INTERVAL: "soon" }), (e: unknown) =>
-    e instanceof ConfigError && e.flag === "OTEL_METRIC_EXPORT_INTERVAL" && e.message.includes('"soon"'));
-  assert.throws(make({ OTEL_EXPORTER_OTLP_CERTIFICATE: "/nonexistent/ca.pem" }), (e: unknown) =>
-    e instanceof ConfigError && e.message.startsWith("OTEL_EXPORTER_OTLP_CERTIFICATE=/nonexistent/ca.pem: cannot read"));
+  assert.throws(
+    make({ OTEL_METRIC_EXPORT_INTERVAL: "soon" }),
+    (e: unknown) =>
+      e instanceof ConfigError && e.flag === "OTEL_METRIC_EXPORT_INTERVAL" &&
+      e.message.includes('"soon"'),
+  );
+  assert.throws(
+    make({ OTEL_EXPORTER_OTLP_CERTIFICATE: "/nonexistent/ca.pem" }),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.message.startsWith("OTEL_EXPORTER_OTLP_CERTIFICATE=/nonexistent/ca.pem: cannot read"),
+  );
 });
