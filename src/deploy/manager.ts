@@ -14,6 +14,7 @@ import { deployedMessage, pulledMessage, type StopSignal, stoppedMessage } from 
 import type { BackendPool } from "../proxy/pool.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { errorMessage } from "../errors.ts";
+import { ROLLBACK_STOP_TIMEOUT_S } from "../defaults.ts";
 import { type Clock, realClock } from "./clock.ts";
 import { FailureBackoff, type FailureBackoffOptions } from "./backoff.ts";
 import { HookFailedError } from "./errors.ts";
@@ -25,7 +26,14 @@ import { listContainerInfo } from "./info.ts";
 import { appFilter } from "./labels.ts";
 import { resolvePorts } from "./ports.ts";
 import { ensureImage } from "./pull.ts";
-import { type DeployContext, type DeployTarget, drainReplica, leaveRotation, type Replica } from "./replica.ts";
+import {
+  type DeployContext,
+  type DeployTarget,
+  drainReplica,
+  leaveRotation,
+  removeContainer,
+  type Replica,
+} from "./replica.ts";
 import { planRollout, rollout, type RolloutPlan } from "./rollout.ts";
 import { removeAllManaged } from "./shutdown.ts";
 import type { CheckResult, ContainerInfo, DeployObserver, DeployStatus, TcpDialer } from "./types.ts";
@@ -380,11 +388,31 @@ export class DeployManager {
     if (!replica || this.#stop.signal.aborted) return;
     this.#lose(replica, action);
     void this.#exclusive(async () => {
+      await this.#discard(replica);
       const desired = this.#desired;
       if (!desired || this.#stop.signal.aborted) return;
       if (this.#backoff.retryAt(desired.digest, this.#ctx.clock.now()) !== undefined) return;
       await this.#apply(desired, { strays: [] });
     });
+  }
+
+  /** Log why a lost replica's container ended, then remove it (its name may be reused). */
+  async #discard(replica: Replica): Promise<void> {
+    const { engine, logger } = this.#ctx;
+    try {
+      const details = await engine.inspectContainer(replica.id);
+      if (details) {
+        logger.warn("Container exited", {
+          container: replica.name,
+          state: details.state,
+          exit_code: details.exitCode,
+          oom_killed: details.oomKilled,
+        });
+      }
+    } catch (error) {
+      logger.debug("Cannot inspect lost container", { container: replica.name, error: errorMessage(error) });
+    }
+    await removeContainer(this.#ctx, replica, ROLLBACK_STOP_TIMEOUT_S);
   }
 
   #lose(replica: Replica, reason: string): void {

@@ -12,7 +12,7 @@ import { Backend, type BackendPool } from "../proxy/pool.ts";
 import { errorMessage } from "../errors.ts";
 import { ROLLBACK_STOP_TIMEOUT_S } from "../defaults.ts";
 import type { Clock } from "./clock.ts";
-import { MissingProxyError, PortNotPublishedError } from "./errors.ts";
+import { ContainerExitedError, MissingProxyError, PortNotPublishedError } from "./errors.ts";
 import { probeTarget, waitHealthy } from "./health.ts";
 import { containerName, replicaLabels } from "./labels.ts";
 import { publishedPorts, type ResolvedPort } from "./ports.ts";
@@ -109,6 +109,9 @@ export async function startReplica(ctx: DeployContext, options: StartReplicaOpti
   try {
     await engine.startContainer(id, signal);
     const details = await engine.inspectContainer(id, signal);
+    if (details?.state !== "running") {
+      throw new ContainerExitedError(name, details?.state ?? "", details?.exitCode ?? -1, details?.oomKilled ?? false);
+    }
     const replica: Replica = { ...target, id, name, index, hostPorts: hostPortsOf(details, name, options.ports), backends: [] };
     ctx.logger.info("Container started", { container: name, port_mappings: portMappingText(replica, options.ports) });
     await waitUntilHealthy(ctx, replica, options.ports, signal);

@@ -1,0 +1,565 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { runtime } from "../_runtime.ts";
+import { DeployManager, type DeployManagerOptions } from "../../src/deploy/manager.ts";
+import { ManualClock } from "../../src/deploy/clock.ts";
+import { ContainerExitedError, HealthCheckError, HookFailedError, PortResolutionError } from "../../src/deploy/errors.ts";
+import type { HookResult, RunHookOptions } from "../../src/deploy/hooks.ts";
+import type { DeployObserver } from "../../src/deploy/types.ts";
+import type { Notifier } from "../../src/notify/types.ts";
+import { RegistryRateLimitedError, RegistryUnavailableError } from "../../src/registry/errors.ts";
+import { Logger } from "../../src/log.ts";
+import type { ContainerConfig } from "../../src/config.ts";
+import { drive, FakeEngine, FakeRegistry, publish, RecordingPool, testConfig, until } from "./deploy_fakes.ts";
+
+interface Harness {
+  log: string[];
+  lines: string[];
+  engine: FakeEngine;
+  registry: FakeRegistry;
+  clock: ManualClock;
+  pool: RecordingPool;
+  manager: DeployManager;
+  events: { succeeded: number; failed: number; checks: boolean[]; replicas: number };
+  notes: string[];
+  hooks: RunHookOptions[];
+  done(): Promise<void>;
+}
+
+function harness(
+  config: Partial<ContainerConfig> = {},
+  extra: Partial<DeployManagerOptions> = {},
+): Harness {
+  const log: string[] = [];
+  const lines: string[] = [];
+  const engine = new FakeEngine(log);
+  const registry = new FakeRegistry();
+  const clock = new ManualClock();
+  const pool = new RecordingPool(log);
+  const events = { succeeded: 0, failed: 0, checks: [] as boolean[], replicas: 0 };
+  const observer: DeployObserver = {
+    deploymentSucceeded: () => void events.succeeded++,
+    deploymentFailed: () => void events.failed++,
+    healthCheck: (ok) => void events.checks.push(ok),
+    replicasChanged: (delta) => void (events.replicas += delta),
+  };
+  const notes: string[] = [];
+  const notifier: Notifier = {
+    send: async (m) => void notes.push(`send ${m}`),
+    sendImportant: async (m) => void notes.push(`important ${m}`),
+    sendError: async (e) => void notes.push(`error ${(e as Error).message}`),
+    resetErrors: () => void notes.push("reset"),
+    hookResult: async (kind, r) => void notes.push(`hook ${kind} ${r.exitCode}`),
+  };
+  const hooks: RunHookOptions[] = [];
+  const manager = new DeployManager({
+    config: testConfig(config),
+    engine,
+    registry,
+    proxies: new Map([[18080, { pool }]]),
+    dial: runtime.connectTcp,
+    clock,
+    observer,
+    notifier,
+    logger: new Logger({ level: "debug", write: (line) => lines.push(line) }),
+    user: "1000:1000",
+    runHook: async (options) => {
+      hooks.push(options);
+      return hookResult(options.command, 0);
+    },
+    ...extra,
+  });
+  return {
+    log,
+    lines,
+    engine,
+    registry,
+    clock,
+    pool,
+    manager,
+    events,
+    notes,
+    hooks,
+    async done() {
+      await manager.shutdown("SIGTERM");
+      await engine.close();
+    },
+  };
+}
+
+function hookResult(command: string, exitCode: number): HookResult {
+  return { command, exitCode, stdout: "", stderr: "", durationMs: 1, timedOut: false };
+}
+
+async function body(address: string): Promise<string> {
+  const response = await fetch(`http://${address}/`);
+  return (await response.text()).trim();
+}
+
+async function deployed(h: Harness, tag: string): Promise<void> {
+  publish(h.engine, h.registry, tag, { version: tag.slice(1) });
+  await h.manager.start();
+  await h.manager.settled();
+  assert.equal(h.manager.status().currentVersion, tag);
+  await h.clock.advance(1_000); // the next deploy's container names get a new second
+}
+
+test("deploy: the first check runs every replica, labelled, named and in the pool", async () => {
+  const h = harness();
+  try {
+    const image = publish(h.engine, h.registry, "v1.0.0", { version: "1.0.0" });
+    await h.manager.start();
+    await h.manager.settled();
+    assert.deepEqual(h.engine.running().length, 2);
+    assert.equal(h.pool.size, 2);
+    for (const backend of h.pool.backends) assert.equal(await body(backend.address), "1.0.0");
+    const [name0, name1] = h.engine.running();
+    assert.match(name0, /^app-\d+-0$/);
+    assert.match(name1, /^app-\d+-1$/);
+    const spec = h.engine.spec(name0);
+    assert.equal(spec.image, image);
+    assert.equal(spec.labels["dewy.managed"], "true");
+    assert.equal(spec.labels["dewy.app"], "app");
+    assert.equal(spec.labels["dewy.version"], "v1.0.0");
+    assert.equal(spec.labels["dewy.replica"], "0");
+    assert.match(spec.labels["dewy.deployed_at"], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.equal(spec.options.user, "1000:1000");
+    assert.deepEqual(spec.publish, [8080]);
+    const status = h.manager.status();
+    assert.equal(status.proxyBackends, 2);
+    assert.equal(status.replicas, 2);
+    assert.equal(h.events.succeeded, 1);
+    assert.equal(h.events.replicas, 2);
+    assert.ok(h.notes.includes("important Container deployed successfully: `2/2` replicas of `v1.0.0`"));
+    assert.ok(h.notes.includes("send Pulled image for `v1.0.0`"));
+    for (const msg of ["Pulling image", "Starting container", "Container started", "Performing health check", "Container added to load balancer", "Container deployment completed", "Container deployed successfully"]) {
+      assert.ok(h.lines.some((l) => l.includes(`msg="${msg}"`)), `missing log ${msg}`);
+    }
+  } finally {
+    await h.done();
+  }
+});
+
+test("deploy: passthrough options, --user and --cmd reach the container spec", async () => {
+  const h = harness({
+    cmd: ["/start.sh", "--fast"],
+    runOptions: { env: ["A=1"], binds: [], extraHosts: [], labels: { team: "x" }, user: "42:42", name: "web" },
+    replicas: 1,
+  });
+  try {
+    await deployed(h, "v1.0.0");
+    const [name] = h.engine.running();
+    assert.match(name, /^web-\d+-0$/);
+    const spec = h.engine.spec(name);
+    assert.deepEqual(spec.cmd, ["/start.sh", "--fast"]);
+    assert.equal(spec.options.user, "42:42");
+    assert.deepEqual(spec.options.env, ["A=1"]);
+    assert.equal(spec.labels.team, "x");
+  } finally {
+    await h.done();
+  }
+});
+
+test("deploy: rolling order puts every new replica in before an old one leaves", async () => {
+  const h = harness();
+  try {
+    await deployed(h, "v1.0.0");
+    const old = h.engine.running();
+    h.log.length = 0;
+    publish(h.engine, h.registry, "v1.1.0", { version: "1.1.0" });
+    const result = await h.manager.checkNow();
+    assert.equal(result.outcome, "deployed");
+    const fresh = h.engine.running();
+    assert.equal(fresh.length, 2);
+    assert.ok(fresh.every((n) => !old.includes(n)));
+    const at = (entry: string) => {
+      const i = h.log.indexOf(entry);
+      assert.ok(i >= 0, `missing ${entry} in ${h.log.join(" | ")}`);
+      return i;
+    };
+    const lastAdd = Math.max(...fresh.map((n) => at(`add ${n}`)));
+    for (const n of old) {
+      assert.ok(at(`remove ${n}`) > lastAdd, `${n} left before the new replicas were in`);
+      assert.ok(at(`stop ${n}`) > at(`remove ${n}`), `${n} stopped while in rotation`);
+    }
+    assert.ok(at(`add ${fresh[0]}`) < at(`create ${fresh[1]}`), "replicas start one by one");
+    for (const b of h.pool.backends) assert.equal(await body(b.address), "1.1.0");
+    assert.equal(h.manager.status().currentVersion, "v1.1.0");
+    assert.equal(h.events.replicas, 2);
+  } finally {
+    await h.done();
+  }
+});
+
+test("deploy: a failed health check rolls back and the old replicas keep serving", async () => {
+  const h = harness();
+  try {
+    await deployed(h, "v1.0.0");
+    const old = h.engine.running();
+    publish(h.engine, h.registry, "v2.0.0", { version: "2.0.0", failHealth: true });
+    const result = await drive(h.clock, h.manager.checkNow());
+    assert.equal(result.outcome, "failed");
+    assert.ok(result.error instanceof HealthCheckError, String(result.error));
+    assert.match((result.error as Error).message, /within 5s/);
+    assert.deepEqual(h.engine.running(), old);
+    assert.equal(h.engine.containers.size, 2, "the failed replica was removed");
+    assert.equal(h.pool.size, 2);
+    for (const b of h.pool.backends) assert.equal(await body(b.address), "1.0.0");
+    assert.equal(h.manager.status().currentVersion, "v1.0.0");
+    assert.equal(h.events.failed, 1);
+    assert.ok(h.events.checks.includes(false));
+    assert.ok(h.notes.some((n) => n.startsWith("error container app-")));
+  } finally {
+    await h.done();
+  }
+});
+
+test("deploy: a replica that crashes at start fails the deploy at once", async () => {
+  const h = harness({ healthTimeoutS: 3600 });
+  try {
+    await deployed(h, "v1.0.0");
+    publish(h.engine, h.registry, "v2.0.0", { version: "2.0.0", crash: true });
+    const result = await h.manager.checkNow();
+    assert.ok(result.error instanceof ContainerExitedError, String(result.error));
+    assert.match((result.error as Error).message, /exit code 1/);
+    assert.equal(h.pool.size, 2);
+  } finally {
+    await h.done();
+  }
+});
+
+test("deploy: an image exposing two ports fails with both ports named", async () => {
+  const h = harness();
+  try {
+    publish(h.engine, h.registry, "v1.0.0", { version: "1.0.0", exposed: [80, 443] });
+    const result = await h.manager.checkNow();
+    assert.ok(result.error instanceof PortResolutionError);
+    assert.match((result.error as Error).message, /exposes TCP ports 80, 443.*--port PROXY:CONTAINER/);
+    assert.equal(h.engine.containers.size, 0);
+  } finally {
+    await h.done();
+  }
+});
+
+test("back-off: a failed version is retried after 30 s, then 60 s, not on every tick", async () => {
+  const h = harness({ intervalS: 10, replicas: 1 });
+  try {
+    await deployed(h, "v1.0.0");
+    publish(h.engine, h.registry, "v2.0.0", { version: "2.0.0", failHealth: true });
+    const attempts = () => h.log.filter((l) => l.startsWith("create ")).length - 1;
+    const first = await drive(h.clock, h.manager.checkNow());
+    assert.equal(first.outcome, "failed");
+    assert.equal(attempts(), 1);
+    const t0 = h.clock.now();
+    // Ticks every 10 s: none may retry before the back-off (30 s from the failure) ends.
+    while (h.clock.now() - t0 < 20_000) {
+      await h.clock.advance(1_000);
+      await h.manager.settled();
+    }
+    assert.equal(attempts(), 1, "retried during back-off");
+    const during = await h.manager.checkNow();
+    assert.equal(during.outcome, "backoff");
+    assert.ok(during.retryAt! > h.clock.now());
+    while (attempts() < 2 && h.clock.now() - t0 < 60_000) {
+      await h.clock.advance(1_000);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.equal(attempts(), 2, "retried after the back-off");
+    await drive(h.clock, h.manager.settled());
+    const t1 = h.clock.now();
+    while (h.clock.now() - t1 < 50_000) {
+      await h.clock.advance(1_000);
+      await h.manager.settled();
+    }
+    assert.equal(attempts(), 2, "the second back-off (60 s) was not honoured");
+    assert.equal(h.pool.size, 1);
+    assert.equal(h.manager.status().currentVersion, "v1.0.0");
+  } finally {
+    await h.done();
+  }
+});
+
+test("check: an up-to-date version is left alone and a re-pushed tag is redeployed", async () => {
+  const h = harness();
+  try {
+    await deployed(h, "v1.0.0");
+    const before = h.engine.running();
+    assert.equal((await h.manager.checkNow()).outcome, "up-to-date");
+    assert.deepEqual(h.engine.running(), before);
+    const repushed = publish(h.engine, h.registry, "v1.0.0", { version: "1.0.0-rebuilt" });
+    const result = await h.manager.checkNow();
+    assert.equal(result.outcome, "deployed");
+    const after = h.engine.running();
+    assert.ok(after.every((n) => !before.includes(n)));
+    assert.equal(h.engine.spec(after[0]).image, repushed);
+    for (const b of h.pool.backends) assert.equal(await body(b.address), "1.0.0-rebuilt");
+  } finally {
+    await h.done();
+  }
+});
+
+test("check: never two at once; ticks are skipped and checkNow calls share one follow-up", async () => {
+  const h = harness({ intervalS: 10 });
+  try {
+    publish(h.engine, h.registry, "v1.0.0", { version: "1.0.0" });
+    let release!: () => void;
+    h.registry.gate = new Promise((resolve) => (release = resolve));
+    await h.manager.start();
+    await until(() => h.registry.calls === 1);
+    for (let i = 0; i < 5; i++) await h.clock.advance(10_000);
+    assert.equal(h.registry.calls, 1, "a tick started a second check");
+    assert.equal(h.manager.status().busy, true);
+    const a = h.manager.checkNow();
+    const b = h.manager.checkNow();
+    assert.equal(a, b);
+    h.registry.gate = undefined;
+    release();
+    assert.equal((await a).outcome, "up-to-date");
+    assert.equal(h.registry.calls, 2);
+    assert.equal(h.engine.running().length, 2);
+  } finally {
+    await h.done();
+  }
+});
+
+test("check: a registry failure keeps the running version, is logged once per streak", async () => {
+  const h = harness();
+  try {
+    await deployed(h, "v1.0.0");
+    h.registry.failure = new RegistryUnavailableError("registry 127.0.0.1:5000 is unreachable");
+    for (let i = 0; i < 3; i++) assert.equal((await h.manager.checkNow()).outcome, "failed");
+    assert.equal(h.lines.filter((l) => l.includes("level=ERROR") && l.includes("Check failed")).length, 1);
+    assert.equal(h.lines.filter((l) => l.includes("level=DEBUG") && l.includes("Check failed again")).length, 2);
+    assert.equal(h.notes.filter((n) => n.startsWith("error registry")).length, 3);
+    assert.equal(h.pool.size, 2);
+    assert.equal(h.engine.running().length, 2);
+    h.registry.failure = undefined;
+    assert.equal((await h.manager.checkNow()).outcome, "up-to-date");
+    assert.ok(h.lines.some((l) => l.includes("Check succeeded again")));
+    assert.equal(h.notes.at(-1), "reset");
+  } finally {
+    await h.done();
+  }
+});
+
+test("check: an engine failure keeps the proxy serving", async () => {
+  const h = harness();
+  try {
+    await deployed(h, "v1.0.0");
+    publish(h.engine, h.registry, "v1.1.0", { version: "1.1.0" });
+    h.engine.down = new Error("connect ENOENT /run/docker.sock");
+    const result = await h.manager.checkNow();
+    assert.equal(result.outcome, "failed");
+    assert.equal(h.pool.size, 2);
+    for (const b of h.pool.backends) assert.equal(await body(b.address), "1.0.0");
+    h.engine.down = undefined;
+    assert.equal((await h.manager.checkNow()).outcome, "deployed");
+  } finally {
+    await h.done();
+  }
+});
+
+test("check: a 429 from the registry pauses checks for Retry-After", async () => {
+  const h = harness();
+  try {
+    await deployed(h, "v1.0.0");
+    h.registry.failure = new RegistryRateLimitedError("rate limited", 60_000);
+    const limited = await h.manager.checkNow();
+    assert.equal(limited.outcome, "rate-limited");
+    assert.equal(limited.retryAt, h.clock.now() + 60_000);
+    h.registry.failure = undefined;
+    const calls = h.registry.calls;
+    await h.clock.advance(59_000);
+    assert.equal((await h.manager.checkNow()).outcome, "rate-limited");
+    assert.equal(h.registry.calls, calls, "the registry was asked during Retry-After");
+    await h.clock.advance(1_000);
+    assert.equal((await h.manager.checkNow()).outcome, "up-to-date");
+    assert.equal(h.registry.calls, calls + 1);
+  } finally {
+    await h.done();
+  }
+});
+
+test("adoption: running managed containers are back in the pool before the first check", async () => {
+  const h = harness();
+  try {
+    const image = publish(h.engine, h.registry, "v1.0.0", { version: "1.0.0" });
+    await h.engine.pull(image);
+    const labels = (i: number) => ({
+      "dewy.managed": "true",
+      "dewy.app": "app",
+      "dewy.version": "v1.0.0",
+      "dewy.replica": String(i),
+      "dewy.deployed_at": "2026-01-01T00:00:00Z",
+    });
+    await h.engine.seed("app-1767225600-0", image, labels(0));
+    await h.engine.seed("app-1767225600-1", image, labels(1));
+    await h.engine.seed("other-1", image, { "dewy.managed": "true", "dewy.app": "other" });
+    h.registry.gate = new Promise(() => {}); // the first check never finishes
+    await h.manager.start();
+    assert.equal(h.pool.size, 2);
+    assert.deepEqual(h.pool.backends.map((b) => b.label).sort(), ["app-1767225600-0", "app-1767225600-1"]);
+    assert.equal(h.manager.status().currentVersion, "v1.0.0");
+    assert.equal(await body(h.pool.backends[0].address), "1.0.0");
+  } finally {
+    h.registry.gate = undefined;
+    await h.done();
+  }
+});
+
+test("adoption: an adopted version that is current is not redeployed", async () => {
+  const h = harness({ replicas: 1 });
+  try {
+    const image = publish(h.engine, h.registry, "v1.0.0", { version: "1.0.0" });
+    await h.engine.pull(image);
+    await h.engine.seed("app-1767225600-0", image, {
+      "dewy.managed": "true",
+      "dewy.app": "app",
+      "dewy.version": "v1.0.0",
+      "dewy.replica": "0",
+    });
+    await h.manager.start();
+    await h.manager.settled();
+    assert.deepEqual(h.engine.running(), ["app-1767225600-0"]);
+    assert.equal(h.events.succeeded, 0);
+  } finally {
+    await h.done();
+  }
+});
+
+test("self-heal: a killed replica leaves the rotation at once and is replaced", async () => {
+  const h = harness();
+  try {
+    await deployed(h, "v1.0.0");
+    const victim = h.pool.backends.find((b) => b.label.endsWith("-1"))!;
+    const image = h.engine.spec(victim.label).image;
+    await h.engine.kill(victim.label);
+    assert.ok(!h.pool.backends.includes(victim), "the dead replica is still in rotation");
+    await until(() => h.pool.size === 2);
+    await h.manager.settled();
+    const replacement = h.pool.backends.find((b) => b !== victim && b.label.endsWith("-1"));
+    assert.ok(replacement, `no replica 1 in ${h.pool.backends.map((b) => b.label)}`);
+    const spec = h.engine.spec(replacement.label);
+    assert.equal(spec.image, image);
+    assert.equal(spec.labels["dewy.replica"], "1");
+    assert.equal(await body(replacement.address), "1.0.0");
+    assert.equal(h.log.filter((l) => l === `pull ${image}`).length, 1, "the image was pulled again");
+    assert.ok(h.log.includes(`remove ${victim.label}`), "the dead container was not removed");
+    assert.equal(h.events.replicas, 2);
+  } finally {
+    await h.done();
+  }
+});
+
+test("self-heal: a replica removed while dewy's events were missed is replaced at the next check", async () => {
+  const h = harness();
+  try {
+    await deployed(h, "v1.0.0");
+    const victim = h.pool.backends[0];
+    const id = [...h.engine.containers.values()].find((c) => c.name === victim.label)!.id;
+    h.engine.containers.delete(id); // vanished without an event
+    const result = await h.manager.checkNow();
+    assert.equal(result.outcome, "healed");
+    assert.equal(h.pool.size, 2);
+    assert.ok(!h.pool.backends.includes(victim));
+  } finally {
+    await h.done();
+  }
+});
+
+test("hooks: a failing before-deploy hook aborts the deploy; hooks get app, version, image", async () => {
+  const hooks: RunHookOptions[] = [];
+  let exitCode = 1;
+  const h = harness({ beforeDeployHook: "./migrate.sh", afterDeployHook: "./warm.sh", replicas: 1 }, {
+    runHook: async (options) => {
+      hooks.push(options);
+      return hookResult(options.command, options.command === "./migrate.sh" ? exitCode : 0);
+    },
+  });
+  try {
+    const image = publish(h.engine, h.registry, "v1.0.0", { version: "1.0.0" });
+    await h.manager.start();
+    await h.manager.settled();
+    const failed = await h.manager.checkNow();
+    assert.equal(failed.outcome, "backoff");
+    assert.equal(h.engine.containers.size, 0, "a container was started despite the failed hook");
+    assert.deepEqual(hooks.map((o) => o.command), ["./migrate.sh"]);
+    assert.deepEqual(hooks[0].context, { app: "app", version: "v1.0.0", image });
+    assert.ok(h.notes.some((n) => n.includes("before-deploy hook \"./migrate.sh\" failed with exit code 1")));
+    assert.ok(h.notes.includes("hook Before Deploy 1"));
+    exitCode = 0;
+    await h.clock.advance(30_000);
+    assert.equal((await h.manager.checkNow()).outcome, "deployed");
+    assert.deepEqual(hooks.map((o) => o.command), ["./migrate.sh", "./migrate.sh", "./warm.sh"]);
+    assert.ok(h.log.indexOf(`create ${h.engine.running()[0]}`) >= 0);
+  } finally {
+    await h.done();
+  }
+});
+
+test("hooks: HookFailedError names the command and the exit code", () => {
+  assert.match(new HookFailedError("./x.sh", 3, false).message, /"\.\/x\.sh" failed with exit code 3/);
+  assert.match(new HookFailedError("./x.sh", 1, true).message, /timed out/);
+});
+
+test("health: without a health path a TCP accept makes a replica ready", async () => {
+  const h = harness({ healthPath: "", replicas: 1 });
+  try {
+    await deployed(h, "v1.0.0");
+    assert.equal(h.pool.size, 1);
+    assert.ok(h.lines.some((l) => l.includes("tcp://127.0.0.1:")));
+  } finally {
+    await h.done();
+  }
+});
+
+test("shutdown: every managed container is stopped and removed, the pool emptied, and it is notified", async () => {
+  const h = harness();
+  try {
+    await deployed(h, "v1.0.0");
+    await h.manager.shutdown("SIGTERM");
+    assert.equal(h.engine.containers.size, 0);
+    assert.equal(h.pool.size, 0);
+    assert.equal(h.events.replicas, 0);
+    assert.equal(h.notes.at(-1), "send Stop receiving by `terminated` signal");
+    assert.equal((await h.manager.checkNow()).outcome, "stopped");
+  } finally {
+    await h.done();
+  }
+});
+
+test("shutdown: an in-flight deploy is aborted and its new replicas removed", async () => {
+  const h = harness({ healthTimeoutS: 3600 });
+  try {
+    await deployed(h, "v1.0.0");
+    publish(h.engine, h.registry, "v2.0.0", { version: "2.0.0", failHealth: true });
+    const check = h.manager.checkNow();
+    await until(() => h.log.some((l) => l.startsWith("create app-") && h.engine.running().length === 3));
+    await h.manager.shutdown("SIGINT");
+    assert.equal((await check).outcome, "stopped");
+    assert.equal(h.engine.containers.size, 0);
+    assert.equal(h.notes.at(-1), "send Stop receiving by `interrupt` signal");
+  } finally {
+    await h.done();
+  }
+});
+
+test("containers(): running managed containers with the admin API fields", async () => {
+  const h = harness();
+  try {
+    await deployed(h, "v1.0.0");
+    const infos = await h.manager.containers();
+    assert.equal(infos.length, 2);
+    const [first] = infos;
+    assert.match(first.name, /^app-\d+-0$/);
+    assert.equal(first.status, "running");
+    assert.match(first.ip_port, /^127\.0\.0\.1:\d+$/);
+    assert.ok(h.pool.backends.some((b) => b.address === first.ip_port));
+    assert.equal(first.deployed_at, first.labels["dewy.deployed_at"]);
+    assert.ok(first.started_at.length > 0);
+    assert.match(first.image, /@sha256:/);
+    assert.equal(first.id.length, 64);
+  } finally {
+    await h.done();
+  }
+});
