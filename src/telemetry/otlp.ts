@@ -67,7 +67,16 @@ export interface OtlpReader {
 /** Build the OTLP/gRPC periodic reader. Throws {@link ConfigError} for bad settings. */
 export function createOtlpReader(options: OtlpReaderOptions): OtlpReader {
   const { host, port } = parseOtlpEndpoint(options.endpoint);
-  const authority = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+  const isIp = host.includes(":") || /^\d+\.\d+\.\d+\.\d+$/.test(host);
+  if (isIp && !options.insecure) {
+    // grpc-js sends the host as the TLS server name, and Bun and Deno refuse an IP there.
+    throw new ConfigError(
+      "--otlp-endpoint",
+      `--otlp-endpoint "${options.endpoint}": TLS needs the collector's host name (the name in ` +
+        "its certificate), not an IP address; use the name, or --otlp-insecure for plaintext",
+    );
+  }
+  const authority = isIp && host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
   const otlp = new OTLPMetricExporter({
     url: `${options.insecure ? "http" : "https"}://${authority}`,
     credentials: options.insecure ? credentials.createInsecure() : tlsCredentials(options.env),

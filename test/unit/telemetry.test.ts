@@ -324,3 +324,22 @@ test("telemetry: bad OTLP environment is a ConfigError naming the variable", () 
       e.message.startsWith("OTEL_EXPORTER_OTLP_CERTIFICATE=/nonexistent/ca.pem: cannot read"),
   );
 });
+
+test("telemetry: TLS to an IP endpoint is refused at start-up, plaintext to an IP is fine", async () => {
+  // Bun and Deno refuse an IP as TLS server name, so the exporter could never connect.
+  assert.throws(
+    () => new Telemetry({ version: "1", app: "a", env: noEnv, otlpEndpoint: "127.0.0.1:4317" }),
+    (e: unknown) =>
+      e instanceof ConfigError && e.flag === "--otlp-endpoint" &&
+      e.message.includes("TLS needs the collector's host name"),
+  );
+  const plaintext = new Telemetry({
+    version: "1",
+    app: "a",
+    env: noEnv,
+    otlpEndpoint: "[::1]:4317",
+    otlpInsecure: true,
+  });
+  assert.equal(plaintext.otlpEndpoint, "[::1]:4317");
+  await plaintext.shutdown(100);
+});
