@@ -101,7 +101,7 @@ export class Telemetry implements ProxyObserver, DeployObserver {
   #provider: MeterProvider;
   #prometheus: PrometheusReader;
   #otlpStats: ExportStats | undefined;
-  #i: Instruments;
+  #metrics: Instruments;
   #portAttrs = new Map<number, Attributes>();
   #replicaAttrs: Attributes;
   #log: Logger;
@@ -110,6 +110,7 @@ export class Telemetry implements ProxyObserver, DeployObserver {
   /** @param options version, app, environment, OTLP endpoint, container source, logger */
   constructor(options: TelemetryOptions) {
     this.#log = options.logger ?? silentLogger;
+    const resource = buildResource(options.version, options.env);
     this.otlpEndpoint = options.otlpEndpoint ?? "";
     this.#prometheus = new PrometheusReader(this.#log);
     const readers: MetricReader[] = [this.#prometheus.reader];
@@ -123,22 +124,19 @@ export class Telemetry implements ProxyObserver, DeployObserver {
       readers.push(otlp.reader);
       this.#otlpStats = otlp.exporter.stats;
     }
-    this.#provider = new MeterProvider({
-      resource: buildResource(options.version, options.env),
-      readers,
-    });
+    this.#provider = new MeterProvider({ resource, readers });
     const meter = this.#provider.getMeter(METER_NAME);
-    this.#i = createInstruments(meter);
+    this.#metrics = createInstruments(meter);
     this.#replicaAttrs = { app: options.app };
     if (options.containers) {
       registerContainerGauges(meter, options.containers, { logger: this.#log });
     }
     // Counters exist from start-up with 0, so rate()/increase() answer 0 instead of nothing.
-    this.#i.deployments.add(0, CONTAINER_COMMAND);
-    this.#i.deploymentErrors.add(0, CONTAINER_COMMAND);
-    this.#i.healthChecks.add(0);
-    this.#i.healthCheckFailures.add(0);
-    this.#i.replicas.add(0, this.#replicaAttrs);
+    this.#metrics.deployments.add(0, CONTAINER_COMMAND);
+    this.#metrics.deploymentErrors.add(0, CONTAINER_COMMAND);
+    this.#metrics.healthChecks.add(0);
+    this.#metrics.healthCheckFailures.add(0);
+    this.#metrics.replicas.add(0, this.#replicaAttrs);
     this.#log.info("Telemetry enabled", { prometheus: true, otlp_endpoint: this.otlpEndpoint });
   }
 
@@ -153,10 +151,8 @@ export class Telemetry implements ProxyObserver, DeployObserver {
    */
   registerProxyPort(proxyPort: number): void {
     const attrs = this.#attrs(proxyPort);
-    const i = this.#i;
-    for (
-      const counter of [i.connections, i.activeConnections, i.bytes, i.proxyErrors, i.backends]
-    ) {
+    const { connections, activeConnections, bytes, proxyErrors, backends } = this.#metrics;
+    for (const counter of [connections, activeConnections, bytes, proxyErrors, backends]) {
       counter.add(0, attrs);
     }
   }
@@ -164,54 +160,54 @@ export class Telemetry implements ProxyObserver, DeployObserver {
   /** {@inheritDoc ProxyObserver.connectionOpened} */
   connectionOpened(proxyPort: number): void {
     const attrs = this.#attrs(proxyPort);
-    this.#i.connections.add(1, attrs);
-    this.#i.activeConnections.add(1, attrs);
+    this.#metrics.connections.add(1, attrs);
+    this.#metrics.activeConnections.add(1, attrs);
   }
 
   /** {@inheritDoc ProxyObserver.connectionClosed} */
   connectionClosed(proxyPort: number, seconds: number, bytesIn: number, bytesOut: number): void {
     const attrs = this.#attrs(proxyPort);
-    this.#i.activeConnections.add(-1, attrs);
-    this.#i.connectionDuration.record(seconds, attrs);
+    this.#metrics.activeConnections.add(-1, attrs);
+    this.#metrics.connectionDuration.record(seconds, attrs);
     const bytes = bytesIn + bytesOut;
-    if (bytes > 0) this.#i.bytes.add(bytes, attrs);
+    if (bytes > 0) this.#metrics.bytes.add(bytes, attrs);
   }
 
   /** {@inheritDoc ProxyObserver.backendConnected} */
   backendConnected(proxyPort: number, seconds: number): void {
-    this.#i.connectLatency.record(seconds, this.#attrs(proxyPort));
+    this.#metrics.connectLatency.record(seconds, this.#attrs(proxyPort));
   }
 
   /** {@inheritDoc ProxyObserver.error} (every kind counts in `dewy.proxy.errors.total`). */
   error(proxyPort: number, _kind: ProxyErrorKind): void {
-    this.#i.proxyErrors.add(1, this.#attrs(proxyPort));
+    this.#metrics.proxyErrors.add(1, this.#attrs(proxyPort));
   }
 
   /** {@inheritDoc ProxyObserver.backendsChanged} */
   backendsChanged(proxyPort: number, delta: number): void {
-    this.#i.backends.add(delta, this.#attrs(proxyPort));
+    this.#metrics.backends.add(delta, this.#attrs(proxyPort));
   }
 
   /** {@inheritDoc DeployObserver.deploymentSucceeded} (counts and times it). */
   deploymentSucceeded(seconds: number): void {
-    this.#i.deployments.add(1, CONTAINER_COMMAND);
-    this.#i.deploymentDuration.record(seconds, CONTAINER_COMMAND);
+    this.#metrics.deployments.add(1, CONTAINER_COMMAND);
+    this.#metrics.deploymentDuration.record(seconds, CONTAINER_COMMAND);
   }
 
   /** {@inheritDoc DeployObserver.deploymentFailed} */
   deploymentFailed(): void {
-    this.#i.deploymentErrors.add(1, CONTAINER_COMMAND);
+    this.#metrics.deploymentErrors.add(1, CONTAINER_COMMAND);
   }
 
   /** {@inheritDoc DeployObserver.healthCheck} (a failed probe counts in both counters). */
   healthCheck(ok: boolean): void {
-    this.#i.healthChecks.add(1);
-    if (!ok) this.#i.healthCheckFailures.add(1);
+    this.#metrics.healthChecks.add(1);
+    if (!ok) this.#metrics.healthCheckFailures.add(1);
   }
 
   /** {@inheritDoc DeployObserver.replicasChanged} */
   replicasChanged(delta: number): void {
-    this.#i.replicas.add(delta, this.#replicaAttrs);
+    this.#metrics.replicas.add(delta, this.#replicaAttrs);
   }
 
   /** The Prometheus text exposition of every metric now (for `GET /metrics`). */
