@@ -76,16 +76,14 @@ export function createOtlpReader(options: OtlpReaderOptions): OtlpReader {
         "its certificate), not an IP address; use the name, or --otlp-insecure for plaintext",
     );
   }
-  const authority = isIp && host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+  const exportIntervalMillis = exportInterval(options.env);
+  const authority = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
   const otlp = new OTLPMetricExporter({
     url: `${options.insecure ? "http" : "https"}://${authority}`,
     credentials: options.insecure ? credentials.createInsecure() : tlsCredentials(options.env),
   });
   const exporter = new ReportingExporter(otlp, options.logger, options.endpoint);
-  const reader = new PeriodicExportingMetricReader({
-    exporter,
-    exportIntervalMillis: exportInterval(options.env),
-  });
+  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis });
   return { reader, exporter };
 }
 
