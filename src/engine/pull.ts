@@ -34,9 +34,15 @@ export function splitImageReference(image: string): { fromImage: string; tag: st
   return { fromImage: image, tag: "latest" };
 }
 
-/** The `X-Registry-Auth` header value: base64url of the credentials as JSON. */
+/**
+ * The `X-Registry-Auth` header value: the credentials as JSON in base64url *with* `=` padding
+ * (Docker decodes it with Go's padded `base64.URLEncoding`; unpadded, it silently drops the auth).
+ */
 export function registryAuthHeader(auth: RegistryAuth): string {
-  return Buffer.from(JSON.stringify(auth)).toString("base64url");
+  return Buffer.from(JSON.stringify(auth)).toString("base64").replace(/\+/g, "-").replace(
+    /\//g,
+    "_",
+  );
 }
 
 /**

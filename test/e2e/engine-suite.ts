@@ -105,6 +105,27 @@ export function engineSuite(kind: string, socketPath: string | undefined, missin
     assert.ok(inspected?.repoDigests.includes(`${image}@${digest}`));
   });
 
+  test(`engine(${kind}): pull from a registry with basic auth sends X-Registry-Auth`, async () => {
+    const authRegistry = process.env.TEST_AUTH_REGISTRY ?? "127.0.0.1:5002";
+    const ref = `${authRegistry}/${repo}:v${version}`;
+    const client = engine();
+    const refused = await client.pull(ref).then(() => undefined, (e) => e);
+    assert.ok(refused instanceof EngineError, `pull without credentials: ${refused}`);
+    assert.match(refused.message, /unauthorized|authentication required|no basic auth/i);
+    const auth = {
+      username: process.env.TEST_AUTH_USER ?? "dewy",
+      password: process.env.TEST_AUTH_PASSWORD ?? "dewy-secret",
+      serveraddress: authRegistry,
+    };
+    await client.pull(ref, { auth });
+    const inspected = await client.inspectImage(ref);
+    assert.ok(
+      inspected?.repoDigests.includes(`${authRegistry}/${repo}@${digest}`),
+      JSON.stringify(inspected),
+    );
+    await client.removeImage(ref);
+  });
+
   test(`engine(${kind}): create with labels, env and a random 127.0.0.1 port`, async () => {
     containerId = await engine().createContainer({
       name: `${repo}-0`,

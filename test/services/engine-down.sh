@@ -45,6 +45,7 @@ if live_pid "$RUN_DIR/podman.pid" >/dev/null; then
 fi
 stop_daemon "$RUN_DIR/podman.pid" 10 "podman service"
 stop_daemon "$RUN_DIR/registry.pid" 10 registry
+stop_daemon "$RUN_DIR/auth-registry.pid" 10 auth-registry
 
 unmount_below "$RUN_DIR"
 unmount_below "$DATA_DIR"

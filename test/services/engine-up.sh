@@ -57,15 +57,26 @@ install_packages() {
   fi
 }
 
-# --- registry -------------------------------------------------------------------------------
+# --- registries -----------------------------------------------------------------------------
+# Two registry processes share one storage: $REGISTRY_ADDR is open, $AUTH_REGISTRY_ADDR serves
+# the same repositories behind htpasswd basic auth ($AUTH_REGISTRY_USER / $AUTH_REGISTRY_PASSWORD).
+AUTH_REGISTRY_ADDR=${AUTH_REGISTRY_ADDR:-127.0.0.1:5002}
+AUTH_REGISTRY_USER=dewy
+AUTH_REGISTRY_PASSWORD=dewy-secret
+# bcrypt of $AUTH_REGISTRY_PASSWORD (htpasswd -Bbn dewy dewy-secret), so apache2-utils is not needed.
+AUTH_REGISTRY_HTPASSWD='dewy:$2y$05$pFyBxlLfWqevbivHW1qWROK4RAWwcmvXlGxQSbVJR93fAVDzfvVKe'
+
+# start_registry NAME ADDR [auth]
 start_registry() {
-  local pidfile="$RUN_DIR/registry.pid" logfile="$RUN_DIR/registry.log"
+  local name=$1 addr=$2 auth=${3:-} pidfile="$RUN_DIR/$1.pid" logfile="$RUN_DIR/$1.log"
+  local probe=(curl -fsS "http://$addr/v2/")
+  [ -n "$auth" ] && probe=(curl -fsS -u "$AUTH_REGISTRY_USER:$AUTH_REGISTRY_PASSWORD" "http://$addr/v2/")
   if live_pid "$pidfile" >/dev/null; then
-    log "registry already running"
+    log "$name already running"
     return 0
   fi
   mkdir -p "$DATA_DIR/registry"
-  cat >"$RUN_DIR/registry.yml" <<EOF
+  cat >"$RUN_DIR/$name.yml" <<EOF
 version: 0.1
 log:
   level: warn
@@ -75,11 +86,15 @@ storage:
   delete:
     enabled: true
 http:
-  addr: $REGISTRY_ADDR
+  addr: $addr
 EOF
-  log "starting registry on $REGISTRY_ADDR"
-  spawn "$pidfile" "$logfile" docker-registry serve "$RUN_DIR/registry.yml"
-  wait_ready registry "$pidfile" "$logfile" curl -fsS "http://$REGISTRY_ADDR/v2/" || exit 1
+  if [ -n "$auth" ]; then
+    echo "$AUTH_REGISTRY_HTPASSWD" >"$RUN_DIR/htpasswd"
+    printf 'auth:\n  htpasswd:\n    realm: dewy-test\n    path: %s\n' "$RUN_DIR/htpasswd" >>"$RUN_DIR/$name.yml"
+  fi
+  log "starting $name on $addr"
+  spawn "$pidfile" "$logfile" docker-registry serve "$RUN_DIR/$name.yml"
+  wait_ready "$name" "$pidfile" "$logfile" "${probe[@]}" || exit 1
 }
 
 # --- dockerd --------------------------------------------------------------------------------
@@ -94,7 +109,7 @@ launch_dockerd() {
   "pidfile": "$RUN_DIR/docker-exec/dockerd.pid",
   "hosts": ["unix://$DOCKER_SOCK"],
   "storage-driver": "$driver",
-  "insecure-registries": ["$REGISTRY_ADDR"],
+  "insecure-registries": ["$REGISTRY_ADDR", "$AUTH_REGISTRY_ADDR"],
   "userland-proxy": $ENGINE_USERLAND_PROXY,
   "log-level": "warn"
 }
@@ -125,14 +140,9 @@ start_dockerd() {
 # --- podman ---------------------------------------------------------------------------------
 podman_ping() { curl -fsS --unix-socket "$PODMAN_SOCK_PATH" http://localhost/_ping; }
 
-start_podman() {
-  local pidfile="$RUN_DIR/podman.pid" logfile="$RUN_DIR/podman.log" hard_nofile
-  if live_pid "$pidfile" >/dev/null && podman_ping >/dev/null 2>&1; then
-    log "podman already running"
-    return 0
-  fi
-  stop_daemon "$pidfile" 10 "stale podman service"
-  ip link show cni-podman0 >/dev/null 2>&1 || touch "$RUN_DIR/created-cni-podman0"
+# Written on every run (also when podman already runs: registries.conf is read per pull).
+write_podman_config() {
+  local hard_nofile
   mkdir -p "$RUN_DIR/podman" "$DATA_DIR/podman"
   # Root here lacks CAP_SYS_RESOURCE: podman's default ulimits (nofile 1048576) would make
   # every container start fail, so cap them at what this process may grant.
@@ -163,7 +173,22 @@ EOF
 [[registry]]
 location = "$REGISTRY_ADDR"
 insecure = true
+
+[[registry]]
+location = "$AUTH_REGISTRY_ADDR"
+insecure = true
 EOF
+}
+
+start_podman() {
+  local pidfile="$RUN_DIR/podman.pid" logfile="$RUN_DIR/podman.log"
+  write_podman_config
+  if live_pid "$pidfile" >/dev/null && podman_ping >/dev/null 2>&1; then
+    log "podman already running"
+    return 0
+  fi
+  stop_daemon "$pidfile" 10 "stale podman service"
+  ip link show cni-podman0 >/dev/null 2>&1 || touch "$RUN_DIR/created-cni-podman0"
   podman_env
   log "starting podman service"
   spawn "$pidfile" "$logfile" podman system service --time=0 "unix://$PODMAN_SOCK_PATH"
@@ -223,7 +248,8 @@ push_app_tags() {
 take_lock
 install_packages
 mkdir -p "$RUN_DIR" "$DATA_DIR"
-start_registry
+start_registry registry "$REGISTRY_ADDR"
+start_registry auth-registry "$AUTH_REGISTRY_ADDR" auth
 ((need_docker)) && start_dockerd
 ((need_podman)) && start_podman
 write_app_context
@@ -247,5 +273,8 @@ if ((need_podman)); then
 fi
 echo "export TEST_REGISTRY=$REGISTRY_ADDR"
 echo "export TEST_IMAGE=$REGISTRY_ADDR/app"
+echo "export TEST_AUTH_REGISTRY=$AUTH_REGISTRY_ADDR"
+echo "export TEST_AUTH_USER=$AUTH_REGISTRY_USER"
+echo "export TEST_AUTH_PASSWORD=$AUTH_REGISTRY_PASSWORD"
 echo "export TEST_IMAGE_TAGS=\"$APP_TAGS\""
 echo "export APP_CONTEXT=$APP_CONTEXT_DIR"
