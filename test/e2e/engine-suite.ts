@@ -215,6 +215,39 @@ export function engineSuite(kind: string, socketPath: string | undefined, missin
     await client.stopContainer(containerId, 10); // already stopped: not an error
   });
 
+  test(`engine(${kind}): a crashing container reports die and its exit code`, async () => {
+    const client = engine();
+    const crashLabels = { ...labels, "dewy.replica": "crash" };
+    const crashed = await client.createContainer({
+      name: `${repo}-crash`,
+      image: `${image}@${digest}`,
+      labels: crashLabels,
+      publish: [8080],
+      cmd: [],
+      options: runOptions({ env: ["APP_CRASH=1"] }),
+    });
+    const seen: EngineEvent[] = [];
+    const abort = new AbortController();
+    const streaming = client.events(crashLabels, (e) => seen.push(e), abort.signal);
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      await client.startContainer(crashed);
+      const die = await waitFor("a die event", () => seen.find((e) => e.action === "die"));
+      assert.equal(die.id, crashed);
+      assert.equal(die.labels["dewy.replica"], "crash");
+    } finally {
+      abort.abort();
+      await streaming;
+    }
+    const details = await waitFor("the exited state", async () => {
+      const d = await client.inspectContainer(crashed);
+      return d?.state === "exited" ? d : undefined;
+    });
+    assert.equal(details.exitCode, 1);
+    assert.equal(details.oomKilled, false);
+    await client.removeContainer(crashed);
+  });
+
   test(`engine(${kind}): remove, then inspect is undefined and repeats are no-ops`, async () => {
     const client = engine();
     await client.removeContainer(containerId);
