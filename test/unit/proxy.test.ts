@@ -1,0 +1,327 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as net from "node:net";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { runtime } from "../_runtime.ts";
+import { TcpProxy, type ProxyObserver } from "../../src/proxy/proxy.ts";
+import { Backend } from "../../src/proxy/pool.ts";
+import {
+  exchange,
+  refusedPort,
+  startEchoServer,
+  startReplyServer,
+  startServer,
+  waitFor,
+} from "../_net.ts";
+
+async function startProxy(options: Partial<ConstructorParameters<typeof TcpProxy>[1]> = {}) {
+  const proxy = new TcpProxy(runtime, { port: 0, hostname: "127.0.0.1", ...options });
+  await proxy.start();
+  return proxy;
+}
+
+/** An observer that counts what the proxy reports. */
+function countingObserver() {
+  const counts = { opened: 0, closed: 0, bytesIn: 0, bytesOut: 0, dials: 0, errors: [] as string[], backends: 0 };
+  const observer: ProxyObserver = {
+    connectionOpened: () => void counts.opened++,
+    connectionClosed: (_p, _s, bytesIn, bytesOut) => {
+      counts.closed++;
+      counts.bytesIn += bytesIn;
+      counts.bytesOut += bytesOut;
+    },
+    backendConnected: () => void counts.dials++,
+    error: (_p, kind) => void counts.errors.push(kind),
+    backendsChanged: (_p, delta) => void (counts.backends += delta),
+  };
+  return { counts, observer };
+}
+
+test("proxy: round-trips bytes to a backend and back", async () => {
+  const echo = await startEchoServer();
+  const proxy = await startProxy();
+  try {
+    proxy.pool.add(new Backend("127.0.0.1", echo.port));
+    const payload = Buffer.alloc(300_000, 7);
+    const { received } = await exchange(proxy.port, payload);
+    assert.equal(received.length, payload.length);
+    assert.ok(received.equals(payload));
+  } finally {
+    proxy.close();
+    await echo.close();
+  }
+});
+
+test("proxy: round-robins over backends", async () => {
+  const a = await startReplyServer("a");
+  const b = await startReplyServer("b");
+  const proxy = await startProxy();
+  try {
+    proxy.pool.add(new Backend("127.0.0.1", a.port));
+    proxy.pool.add(new Backend("127.0.0.1", b.port));
+    const replies: string[] = [];
+    for (let i = 0; i < 4; i++) replies.push((await exchange(proxy.port, "ping")).received.toString());
+    assert.deepEqual(replies, ["a", "b", "a", "b"]);
+  } finally {
+    proxy.close();
+    await a.close();
+    await b.close();
+  }
+});
+
+test("proxy: a refusing backend is skipped, the client is served by the next one", async () => {
+  const good = await startReplyServer("served");
+  const { counts, observer } = countingObserver();
+  const proxy = await startProxy({ observer });
+  try {
+    proxy.pool.add(new Backend("127.0.0.1", await refusedPort()));
+    proxy.pool.add(new Backend("127.0.0.1", good.port));
+    for (let i = 0; i < 4; i++) {
+      assert.equal((await exchange(proxy.port, "ping")).received.toString(), "served");
+    }
+    // Round robin lands on the refusing backend first for every client; each is retried.
+    assert.equal(counts.errors.filter((e) => e === "connect_failed").length, 4);
+  } finally {
+    proxy.close();
+    await good.close();
+  }
+});
+
+test("proxy: with no backend the client is closed and an error counted", async () => {
+  const { counts, observer } = countingObserver();
+  const proxy = await startProxy({ observer });
+  try {
+    const { received } = await exchange(proxy.port, "hello");
+    assert.equal(received.length, 0);
+    assert.deepEqual(counts.errors, ["no_backend"]);
+    await waitFor(() => counts.closed === 1, 2_000, "connection close report");
+    assert.equal(proxy.openConnections, 0);
+  } finally {
+    proxy.close();
+  }
+});
+
+test("proxy: half-close is propagated both ways (client FIN, then the response)", async () => {
+  // The backend answers only after it has seen the client's FIN.
+  const backend = await startServer((socket) => {
+    const parts: Buffer[] = [];
+    socket.on("data", (d: Buffer) => parts.push(d));
+    socket.on("end", () => socket.end(`got ${Buffer.concat(parts).length} bytes`));
+  });
+  const proxy = await startProxy();
+  try {
+    proxy.pool.add(new Backend("127.0.0.1", backend.port));
+    const { received } = await exchange(proxy.port, Buffer.alloc(1_000_000, 1));
+    assert.equal(received.toString(), "got 1000000 bytes");
+  } finally {
+    proxy.close();
+    await backend.close();
+  }
+});
+
+test("proxy: a backend's FIN reaches the client while the client may still send", async () => {
+  // Backend greets and half-closes at once, then reads what the client sends after.
+  let afterFin = "";
+  const backend = await startServer((socket) => {
+    socket.end("greeting");
+    socket.on("data", (d) => (afterFin += d.toString()));
+  });
+  const proxy = await startProxy();
+  try {
+    proxy.pool.add(new Backend("127.0.0.1", backend.port));
+    const client = net.connect({ port: proxy.port, host: "127.0.0.1", allowHalfOpen: true });
+    let got = "";
+    client.on("data", (d) => (got += d.toString()));
+    await new Promise<void>((resolve) => client.on("end", () => resolve()));
+    assert.equal(got, "greeting");
+    client.end("late words");
+    await waitFor(() => afterFin === "late words", 3_000, "bytes sent after the backend's FIN");
+    client.destroy();
+  } finally {
+    proxy.close();
+    await backend.close();
+  }
+});
+
+test("proxy: idle connections are closed after the idle timeout", async () => {
+  const echo = await startEchoServer();
+  const proxy = await startProxy({ idleTimeoutMs: 200 });
+  try {
+    proxy.pool.add(new Backend("127.0.0.1", echo.port));
+    const client = net.connect({ port: proxy.port, host: "127.0.0.1" });
+    client.on("error", () => {});
+    client.resume(); // flowing, so the peer's close is noticed
+    const started = Date.now();
+    await new Promise<void>((resolve) => client.on("connect", () => resolve()));
+    client.write("x");
+    await new Promise<void>((resolve) => client.on("close", () => resolve()));
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed >= 200, `closed after ${elapsed} ms, before the idle timeout`);
+    assert.ok(elapsed < 3_000, `closed only after ${elapsed} ms`);
+  } finally {
+    proxy.close();
+    await echo.close();
+  }
+});
+
+test("proxy: an active connection outlives the idle timeout", async () => {
+  const echo = await startEchoServer();
+  const proxy = await startProxy({ idleTimeoutMs: 300 });
+  try {
+    proxy.pool.add(new Backend("127.0.0.1", echo.port));
+    const client = net.connect({ port: proxy.port, host: "127.0.0.1" });
+    let closed = false;
+    let echoed = 0;
+    client.on("close", () => (closed = true));
+    client.on("data", (d) => (echoed += d.length));
+    for (let i = 0; i < 12; i++) {
+      client.write("ping");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(closed, false, "an active connection was cut by the idle timeout");
+    assert.equal(echoed, 48);
+    client.destroy();
+  } finally {
+    proxy.close();
+    await echo.close();
+  }
+});
+
+test("proxy: a backend dying mid-stream closes only its own connection", async () => {
+  const victims: net.Socket[] = [];
+  const backend = await startServer((socket) => {
+    victims.push(socket);
+    socket.write("hello");
+  });
+  const proxy = await startProxy();
+  try {
+    proxy.pool.add(new Backend("127.0.0.1", backend.port));
+    const first = net.connect({ port: proxy.port, host: "127.0.0.1" });
+    const second = net.connect({ port: proxy.port, host: "127.0.0.1" });
+    let firstClosed = false, secondClosed = false;
+    first.on("close", () => (firstClosed = true)).on("error", () => {}).resume();
+    second.on("close", () => (secondClosed = true)).on("error", () => {}).resume();
+    await waitFor(() => victims.length === 2, 3_000, "two backend connections");
+    victims[0].destroy();
+    await waitFor(() => firstClosed || secondClosed, 3_000, "one client closed");
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(firstClosed !== secondClosed, true, "exactly one client connection closed");
+    assert.equal(proxy.openConnections, 1);
+    first.destroy();
+    second.destroy();
+  } finally {
+    proxy.close();
+    await backend.close();
+  }
+});
+
+test("proxy: reports connections, bytes both ways and dials to its observer", async () => {
+  const echo = await startEchoServer();
+  const { counts, observer } = countingObserver();
+  const proxy = await startProxy({ observer });
+  try {
+    proxy.pool.add(new Backend("127.0.0.1", echo.port));
+    assert.equal(counts.backends, 1);
+    for (let i = 0; i < 10; i++) await exchange(proxy.port, Buffer.alloc(1000 + i));
+    await waitFor(() => counts.closed === 10, 3_000, "10 close reports");
+    assert.equal(counts.opened, 10);
+    assert.equal(counts.dials, 10);
+    const sent = 10 * 1000 + 45;
+    assert.equal(counts.bytesIn, sent);
+    assert.equal(counts.bytesOut, sent);
+    assert.deepEqual(counts.errors, []);
+  } finally {
+    proxy.close();
+    await echo.close();
+  }
+});
+
+test("proxy: retiring a backend waits for its open connections (drain)", async () => {
+  const echo = await startEchoServer();
+  const proxy = await startProxy();
+  try {
+    const backend = proxy.pool.add(new Backend("127.0.0.1", echo.port));
+    const client = net.connect({ port: proxy.port, host: "127.0.0.1" });
+    client.on("error", () => {});
+    let echoed = "";
+    client.on("data", (d) => (echoed += d.toString()));
+    client.write("before");
+    await waitFor(() => echoed === "before", 3_000, "echo before retiring");
+    let drained: boolean | undefined;
+    const retiring = proxy.pool.retire(backend, 5_000).then((idle) => (drained = idle));
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(drained, undefined, "retire resolved while a connection was still open");
+    client.write("during");
+    await waitFor(() => echoed === "beforeduring", 3_000, "the draining connection still works");
+    client.end();
+    await retiring;
+    assert.equal(drained, true);
+    assert.equal(proxy.pool.size, 0);
+  } finally {
+    proxy.close();
+    await echo.close();
+  }
+});
+
+test("proxy: 1,000 concurrent connections are all served", async () => {
+  const echo = await startEchoServer();
+  const proxy = await startProxy();
+  try {
+    proxy.pool.add(new Backend("127.0.0.1", echo.port));
+    const clients = await Promise.all(
+      Array.from({ length: 1000 }, () =>
+        new Promise<net.Socket>((resolve, reject) => {
+          const socket = net.connect({ port: proxy.port, host: "127.0.0.1" });
+          socket.once("connect", () => resolve(socket));
+          socket.once("error", reject);
+        })),
+    );
+    await waitFor(() => proxy.openConnections === 1000, 10_000, "1000 open proxied connections");
+    const replies = await Promise.all(clients.map((socket, i) =>
+      new Promise<string>((resolve) => {
+        let got = "";
+        socket.on("data", (d) => {
+          got += d.toString();
+          if (got.length >= String(i).length) resolve(got);
+        });
+        socket.write(String(i));
+      })
+    ));
+    replies.forEach((reply, i) => assert.equal(reply, String(i)));
+    for (const socket of clients) socket.destroy();
+    await waitFor(() => proxy.openConnections === 0, 10_000, "all connections closed");
+  } finally {
+    proxy.close();
+    await echo.close();
+  }
+});
+
+test("proxy: 200 MB to a slow reader keeps memory bounded (backpressure)", async () => {
+  // Sender and slow reader run in a Node child process: this process holds only the proxy.
+  const total = 200 * 1024 * 1024;
+  const bulk = new URL("../_bulk.mjs", import.meta.url).pathname;
+  const sender = spawn("node", [bulk, "serve", String(total)], { stdio: ["ignore", "pipe", "inherit"] });
+  const proxy = await startProxy();
+  try {
+    const [line] = await once(sender.stdout!, "data");
+    proxy.pool.add(new Backend("127.0.0.1", Number(String(line).trim())));
+    const baseline = process.memoryUsage().rss;
+    let peak = baseline;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+    const reader = spawn("node", [bulk, "read", String(proxy.port), String(total)], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let output = "";
+    reader.stdout!.on("data", (d) => (output += d));
+    const [code] = await once(reader, "exit");
+    clearInterval(sampler);
+    assert.equal(Number(output.trim()), total, "the reader got every byte");
+    assert.equal(code, 0);
+    const growthMiB = (peak - baseline) / 1024 / 1024;
+    assert.ok(growthMiB < 64, `proxy memory grew by ${growthMiB.toFixed(0)} MiB relaying 200 MiB`);
+  } finally {
+    proxy.close();
+    sender.kill();
+  }
+});
