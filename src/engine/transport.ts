@@ -10,7 +10,7 @@ import { ENGINE_REQUEST_TIMEOUT_MS } from "../defaults.ts";
 import { EngineError, EngineUnreachableError } from "./errors.ts";
 
 /** The API version dewy is written against (Docker 20.10, podman 4 compat). */
-export const PREFERRED_API_VERSION = "1.41";
+const PREFERRED_API_VERSION = "1.41";
 
 /** Options of {@link EngineTransport}. */
 export interface EngineTransportOptions {
@@ -104,7 +104,8 @@ export class EngineTransport {
    * @throws {EngineUnreachableError} when the socket cannot be reached or answers too late
    */
   async call(operation: string, request: EngineRequest): Promise<EngineAnswer> {
-    const timeout = AbortSignal.timeout(this.#timeoutMs + (request.extraTimeoutMs ?? 0));
+    const timeoutMs = this.#timeoutMs + (request.extraTimeoutMs ?? 0);
+    const timeout = AbortSignal.timeout(timeoutMs);
     const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
     try {
       const response = await this.#send(operation, request, signal);
@@ -116,7 +117,7 @@ export class EngineTransport {
         throw EngineError.malformed(operation, response.status, `not JSON: ${text.slice(0, 120)}`);
       }
     } catch (error) {
-      throw this.#failure(operation, error, request.signal, timeout);
+      throw this.#failure(operation, error, request.signal, { signal: timeout, ms: timeoutMs });
     }
   }
 
@@ -186,14 +187,14 @@ export class EngineTransport {
     operation: string,
     error: unknown,
     signal?: AbortSignal,
-    timeout?: AbortSignal,
+    timeout?: { signal: AbortSignal; ms: number },
   ): unknown {
     if (signal?.aborted) return signal.reason;
     if (error instanceof EngineError || error instanceof EngineUnreachableError) return error;
-    if (timeout?.aborted) {
+    if (timeout?.signal.aborted) {
       return new EngineUnreachableError(
         this.socketPath,
-        `no answer to "${operation}" within ${Math.round(this.#timeoutMs / 1000)}s`,
+        `no answer to "${operation}" within ${timeout.ms / 1000}s`,
         error,
       );
     }

@@ -300,5 +300,16 @@ export function engineSuite(kind: string, socketPath: string | undefined, missin
     }
     for (const i of await client.listImages(image)) await client.removeImage(i.id);
     assert.deepEqual(await client.listContainers(labels, { all: true }), []);
+    if (digest) {
+      const deleted = await fetch(`http://${registry}/v2/${repo}/manifests/${digest}`, {
+        method: "DELETE",
+      });
+      await deleted.body?.cancel();
+      assert.equal(
+        deleted.status,
+        202,
+        "could not delete the pushed test manifest from the registry",
+      );
+    }
   });
 }
