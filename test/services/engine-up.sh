@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install (if missing) and start a real container engine and OCI registry for the e2e tests,
 # build the busybox test app offline and push v1.0.0 v1.1.0 v2.0.0-rc.1 of 127.0.0.1:5000/app.
+# A second registry process on 127.0.0.1:5002 serves the same storage behind basic auth.
 #
 #   eval "$(bash test/services/engine-up.sh)"
 #
