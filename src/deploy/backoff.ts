@@ -59,9 +59,4 @@ export class FailureBackoff {
     const failure = this.#failures.get(key);
     return failure && failure.retryAt > now ? failure.retryAt : undefined;
   }
-
-  /** How often `key` failed in a row. */
-  failures(key: string): number {
-    return this.#failures.get(key)?.count ?? 0;
-  }
 }

@@ -62,11 +62,6 @@ export class ManualClock implements Clock {
     return this.#now;
   }
 
-  /** Number of sleeps waiting right now. */
-  get pending(): number {
-    return this.#sleepers.length;
-  }
-
   /** A sleep that resolves once {@link advance} has moved time past `now() + ms`. */
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);

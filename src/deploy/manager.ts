@@ -223,9 +223,11 @@ export class DeployManager {
   }
 
   #startCheck(): Promise<CheckResult> {
-    const check = this.#exclusive(() => this.#runCheck()).finally(() => {
-      if (this.#check === check) this.#check = null;
-    });
+    const check = this.#exclusive(() => this.#runCheck())
+      .catch((error): CheckResult => this.#unexpected(error))
+      .finally(() => {
+        if (this.#check === check) this.#check = null;
+      });
     this.#check = check;
     return check;
   }
@@ -387,13 +389,19 @@ export class DeployManager {
     const replica = [...this.#serving].find((r) => r.id === id);
     if (!replica || this.#stop.signal.aborted) return;
     this.#lose(replica, action);
-    void this.#exclusive(async () => {
+    this.#exclusive(async () => {
       await this.#discard(replica);
       const desired = this.#desired;
       if (!desired || this.#stop.signal.aborted) return;
       if (this.#backoff.retryAt(desired.digest, this.#ctx.clock.now()) !== undefined) return;
       await this.#apply(desired, { strays: [] });
-    });
+    }).catch((error) => this.#unexpected(error));
+  }
+
+  /** A bug surfaced as a rejection: log it instead of crashing the process. */
+  #unexpected(error: unknown): CheckResult {
+    this.#ctx.logger.error("Unexpected deploy manager failure", { error: errorMessage(error) });
+    return { outcome: "failed", error };
   }
 
   /** Log why a lost replica's container ended, then remove it (its name may be reused). */

@@ -16,7 +16,7 @@ export interface ResolvedPort {
 }
 
 /** Whether any mapping needs the image's EXPOSE to be resolved. */
-export function needsExposedPort(mappings: readonly PortMapping[]): boolean {
+function needsExposedPort(mappings: readonly PortMapping[]): boolean {
   return mappings.some((m) => m.containerPort === 0);
 }
 

@@ -1,0 +1,122 @@
+/**
+ * Builds dewy's release artefacts into `dist/`:
+ *
+ * - `dist/dewy`: one executable. `deno compile` where its runtime download is reachable,
+ *   otherwise `bun build --compile` (works offline). It says which one it used.
+ * - `dist/dewy.js`: one bundled ES module of the CLI for `deno run -A URL/dist/dewy.js`
+ *   (no import map needed) and for `bun run`.
+ *
+ * Run: `node_modules/.bin/bun compile.ts` or `node_modules/.bin/deno run -A compile.ts`.
+ * Options: `--only=bun|deno` forces a compiler; `--no-bundle` skips `dist/dewy.js`.
+ *
+ * @module
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import process from "node:process";
+import { VERSION } from "./src/version.ts";
+
+const root = dirname(fileURLToPath(import.meta.url));
+const dist = join(root, "dist");
+const bin = (name: string) => {
+  const local = join(root, "node_modules", ".bin", name);
+  return existsSync(local) ? local : name;
+};
+const args = process.argv.slice(2);
+const only = args.find((a) => a.startsWith("--only="))?.slice("--only=".length);
+
+function run(command: string, argv: string[], timeoutMs: number): { ok: boolean; output: string } {
+  const result = spawnSync(command, argv, {
+    cwd: root,
+    encoding: "utf8",
+    timeout: timeoutMs,
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  const output = `${result.stdout ?? ""}${result.stderr ?? ""}`.trim();
+  return { ok: result.status === 0, output: result.error ? String(result.error) : output };
+}
+
+/** The innermost cause of a Deno error report (`    4: failed to lookup ...`), else its first line. */
+function rootCause(output: string): string {
+  const lines = output.split("\n").map((l) => l.trim());
+  const causes = lines.filter((l) => /^\d+: /.test(l));
+  return (causes.at(-1)?.replace(/^\d+: /, "") ?? lines.find((l) => l.startsWith("error")) ?? lines[0]) || "unknown error";
+}
+
+function sizeMiB(path: string): string {
+  return (statSync(path).size / 1024 / 1024).toFixed(1);
+}
+
+function compileWithDeno(outfile: string): { ok: boolean; output: string } {
+  // `deno compile` downloads its `denort` runtime; on an offline machine this fails fast.
+  return run(bin("deno"), [
+    "compile",
+    "-A",
+    "--no-check",
+    "--output",
+    outfile,
+    "src/runtime/deno-main.ts",
+  ], 180_000);
+}
+
+function compileWithBun(outfile: string): { ok: boolean; output: string } {
+  return run(bin("bun"), [
+    "build",
+    "--compile",
+    "--minify-syntax",
+    "--no-compile-autoload-dotenv",
+    "--no-compile-autoload-bunfig",
+    "src/runtime/bun-main.ts",
+    "--outfile",
+    outfile,
+  ], 300_000);
+}
+
+function bundle(outfile: string): { ok: boolean; output: string } {
+  // target=node: Node built-ins stay `node:` imports, which Deno and Bun both provide.
+  return run(bin("bun"), [
+    "build",
+    "--target=node",
+    "--format=esm",
+    "src/runtime/portable-main.ts",
+    "--outfile",
+    outfile,
+  ], 120_000);
+}
+
+mkdirSync(dist, { recursive: true });
+const outfile = join(dist, "dewy");
+let compiler = "";
+if (only !== "bun") {
+  const deno = compileWithDeno(outfile);
+  if (deno.ok) compiler = "deno compile";
+  else if (only === "deno") {
+    console.error(`compile: deno compile failed:\n${deno.output}`);
+    process.exit(1);
+  } else {
+    console.error(
+      `compile: deno compile is not available here (${rootCause(deno.output)}); using bun build --compile`,
+    );
+  }
+}
+if (!compiler) {
+  const bun = compileWithBun(outfile);
+  if (!bun.ok) {
+    console.error(`compile: bun build --compile failed:\n${bun.output}`);
+    process.exit(1);
+  }
+  compiler = "bun build --compile";
+}
+console.log(`compile: built ${outfile} (dewy ${VERSION}, ${sizeMiB(outfile)} MiB) with ${compiler}`);
+
+if (!args.includes("--no-bundle")) {
+  const js = join(dist, "dewy.js");
+  const result = bundle(js);
+  if (!result.ok) {
+    console.error(`compile: bundling ${js} failed:\n${result.output}`);
+    process.exit(1);
+  }
+  console.log(`compile: built ${js} (${sizeMiB(js)} MiB), runs with deno run -A or bun run`);
+}

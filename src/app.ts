@@ -1,0 +1,150 @@
+/**
+ * `dewy container`: wires the parts together from one validated {@link ContainerConfig} —
+ * telemetry (when on), one TCP proxy per port, the engine client, the registry, the notifier,
+ * the deploy manager and the admin API — runs until a stop signal, then shuts down in the
+ * order that loses no connection: stop accepting, drain, remove containers, flush telemetry.
+ *
+ * @module
+ */
+import type { Runtime, SignalName } from "./runtime/types.ts";
+import type { ContainerConfig } from "./config.ts";
+import { Logger } from "./log.ts";
+import { errorMessage } from "./errors.ts";
+import { VERSION } from "./version.ts";
+import { TcpProxy } from "./proxy/proxy.ts";
+import { DockerEngineClient } from "./engine/client.ts";
+import { resolveEngineSocket } from "./engine/socket.ts";
+import { openImageRegistry } from "./registry/mod.ts";
+import { createTelemetry, type Telemetry } from "./telemetry/telemetry.ts";
+import { createAdminApp } from "./admin/app.ts";
+import { type AdminServer, startAdminServer } from "./admin/server.ts";
+import { createNotifier, RESTARTED_MESSAGE, startedMessage, type StopSignal } from "./notify/mod.ts";
+import { DeployManager } from "./deploy/manager.ts";
+
+const STOP_SIGNALS: readonly StopSignal[] = ["SIGINT", "SIGTERM", "SIGQUIT"];
+
+/**
+ * Run `dewy container` until SIGINT/SIGTERM/SIGQUIT; resolves with the exit code.
+ * Bad settings discovered while wiring (OTLP, notifier, registry) throw `ConfigError`;
+ * an unreachable engine or a taken port throws `RuntimeFailure`.
+ */
+export async function runContainer(runtime: Runtime, config: ContainerConfig): Promise<number> {
+  const env = (name: string) => runtime.env(name);
+  const logger = new Logger({ level: config.logLevel, format: config.logFormat });
+  const socketPath = resolveEngineSocket(config.runtime, env);
+  const engine = new DockerEngineClient({ runtime, socketPath });
+  const registry = await openImageRegistry(config.registry, { calver: config.calver || undefined });
+  const notifier = createNotifier(config.notifier, { env, logger, version: VERSION });
+  const telemetry = createTelemetry(config, { version: VERSION, env, engine, logger });
+
+  const version = await engine.version();
+  logger.info("Dewy started", {
+    version: VERSION,
+    runtime: `${runtime.name} ${runtime.version}`,
+    engine: `${version.name} ${version.version} (API ${version.apiVersion})`,
+    socket: socketPath,
+  });
+
+  const proxies = new Map<number, TcpProxy>();
+  let admin: AdminServer | undefined;
+  let manager: DeployManager | undefined;
+  try {
+    for (const { proxyPort } of config.ports) {
+      const proxy = new TcpProxy(runtime, {
+        port: proxyPort,
+        idleTimeoutMs: config.proxyIdleTimeoutS * 1000,
+        observer: telemetry,
+        logger,
+      });
+      await proxy.start();
+      proxies.set(proxyPort, proxy);
+      telemetry?.registerProxyPort(proxyPort);
+      logger.info("TCP proxy started", { proxy_port: proxyPort });
+    }
+    manager = new DeployManager({
+      config,
+      engine,
+      registry,
+      proxies,
+      dial: (host, port, timeoutMs) => runtime.connectTcp(host, port, timeoutMs),
+      logger,
+      observer: telemetry,
+      notifier,
+    });
+    admin = await startAdminServer(
+      runtime,
+      createAdminApp(manager, { telemetry, logger }),
+      { port: config.adminPort, logger },
+    );
+    await notifier.send(startedMessage(VERSION));
+    await manager.start();
+  } catch (error) {
+    await shutdown({ proxies, manager, admin, telemetry, logger, drainMs: 0 }, "SIGTERM");
+    throw error;
+  }
+
+  const signal = await waitForStopSignal(runtime, () => {
+    logger.info("Received SIGUSR1");
+    void notifier.send(RESTARTED_MESSAGE);
+  });
+  logger.info("Shutting down", { signal });
+  await shutdown(
+    { proxies, manager, admin, telemetry, logger, drainMs: config.drainTimeS * 1000 },
+    signal,
+  );
+  logger.info("Dewy stopped", { signal });
+  return 0;
+}
+
+/** What {@link shutdown} stops. */
+interface Running {
+  proxies: Map<number, TcpProxy>;
+  manager: DeployManager | undefined;
+  admin: AdminServer | undefined;
+  telemetry: Telemetry | undefined;
+  logger: Logger;
+  /** How long open proxied connections get to finish. */
+  drainMs: number;
+}
+
+/**
+ * Stop accepting on every proxy port first, let open connections finish (up to `drainMs`),
+ * then stop and remove the managed containers, close the admin API, and flush telemetry.
+ * Every step runs even when an earlier one failed.
+ */
+async function shutdown(running: Running, signal: StopSignal): Promise<void> {
+  const { proxies, manager, admin, telemetry, logger, drainMs } = running;
+  for (const proxy of proxies.values()) proxy.stopAccepting();
+  const cut = await Promise.all([...proxies.values()].map((p) => p.drain(drainMs)));
+  const cutTotal = cut.reduce((a, b) => a + b, 0);
+  if (cutTotal > 0) logger.warn("Closed connections still open after the drain time", { count: cutTotal });
+  const steps: Array<[string, () => Promise<unknown> | undefined]> = [
+    ["stop managed containers", () => manager?.shutdown(signal)],
+    ["close the admin API", () => admin?.server.close()],
+    ["flush telemetry", () => telemetry?.shutdown()],
+  ];
+  for (const [what, step] of steps) {
+    try {
+      await step();
+    } catch (error) {
+      logger.error(`Shutdown: cannot ${what}`, { error: errorMessage(error) });
+    }
+  }
+  for (const proxy of proxies.values()) proxy.close();
+}
+
+/** Resolve with the first of SIGINT/SIGTERM/SIGQUIT; SIGHUP is ignored, SIGUSR1 reported. */
+function waitForStopSignal(runtime: Runtime, onUsr1: () => void): Promise<StopSignal> {
+  return new Promise((resolve) => {
+    const listen = (name: SignalName, handler: () => void) => {
+      try {
+        runtime.onSignal(name, handler);
+      } catch { /* signal not supported on this platform */ }
+    };
+    // Handlers stay installed: a second signal during shutdown must not kill dewy before it
+    // has removed its containers.
+    for (const name of STOP_SIGNALS) listen(name, () => resolve(name));
+    listen("SIGHUP", () => {});
+    listen("SIGUSR1", onUsr1);
+  });
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Install what the test suite needs on a fresh Debian machine with Node/npm: the npm
+# dependencies (Deno and Bun come inside the `deno` and `bun` packages) and the Debian
+# packages of the real parts the tests start (Prometheus, openssl, htpasswd). The container
+# engine and registry packages are installed by test/services/engine-up.sh.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+log() { echo "[install] $*" >&2; }
+
+if [ ! -x node_modules/.bin/deno ] || [ ! -x node_modules/.bin/bun ] || [ package.json -nt node_modules/.package-lock.json ]; then
+  log "npm ci (dependencies, Deno and Bun)"
+  npm ci --no-audit --no-fund >&2
+fi
+
+wanted=(prometheus openssl apache2-utils docker-registry curl jq)
+missing=()
+for pkg in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  [ "$(id -u)" = 0 ] || { log "ERROR: need root to apt-get install ${missing[*]}"; exit 1; }
+  log "apt-get install ${missing[*]}"
+  own_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && own_policy=1
+  fi
+  apt-get update -qq >&2 || true
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  ((own_policy)) && rm -f /usr/sbin/policy-rc.d
+fi
+log "node_modules and Debian packages are in place"

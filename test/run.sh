@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: installs what is missing, starts the real parts
+# (dockerd + podman + registry), builds the executable, runs every test under Deno and
+# under Bun, stops what it started, and ends with one line `N passed, N failed`.
+#
+#   npm test            (or: bash test/run.sh)
+#   bash test/run.sh test/unit/proxy.test.ts     (only these files)
+#
+# Knobs: SKIP_PODMAN=1 (docker only), RUNTIMES="deno bun" (default both).
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root=$PWD
+export NO_COLOR=1
+log() { echo "[test] $*" >&2; }
+
+bash test/install.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+work=$root/.test-work
+mkdir -p "$work"
+passed=0
+failed=0
+failures=()
+record() { # record NAME OK
+  if [ "$2" = 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("$1"); fi
+}
+
+# --- real parts -------------------------------------------------------------------------------
+if [ "${SKIP_PODMAN:-0}" = 1 ]; then with_podman=0; else with_podman=1; fi
+log "starting container engine(s) and registry"
+if env_lines=$(WITH_PODMAN=$with_podman bash test/services/engine-up.sh); then
+  eval "$env_lines"
+  record "services: engine-up" 1
+else
+  record "services: engine-up" 0
+fi
+cleanup() {
+  log "stopping container engine(s) and registry"
+  bash test/services/engine-down.sh >&2 || true
+}
+trap cleanup EXIT
+
+# --- static checks ----------------------------------------------------------------------------
+log "checking that the core is runtime-neutral"
+if bash .ci/check-runtime-neutral.sh >&2; then record "check: runtime-neutral core" 1; else record "check: runtime-neutral core" 0; fi
+log "type-checking (deno check)"
+if node_modules/.bin/deno check mod.ts compile.ts src/runtime/deno-main.ts src/runtime/bun-main.ts src/runtime/portable-main.ts >"$work/check.log" 2>&1; then
+  record "check: deno check" 1
+else
+  cat "$work/check.log" >&2; record "check: deno check" 0
+fi
+
+# --- the executable ---------------------------------------------------------------------------
+log "building dist/dewy (compile.ts)"
+if node_modules/.bin/bun compile.ts >&2; then
+  record "build: compile.ts" 1
+  export DEWY_BIN=$root/dist/dewy DEWY_BUNDLE=$root/dist/dewy.js
+else
+  record "build: compile.ts" 0
+fi
+
+# --- the tests, on each runtime ---------------------------------------------------------------
+files=("$@")
+[ ${#files[@]} -gt 0 ] || files=(test/unit test/e2e)
+
+run_deno() {
+  local out=$work/deno.log
+  log "deno test (${files[*]})"
+  timeout -k 10 2400 node_modules/.bin/deno test -A --no-check "${files[@]}" 2>&1 | tee "$out" >&2
+  local summary
+  summary=$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$out" | tail -n 1)
+  if [ -z "$summary" ]; then
+    record "deno: the test run did not finish (see log above)" 0
+    return
+  fi
+  local p f
+  p=$(sed -E 's/.*\| ([0-9]+) passed.*/\1/' <<<"$summary")
+  f=$(sed -E 's/.*\| ([0-9]+) failed.*/\1/' <<<"$summary")
+  passed=$((passed + p)); failed=$((failed + f))
+  grep -E ' \.\.\. FAILED' "$out" | sed 's/^/deno: /' | while read -r line; do echo "$line"; done >>"$work/failed.txt"
+}
+
+run_bun() {
+  local out=$work/bun.log
+  log "bun test (${files[*]})"
+  timeout -k 10 2400 node_modules/.bin/bun test --timeout 180000 "${files[@]}" 2>&1 | tee "$out" >&2
+  local p f
+  p=$(grep -E '^ *[0-9]+ pass$' "$out" | tail -n 1 | tr -dc '0-9')
+  f=$(grep -E '^ *[0-9]+ fail$' "$out" | tail -n 1 | tr -dc '0-9')
+  if [ -z "$p" ]; then
+    record "bun: the test run did not finish (see log above)" 0
+    return
+  fi
+  passed=$((passed + p)); failed=$((failed + ${f:-0}))
+  grep -E '^\(fail\)' "$out" | sed 's/^/bun: /' >>"$work/failed.txt"
+}
+
+: >"$work/failed.txt"
+for rt in ${RUNTIMES:-deno bun}; do "run_$rt"; done
+
+echo
+for f in "${failures[@]}"; do echo "failed: $f"; done
+sed 's/^/failed: /' "$work/failed.txt"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
