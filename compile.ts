@@ -40,7 +40,7 @@ function run(command: string, argv: string[], timeoutMs: number): { ok: boolean;
 
 /** The innermost cause of a Deno error report (`    4: failed to lookup ...`), else its first line. */
 function rootCause(output: string): string {
-  const lines = output.split("\n").map((l) => l.trim());
+  const lines = output.split("Stack backtrace")[0].split("\n").map((l) => l.trim());
   const causes = lines.filter((l) => /^\d+: /.test(l));
   return (causes.at(-1)?.replace(/^\d+: /, "") ?? lines.find((l) => l.startsWith("error")) ?? lines[0]) || "unknown error";
 }
