@@ -69,3 +69,5 @@ export const REGISTRY_TOKEN_EARLY_RENEW_MS = 5_000;
 export const ENGINE_EVENTS_RETRY_MS = 5_000;
 /** Managed containers stopped at the same time at shutdown. */
 export const SHUTDOWN_STOP_CONCURRENCY = 4;
+/** Deadline of one OTLP export call (`OTEL_EXPORTER_OTLP_[METRICS_]TIMEOUT` overrides). */
+export const OTLP_EXPORT_TIMEOUT_MS = 10_000;
