@@ -26,6 +26,9 @@ record() { # record NAME OK
 
 # --- real parts -------------------------------------------------------------------------------
 if [ "${SKIP_PODMAN:-0}" = 1 ]; then with_podman=0; else with_podman=1; fi
+# Services that were already up (a developer's own session) are left running afterwards.
+already_up=0
+curl -sf --max-time 2 --unix-socket /run/engine-ci/docker.sock http://engine/_ping >/dev/null 2>&1 && already_up=1
 log "starting container engine(s) and registry"
 if env_lines=$(WITH_PODMAN=$with_podman bash test/services/engine-up.sh); then
   eval "$env_lines"
@@ -34,6 +37,7 @@ else
   record "services: engine-up" 0
 fi
 cleanup() {
+  if [ "$already_up" = 1 ]; then log "leaving the engine and registry running (they were up before)"; return; fi
   log "stopping container engine(s) and registry"
   bash test/services/engine-down.sh >&2 || true
 }
