@@ -1,19 +1,21 @@
 /**
  * The OTLP/gRPC push side of telemetry: endpoint parsing, TLS or plaintext credentials, the
- * export interval, and a periodic reader whose exporter reports failure streaks. Creating it
- * never dials, so an unreachable collector cannot delay start-up.
+ * OTLP environment (interval, timeout, headers, certificates), and a periodic reader whose
+ * exporter reports failure streaks. Creating it never dials, so an unreachable collector cannot
+ * delay start-up.
  *
  * @module
  */
 import type { Buffer } from "node:buffer";
 import { readFileSync } from "node:fs";
 import { type ChannelCredentials, credentials } from "@grpc/grpc-js";
-import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-grpc";
 import { PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { ConfigError } from "../errors.ts";
-import { OTLP_EXPORT_INTERVAL_MS } from "../defaults.ts";
+import { OTLP_EXPORT_INTERVAL_MS, OTLP_EXPORT_TIMEOUT_MS } from "../defaults.ts";
 import type { Logger } from "../log.ts";
 import type { EnvGetter } from "./resource.ts";
+import { parseKeyValues } from "./key-values.ts";
+import { OtlpGrpcMetricExporter } from "./otlp-grpc-exporter.ts";
 import { ReportingExporter } from "./reporting-exporter.ts";
 
 /** A parsed `--otlp-endpoint`. */
@@ -50,7 +52,12 @@ export interface OtlpReaderOptions {
   endpoint: string;
   /** Plaintext gRPC instead of TLS. */
   insecure: boolean;
-  /** Environment (`OTEL_METRIC_EXPORT_INTERVAL`, `OTEL_EXPORTER_OTLP_[METRICS_]CERTIFICATE`, ...). */
+  /** dewy's version, for the gRPC user agent. */
+  version: string;
+  /**
+   * Environment: `OTEL_METRIC_EXPORT_INTERVAL`, and `OTEL_EXPORTER_OTLP_[METRICS_]` +
+   * `TIMEOUT`, `HEADERS`, `CERTIFICATE`, `CLIENT_KEY`, `CLIENT_CERTIFICATE`.
+   */
   env: EnvGetter;
   /** Where export failure streaks are reported. */
   logger: Logger;
@@ -76,26 +83,43 @@ export function createOtlpReader(options: OtlpReaderOptions): OtlpReader {
         "its certificate), not an IP address; use the name, or --otlp-insecure for plaintext",
     );
   }
-  const exportIntervalMillis = exportInterval(options.env);
-  const authority = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-  const otlp = new OTLPMetricExporter({
-    url: `${options.insecure ? "http" : "https"}://${authority}`,
-    credentials: options.insecure ? credentials.createInsecure() : tlsCredentials(options.env),
+  const { env } = options;
+  const exportIntervalMillis = positiveMs(
+    env,
+    "OTEL_METRIC_EXPORT_INTERVAL",
+    OTLP_EXPORT_INTERVAL_MS,
+  );
+  const headers = otlpVariable(env, "HEADERS");
+  const otlp = new OtlpGrpcMetricExporter({
+    target: host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`,
+    credentials: options.insecure ? credentials.createInsecure() : tlsCredentials(env),
+    headers: headers ? parseKeyValues(headers.value, headers.name) : {},
+    timeoutMs: positiveMs(env, otlpVariable(env, "TIMEOUT")?.name, OTLP_EXPORT_TIMEOUT_MS),
+    userAgent: `dewy/${options.version}`,
   });
   const exporter = new ReportingExporter(otlp, options.logger, options.endpoint);
   const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis });
   return { reader, exporter };
 }
 
-/** `OTEL_METRIC_EXPORT_INTERVAL` in ms when set, else {@link OTLP_EXPORT_INTERVAL_MS}. */
-function exportInterval(env: EnvGetter): number {
-  const raw = env("OTEL_METRIC_EXPORT_INTERVAL")?.trim();
-  if (!raw) return OTLP_EXPORT_INTERVAL_MS;
+/** `OTEL_EXPORTER_OTLP_METRICS_<what>`, else `OTEL_EXPORTER_OTLP_<what>`, when set. */
+function otlpVariable(env: EnvGetter, what: string): { name: string; value: string } | undefined {
+  for (const name of [`OTEL_EXPORTER_OTLP_METRICS_${what}`, `OTEL_EXPORTER_OTLP_${what}`]) {
+    const value = env(name)?.trim();
+    if (value) return { name, value };
+  }
+  return undefined;
+}
+
+/** Milliseconds from variable `name` when set (a positive integer), else `fallback`. */
+function positiveMs(env: EnvGetter, name: string | undefined, fallback: number): number {
+  const raw = name ? env(name)?.trim() : undefined;
+  if (!raw) return fallback;
   const ms = Number(raw);
   if (!Number.isInteger(ms) || ms <= 0) {
     throw new ConfigError(
-      "OTEL_METRIC_EXPORT_INTERVAL",
-      `OTEL_METRIC_EXPORT_INTERVAL "${raw}" is not a positive number of milliseconds (e.g. 15000)`,
+      name!,
+      `${name} "${raw}" is not a positive number of milliseconds (e.g. ${fallback})`,
     );
   }
   return ms;
@@ -115,21 +139,17 @@ function tlsCredentials(env: EnvGetter): ChannelCredentials {
   return credentials.createSsl(ca, key, cert);
 }
 
-/** The file named by `OTEL_EXPORTER_OTLP_METRICS_<what>` or `OTEL_EXPORTER_OTLP_<what>`. */
+/** The PEM file named by the OTLP variable for `what`, or null when unset. */
 function readPem(env: EnvGetter, what: string): Buffer | null {
-  const names = [`OTEL_EXPORTER_OTLP_METRICS_${what}`, `OTEL_EXPORTER_OTLP_${what}`];
-  const name = names.find((n) => env(n)?.trim());
-  if (!name) return null;
-  const path = env(name)!.trim();
+  const variable = otlpVariable(env, what);
+  if (!variable) return null;
   try {
-    return readFileSync(path);
+    return readFileSync(variable.value);
   } catch (cause) {
     throw new ConfigError(
-      name,
-      `${name}=${path}: cannot read the file (${(cause as Error).message})`,
-      {
-        cause,
-      },
+      variable.name,
+      `${variable.name}=${variable.value}: cannot read the file (${(cause as Error).message})`,
+      { cause },
     );
   }
 }

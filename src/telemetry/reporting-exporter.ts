@@ -13,7 +13,9 @@ import type { Logger } from "../log.ts";
 export type ExportResult = Parameters<Parameters<PushMetricExporter["export"]>[1]>[0];
 
 /** `ExportResultCode.SUCCESS` of `@opentelemetry/core`. */
-const SUCCESS = 0;
+export const EXPORT_SUCCESS = 0;
+/** `ExportResultCode.FAILED` of `@opentelemetry/core`. */
+export const EXPORT_FAILED = 1;
 
 /** Counts of export outcomes, for tests and status. */
 export interface ExportStats {
@@ -28,7 +30,7 @@ export interface ExportStats {
  *
  * @example
  * ```ts
- * const exporter = new ReportingExporter(new OTLPMetricExporter(opts), logger, "localhost:4317");
+ * const exporter = new ReportingExporter(new OtlpGrpcMetricExporter(opts), logger, "localhost:4317");
  * ```
  */
 export class ReportingExporter implements PushMetricExporter {
@@ -74,7 +76,7 @@ export class ReportingExporter implements PushMetricExporter {
   }
 
   #record(result: ExportResult): void {
-    if (result.code === SUCCESS) {
+    if (result.code === EXPORT_SUCCESS) {
       this.stats.succeeded++;
       if (this.#failing) {
         this.#failing = false;

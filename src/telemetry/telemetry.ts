@@ -118,6 +118,7 @@ export class Telemetry implements ProxyObserver, DeployObserver {
       const otlp = createOtlpReader({
         endpoint: this.otlpEndpoint,
         insecure: options.otlpInsecure ?? false,
+        version: options.version,
         env: options.env,
         logger: this.#log,
       });

@@ -7,7 +7,8 @@
  * The receiver runs as its own process under Bun, like a real collector: a grpc-js *server*
  * with TLS does not work under Deno 2.9 (its `node:http2` secure server fails the handshake
  * with "HandshakePayloadTooLarge"), while dewy's side — the grpc-js *client* — works on both.
- * Run as a program it prints `{"port":N}` and then one `{"export":[...]}` line per Export call.
+ * Run as a program it prints `{"port":N}` and then one `{"export":[...],"headers":{...}}` line
+ * per Export call.
  *
  * @module
  */
@@ -63,6 +64,8 @@ export interface OtlpReceiver {
   port: number;
   /** Each Export call, flattened, in arrival order. */
   exports: ReceivedMetric[][];
+  /** The gRPC request headers (metadata) of each Export call, in arrival order. */
+  headers: Record<string, string>[];
   /** Resolve when `predicate` holds on the exports so far, polling; reject after `timeoutMs`. */
   waitFor(
     predicate: (exports: ReceivedMetric[][]) => boolean,
@@ -204,10 +207,10 @@ export interface OtlpReceiverOptions {
   port?: number;
 }
 
-/** Serve in this process; `onExport` gets each decoded call. Resolves the bound port. */
+/** Serve in this process; `onExport` gets each decoded call and its headers. Resolves the bound port. */
 async function serve(
   options: { certPath?: string; keyPath?: string; port: number },
-  onExport: (metrics: ReceivedMetric[]) => void,
+  onExport: (metrics: ReceivedMetric[], headers: Record<string, string>) => void,
 ): Promise<number> {
   const server = new grpc.Server();
   const identity = (b: Buffer) => b;
@@ -232,6 +235,7 @@ async function serve(
             arrays: true,
           }),
         ),
+        Object.fromEntries(Object.entries(call.metadata.getMap()).map(([k, v]) => [k, String(v)])),
       );
       callback(null, Buffer.from(collector.ExportMetricsServiceResponse.encode({}).finish()));
     },
@@ -251,7 +255,8 @@ async function serve(
   );
 }
 
-const BUN = fileURLToPath(new URL("../../node_modules/.bin/bun", import.meta.url));
+/** The Bun binary of the project (a devDependency), which runs the receiver. */
+export const BUN = fileURLToPath(new URL("../../node_modules/.bin/bun", import.meta.url));
 
 /** Start a receiver process on 127.0.0.1 (plaintext, or TLS with `tls`); resolves once bound. */
 export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
@@ -259,6 +264,7 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
   if (options.tls) args.push(options.tls.certPath, options.tls.keyPath);
   const child: ChildProcess = spawn(BUN, args, { stdio: ["pipe", "pipe", "pipe"] });
   const exports: ReceivedMetric[][] = [];
+  const headers: Record<string, string>[] = [];
   let stderr = "";
   child.stderr!.on("data", (d) => (stderr += String(d)));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -266,7 +272,10 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
     createInterface({ input: child.stdout! }).on("line", (line) => {
       const message = JSON.parse(line);
       if (message.port) resolve(message.port);
-      else exports.push(message.export);
+      else {
+        exports.push(message.export);
+        headers.push(message.headers);
+      }
     });
     exited.then(() =>
       reject(new Error(`OTLP receiver exited before binding: ${stderr.slice(-500)}`))
@@ -275,6 +284,7 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
   return {
     port,
     exports,
+    headers,
     async waitFor(predicate, timeoutMs, what) {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(exports)) {
@@ -306,7 +316,7 @@ if (import.meta.main) {
   const [port, certPath, keyPath] = process.argv.slice(2);
   const bound = await serve(
     { port: Number(port), certPath, keyPath },
-    (metrics) => process.stdout.write(JSON.stringify({ export: metrics }) + "\n"),
+    (metrics, headers) => process.stdout.write(JSON.stringify({ export: metrics, headers }) + "\n"),
   );
   process.stdout.write(JSON.stringify({ port: bound }) + "\n");
   process.stdin.on("end", () => process.exit(0));

@@ -4,6 +4,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { runtime } from "../_runtime.ts";
 import { TcpProxy } from "../../src/proxy/proxy.ts";
 import { Backend } from "../../src/proxy/pool.ts";
@@ -15,6 +20,7 @@ import {
 import { Logger } from "../../src/log.ts";
 import { exchange, refusedPort, startEchoServer, startServer, waitFor } from "../_net.ts";
 import {
+  BUN,
   lastMetric,
   makeTlsFiles,
   type ReceivedMetric,
@@ -74,6 +80,7 @@ test("otlp e2e: plaintext periodic export carries every instrument with names, u
   const receiver = await startOtlpReceiver();
   const telemetry = telemetryFor(`localhost:${receiver.port}`, {
     OTEL_METRIC_EXPORT_INTERVAL: "300",
+    OTEL_EXPORTER_OTLP_HEADERS: "x-api-key=s3cret,tenant=a%20b",
   }, true);
   const echo = await startEchoServer();
   const proxy = new TcpProxy(runtime, { port: 0, hostname: "127.0.0.1", observer: telemetry });
@@ -128,6 +135,10 @@ test("otlp e2e: plaintext periodic export carries every instrument with names, u
     );
     assert.equal(connections.resource["service.name"], "dewy");
     assert.equal(connections.resource["service.version"], "4.5.6");
+    const headers = receiver.headers.at(-1)!;
+    assert.equal(headers["x-api-key"], "s3cret");
+    assert.equal(headers["tenant"], "a b");
+    assert.match(headers["user-agent"], /^dewy\/4\.5\.6 /);
     assert.ok(telemetry.otlpStats!.succeeded >= 2);
     assert.equal(telemetry.otlpStats!.failed, 0);
   } finally {
@@ -281,5 +292,50 @@ test("otlp e2e: an unreachable collector blocks neither start-up nor the proxy; 
     await echo.close();
     await telemetry.shutdown(2_000);
     await receiver?.close();
+  }
+});
+
+test("otlp e2e: a bun --compile'd single binary exports without node_modules", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "dewy-otlp-bin-"));
+  const receiver = await startOtlpReceiver();
+  try {
+    const telemetryModule = fileURLToPath(
+      new URL("../../src/telemetry/telemetry.ts", import.meta.url),
+    );
+    writeFileSync(
+      join(dir, "probe.ts"),
+      `import { Telemetry } from ${JSON.stringify(telemetryModule)};
+const t = new Telemetry({ version: "7.7.7", app: "bin", env: () => undefined, otlpEndpoint: process.argv[2], otlpInsecure: true });
+t.deploymentSucceeded(2);
+const text = await t.metricsText();
+await t.shutdown(5000);
+console.log(JSON.stringify({ stats: t.otlpStats, prometheus: text.includes("dewy_deployments_total") }));
+`,
+    );
+    const build = spawnSync(BUN, ["build", "--compile", "probe.ts", "--outfile", "probe"], {
+      cwd: dir,
+      encoding: "utf8",
+    });
+    assert.equal(build.status, 0, build.stderr);
+    rmSync(join(dir, "probe.ts"));
+    // Run from the temp folder: no node_modules anywhere up the tree.
+    const run = spawnSync(join(dir, "probe"), [`localhost:${receiver.port}`], {
+      cwd: dir,
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout), {
+      stats: { succeeded: 1, failed: 0 },
+      prometheus: true,
+    });
+    await receiver.waitFor(hasMetric("dewy.deployments.total"), 5_000, "the binary's export");
+    assert.equal(
+      lastMetric(receiver.exports, "dewy.deployments.total")!.resource["service.version"],
+      "7.7.7",
+    );
+  } finally {
+    await receiver.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
