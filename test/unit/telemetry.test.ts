@@ -318,6 +318,16 @@ test("telemetry: bad OTLP environment is a ConfigError naming the variable", () 
       e.message.includes('"soon"'),
   );
   assert.throws(
+    make({ OTEL_EXPORTER_OTLP_METRICS_TIMEOUT: "-5" }),
+    (e: unknown) => e instanceof ConfigError && e.flag === "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT",
+  );
+  assert.throws(
+    make({ OTEL_EXPORTER_OTLP_HEADERS: "api-key" }),
+    (e: unknown) =>
+      e instanceof ConfigError && e.flag === "OTEL_EXPORTER_OTLP_HEADERS" &&
+      e.message.includes('entry "api-key" is not key=value'),
+  );
+  assert.throws(
     make({ OTEL_EXPORTER_OTLP_CERTIFICATE: "/nonexistent/ca.pem" }),
     (e: unknown) =>
       e instanceof ConfigError &&
