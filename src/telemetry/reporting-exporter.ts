@@ -26,7 +26,8 @@ export interface ExportStats {
 }
 
 /**
- * Delegates to `inner` and logs failure streaks.
+ * Delegates to `inner` and logs failure streaks. Temporality and aggregation are the SDK's
+ * defaults (cumulative, as the Prometheus side and the original use).
  *
  * @example
  * ```ts
@@ -46,16 +47,7 @@ export class ReportingExporter implements PushMetricExporter {
     this.#inner = inner;
     this.#log = logger;
     this.#endpoint = endpoint;
-    if (inner.selectAggregationTemporality) {
-      this.selectAggregationTemporality = inner.selectAggregationTemporality.bind(inner);
-    }
-    if (inner.selectAggregation) this.selectAggregation = inner.selectAggregation.bind(inner);
   }
-
-  /** Delegated to the inner exporter when it has one. */
-  selectAggregationTemporality?: PushMetricExporter["selectAggregationTemporality"];
-  /** Delegated to the inner exporter when it has one. */
-  selectAggregation?: PushMetricExporter["selectAggregation"];
 
   /** Export through the inner exporter, then report the outcome. */
   export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
