@@ -349,6 +349,7 @@ export async function drive<T>(clock: ManualClock, promise: Promise<T>, maxSteps
   const watched = promise.finally(() => {
     settled = true;
   });
+  watched.catch(() => {}); // rejections reach the caller through the returned promise
   for (let i = 0; i < maxSteps && !settled; i++) {
     await new Promise((resolve) => setTimeout(resolve, 5));
     if (!settled) await clock.advance(1_000);
