@@ -41,6 +41,8 @@ export interface TelemetryOptions {
   otlpInsecure?: boolean;
   /** The engine and replica count for the observable container gauges; absent = no gauges. */
   containers?: ContainerSource;
+  /** Public proxy ports whose counters exist from start-up (see {@link Telemetry.registerProxyPort}). */
+  proxyPorts?: readonly number[];
   /** Logger for export and collection problems. */
   logger?: Logger;
 }
@@ -62,7 +64,10 @@ export interface TelemetryDeps {
  * `undefined` (no MeterProvider is created). Throws `ConfigError` for bad OTLP settings.
  */
 export function createTelemetry(
-  config: Pick<ContainerConfig, "telemetry" | "otlpEndpoint" | "otlpInsecure" | "app" | "replicas">,
+  config: Pick<
+    ContainerConfig,
+    "telemetry" | "otlpEndpoint" | "otlpInsecure" | "app" | "replicas" | "ports"
+  >,
   deps: TelemetryDeps,
 ): Telemetry | undefined {
   if (!config.telemetry && !config.otlpEndpoint) return undefined;
@@ -75,6 +80,7 @@ export function createTelemetry(
     containers: deps.engine
       ? { engine: deps.engine, app: config.app, desiredReplicas: config.replicas }
       : undefined,
+    proxyPorts: config.ports.map((p) => p.proxyPort),
     logger: deps.logger,
   });
 }
@@ -89,8 +95,8 @@ const CONTAINER_COMMAND: Attributes = { command: "container" };
  * ```ts
  * const telemetry = createTelemetry(config, { version, env: runtime.env, engine, logger });
  * const proxy = new TcpProxy(runtime, { port: 8080, observer: telemetry });
- * await proxy.start();
- * telemetry?.registerProxyPort(proxy.port);
+ * const manager = new DeployManager({ ...options, observer: telemetry });
+ * const admin = createAdminApp(manager, { telemetry, logger });
  * telemetry?.deploymentSucceeded(12.5);
  * await telemetry?.shutdown();
  * ```
@@ -138,6 +144,7 @@ export class Telemetry implements ProxyObserver, DeployObserver {
     this.#metrics.healthChecks.add(0);
     this.#metrics.healthCheckFailures.add(0);
     this.#metrics.replicas.add(0, this.#replicaAttrs);
+    for (const port of options.proxyPorts ?? []) this.registerProxyPort(port);
     this.#log.info("Telemetry enabled", { prometheus: true, otlp_endpoint: this.otlpEndpoint });
   }
 
@@ -147,8 +154,10 @@ export class Telemetry implements ProxyObserver, DeployObserver {
   }
 
   /**
-   * Make the counters and gauges of a proxy port exist with value 0 (call once per port after
-   * the proxy started, so `rate(dewy_proxy_errors_total[5m])` returns 0 rather than nothing).
+   * Make the counters and gauges of a proxy port exist with value 0, so
+   * `rate(dewy_proxy_errors_total[5m])` returns 0 rather than nothing. The ports of
+   * {@link TelemetryOptions.proxyPorts} are registered at construction; call this for a port
+   * known only later (a proxy started on port 0).
    */
   registerProxyPort(proxyPort: number): void {
     const attrs = this.#attrs(proxyPort);

@@ -25,7 +25,7 @@ test("telemetry containers e2e: status, restarts, exit code, start time and info
   const options: RunOptions = { env: [], binds: [], extraHosts: [], labels: {} };
   const ids: string[] = [];
   const telemetry = createTelemetry(
-    { telemetry: true, otlpEndpoint: "", otlpInsecure: false, app, replicas: 2 },
+    { telemetry: true, otlpEndpoint: "", otlpInsecure: false, app, replicas: 2, ports: [] },
     { version: "1.0.0", env: () => undefined, engine },
   )!;
   try {

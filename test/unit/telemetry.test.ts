@@ -43,7 +43,7 @@ function echoThrough(port: number, payload: Buffer): Promise<number> {
 }
 
 test("telemetry: off (no --telemetry, no --otlp-endpoint) creates nothing", () => {
-  const base = { otlpInsecure: false, app: "myapp", replicas: 1 };
+  const base = { otlpInsecure: false, app: "myapp", replicas: 1, ports: [] };
   assert.equal(
     createTelemetry({ ...base, telemetry: false, otlpEndpoint: "" }, { version: "1", env: noEnv }),
     undefined,
@@ -51,7 +51,8 @@ test("telemetry: off (no --telemetry, no --otlp-endpoint) creates nothing", () =
 });
 
 test("telemetry: --telemetry or an OTLP endpoint alone turns it on", async () => {
-  const base = { otlpInsecure: true, app: "myapp", replicas: 1 };
+  const ports = [{ proxyPort: 8080, containerPort: 0 }, { proxyPort: 8443, containerPort: 443 }];
+  const base = { otlpInsecure: true, app: "myapp", replicas: 1, ports };
   const prom = createTelemetry({ ...base, telemetry: true, otlpEndpoint: "" }, {
     version: "1",
     env: noEnv,
@@ -66,7 +67,11 @@ test("telemetry: --telemetry or an OTLP endpoint alone turns it on", async () =>
     assert.ok(otlp instanceof Telemetry);
     assert.equal(otlp.otlpEndpoint, "localhost:4317");
     // OTLP-only still serves the Prometheus exposition.
-    assert.match(await otlp.metricsText(), /^dewy_proxy_connections_total|dewy_deployments_total/m);
+    assert.match(await otlp.metricsText(), /^dewy_deployments_total\{/m);
+    // The configured proxy ports' counters exist at 0 from the start.
+    const s = await samples(prom);
+    assert.equal(s.get(`dewy_proxy_errors_total{proxy_port="8080"}`), 0);
+    assert.equal(s.get(`dewy_proxy_connections_total{proxy_port="8443"}`), 0);
   } finally {
     await prom?.shutdown(100);
     await otlp?.shutdown(100);
