@@ -1,7 +1,7 @@
 /**
  * e2e: the observable container gauges sampled from real dockerd (`ENGINE_SOCK`, started by
  * `eval "$(bash test/services/engine-up.sh)"`): a running and an exited managed container of
- * one app, read through `/metrics` exactly as a scraper sees them.
+ * one app, read through `/metrics` exactly as a scraper sees them (and `promtool`-clean).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -10,7 +10,7 @@ import { runtime } from "../_runtime.ts";
 import { DockerEngineClient } from "../../src/engine/client.ts";
 import type { RunOptions } from "../../src/config.ts";
 import { createTelemetry } from "../../src/telemetry/telemetry.ts";
-import { parseExposition } from "./_prometheus.ts";
+import { parseExposition, promtoolCheckMetrics } from "./_prometheus.ts";
 
 const socketPath = process.env.ENGINE_SOCK;
 const image = `${process.env.TEST_IMAGE ?? "127.0.0.1:5000/app"}:v1.0.0`;
@@ -55,7 +55,11 @@ test("telemetry containers e2e: status, restarts, exit code, start time and info
     }
     const startedAt = (await engine.inspectContainer(ids[0]))!.startedAt;
 
-    const s = parseExposition(await telemetry.metricsText());
+    const text = await telemetry.metricsText();
+    const lint = await promtoolCheckMetrics(text);
+    assert.equal(lint.code, 0, lint.output);
+    assert.equal(lint.output.trim(), "", "promtool reported lint problems");
+    const s = parseExposition(text);
     const up = `app="${app}",container="${app}-0",replica="0"`;
     const down = `app="${app}",container="${app}-1",replica="1"`;
     assert.equal(s.get(`dewy_container_status{${up},state="running"}`), 1);
