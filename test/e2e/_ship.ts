@@ -1,0 +1,223 @@
+/**
+ * Helpers for the tests of what dewy ships (the compiled binary, the examples, the bundle):
+ * where the binary is and whether its tests may run, running it as a child process and
+ * reading its logs, pushing test app versions, and looking at the engine through its own API
+ * (`curl --unix-socket`), independent of dewy's engine client.
+ *
+ * @module
+ */
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import process from "node:process";
+
+/** The repository folder (with a trailing slash). */
+export const ROOT: string = fileURLToPath(new URL("../../", import.meta.url));
+/** The compiled binary under test: `DEWY_BIN`, default `dist/dewy`. */
+export const DEWY_BIN: string = process.env.DEWY_BIN ?? `${ROOT}dist/dewy`;
+/** The engine socket of `engine-up.sh`. */
+export const ENGINE_SOCK: string | undefined = process.env.ENGINE_SOCK;
+/** The open test registry of `engine-up.sh`. */
+export const REGISTRY: string = process.env.TEST_REGISTRY ?? "127.0.0.1:5000";
+
+/**
+ * `{ skip: reason }` for tests that need the compiled binary when it is missing outside CI
+ * (printed once, so a developer sees why), else `{}`: in CI (`CI=true`) a missing binary
+ * makes those tests run and fail.
+ */
+export function needsBinary(): { skip?: string } {
+  if (existsSync(DEWY_BIN) || process.env.CI === "true") return {};
+  const reason = `${DEWY_BIN} does not exist: build it with node_modules/.bin/bun compile.ts ` +
+    "(or set DEWY_BIN); skipping the tests of the compiled binary";
+  console.warn(`SKIP: ${reason}`);
+  return { skip: reason };
+}
+
+/** A short-lived command's outcome. */
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `command args` to completion (bounded by `timeoutMs`). */
+export function run(
+  command: string,
+  args: string[],
+  options: { env?: Record<string, string | undefined>; timeoutMs?: number; cwd?: string } = {},
+): RunResult {
+  const result = spawnSync(command, args, {
+    encoding: "utf8",
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, NO_COLOR: "1", ...options.env },
+    timeout: options.timeoutMs ?? 60_000,
+  });
+  if (result.error) throw result.error;
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A long-running process whose output lines are collected. */
+export interface Running {
+  /** Every line written on stdout and stderr so far. */
+  lines: string[];
+  /** Resolve with the first line matching `pattern` (waits up to `timeoutMs`). */
+  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Send `signal` and resolve with the exit code (SIGKILL after `timeoutMs`). */
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
+  /** The child, e.g. to check that it is still running. */
+  child: ChildProcess;
+}
+
+/** Start `command args` with `env` added to this process's environment. */
+export function start(
+  command: string,
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): Running {
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: "1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: string[] = [];
+  const collect = (stream: NodeJS.ReadableStream) => {
+    let rest = "";
+    stream.setEncoding("utf8");
+    stream.on("data", (chunk: string) => {
+      const parts = (rest + chunk).split("\n");
+      rest = parts.pop() ?? "";
+      lines.push(...parts);
+    });
+    stream.on("end", () => rest && lines.push(rest));
+  };
+  collect(child.stdout!);
+  collect(child.stderr!);
+  const exited = new Promise<number | null>((resolve) => {
+    child.once("exit", (code) => resolve(code));
+    child.once("error", () => resolve(null));
+  });
+  const running = () => child.exitCode === null && child.signalCode === null;
+  return {
+    lines,
+    child,
+    async waitForLine(pattern, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const line = lines.find((l) => pattern.test(l));
+        if (line !== undefined) return line;
+        if (Date.now() > deadline || !running()) {
+          throw new Error(
+            `no line matching ${pattern} within ${timeoutMs} ms (running: ${running()}); ` +
+              `output:\n${lines.join("\n")}`,
+          );
+        }
+        await sleep(100);
+      }
+    },
+    async stop(signal = "SIGTERM", timeoutMs = 60_000) {
+      if (!running()) return await exited;
+      // process.kill, not child.kill: Deno reports a child it signalled itself as killed by
+      // that signal (code null) even when the child handled it and exited 0.
+      process.kill(child.pid!, signal);
+      const timer = setTimeout(() => running() && process.kill(child.pid!, "SIGKILL"), timeoutMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+/** Wait `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A name unique to this run and runtime, for repositories and apps (`prefix-deno-lx3k9a`). */
+export function uniqueName(prefix: string): string {
+  const runtime = "Deno" in globalThis ? "deno" : "bun";
+  return `${prefix}-${runtime}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 5)}`;
+}
+
+/** Push `REGISTRY/repo:v<version>` of the test app (`push-app.sh` flags allowed); its digest. */
+export function pushApp(repo: string, version: string, ...flags: string[]): string {
+  return execFileSync("bash", [`${ROOT}test/services/push-app.sh`, repo, version, ...flags], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  }).trim();
+}
+
+/** One request to the engine API over its unix socket; the parsed JSON body (or undefined). */
+export function engineApi(method: string, path: string): unknown {
+  if (!ENGINE_SOCK) {
+    throw new Error('ENGINE_SOCK is not set: run eval "$(bash test/services/engine-up.sh)" first');
+  }
+  const { code, stdout, stderr } = run("curl", [
+    "-sS",
+    "--max-time",
+    "30",
+    "--unix-socket",
+    ENGINE_SOCK,
+    "-X",
+    method,
+    `http://engine${path}`,
+  ]);
+  if (code !== 0) throw new Error(`engine API ${method} ${path}: ${stderr}`);
+  return stdout.trim() ? JSON.parse(stdout) : undefined;
+}
+
+/** A container as the engine lists it. */
+export interface EngineContainer {
+  Id: string;
+  Names: string[];
+  State: string;
+  Labels: Record<string, string>;
+}
+
+/** Every container (running or not) dewy manages for `app`, from the engine API. */
+export function managedContainers(app: string): EngineContainer[] {
+  const filters = JSON.stringify({ label: ["dewy.managed=true", `dewy.app=${app}`] });
+  return engineApi(
+    "GET",
+    `/containers/json?all=1&filters=${encodeURIComponent(filters)}`,
+  ) as EngineContainer[];
+}
+
+/**
+ * Remove what a test left behind: `app`'s containers, the engine's images of `repo`, and the
+ * pushed manifests (`digests`) from the registry. Never throws (cleanup runs in `finally`).
+ */
+export async function removeTestApp(app: string, repo: string, digests: string[]): Promise<void> {
+  const attempt = async (step: () => unknown) => {
+    try {
+      await step();
+    } catch (error) {
+      console.warn(`cleanup of ${app}: ${(error as Error).message}`);
+    }
+  };
+  for (const c of await Promise.resolve().then(() => managedContainers(app)).catch(() => [])) {
+    await attempt(() => engineApi("DELETE", `/containers/${c.Id}?force=1`));
+  }
+  const filters = encodeURIComponent(JSON.stringify({ reference: [`${REGISTRY}/${repo}`] }));
+  await attempt(() => {
+    const images = engineApi("GET", `/images/json?filters=${filters}&digests=1`) as {
+      Id: string;
+    }[];
+    for (const image of images) engineApi("DELETE", `/images/${image.Id}?force=1`);
+  });
+  for (const digest of digests) {
+    await attempt(async () => {
+      const res = await fetch(`http://${REGISTRY}/v2/${repo}/manifests/${digest}`, {
+        method: "DELETE",
+      });
+      await res.body?.cancel();
+    });
+  }
+}
+
+/** One HTTP GET to `port` on 127.0.0.1; the status and trimmed body. */
+export async function httpGet(port: number, path = "/"): Promise<{ status: number; body: string }> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    signal: AbortSignal.timeout(10_000),
+  });
+  return { status: res.status, body: (await res.text()).trim() };
+}

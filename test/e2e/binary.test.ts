@@ -1,0 +1,146 @@
+/**
+ * e2e: the compiled binary (`DEWY_BIN`, default `dist/dewy`, built by `compile.ts`) as a user
+ * runs it: `--version`, `--help`, a bad flag, an unreachable engine, and the main scenario
+ * against the real engine and registry of `engine-up.sh` (deploy 2 replicas, answer through
+ * the proxy, `dewy container list`, SIGTERM removes the containers).
+ *
+ * Skipped with a message when the binary is missing outside CI; in CI (`CI=true`) that fails.
+ * Needs: eval "$(bash test/services/engine-up.sh)"
+ *
+ * @module
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { VERSION } from "../../src/version.ts";
+import { freePort } from "./_prometheus.ts";
+import {
+  DEWY_BIN,
+  ENGINE_SOCK,
+  httpGet,
+  managedContainers,
+  needsBinary,
+  pushApp,
+  REGISTRY,
+  removeTestApp,
+  run,
+  start,
+  uniqueName,
+} from "./_ship.ts";
+
+const binary = needsBinary();
+
+test("binary: it exists (build it with bun compile.ts)", binary, () => {
+  assert.ok(existsSync(DEWY_BIN), `${DEWY_BIN} is missing: run node_modules/.bin/bun compile.ts`);
+});
+
+test("binary: --version exits 0 and prints the version", binary, () => {
+  const result = run(DEWY_BIN, ["--version"]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, new RegExp(`^dewy version: ${VERSION.replaceAll(".", "\\.")} \\(`));
+});
+
+test("binary: --help exits 0 and lists the commands and flags", binary, () => {
+  const result = run(DEWY_BIN, ["--help"]);
+  assert.equal(result.code, 0, result.stderr);
+  for (
+    const flag of [
+      "--registry",
+      "--port",
+      "--replicas",
+      "--health-path",
+      "--telemetry",
+      "--otlp-endpoint",
+      "--admin-port",
+    ]
+  ) {
+    assert.ok(result.stdout.includes(flag), `--help does not mention ${flag}`);
+  }
+  assert.match(result.stdout, /dewy container list/);
+});
+
+test("binary: a bad flag exits 2 with one line naming it", binary, () => {
+  const result = run(DEWY_BIN, [
+    "container",
+    "--registry",
+    "img://127.0.0.1:5000/app",
+    "--port",
+    "8080",
+    "--replicaz",
+    "2",
+  ]);
+  assert.equal(result.code, 2);
+  const lines = result.stderr.trim().split("\n");
+  assert.equal(lines.length, 1, result.stderr);
+  assert.match(lines[0], /--replicaz/);
+  assert.equal(result.stdout, "");
+});
+
+test("binary: an unreachable engine exits 1 with a message naming the socket", binary, async () => {
+  const socket = `/tmp/${uniqueName("no-engine")}/docker.sock`;
+  const result = run(
+    DEWY_BIN,
+    [
+      "container",
+      "--registry",
+      `img://${REGISTRY}/app`,
+      "--port",
+      String(await freePort()),
+      "--admin-port",
+      String(await freePort()),
+    ],
+    { env: { DOCKER_HOST: `unix://${socket}` }, timeoutMs: 30_000 },
+  );
+  assert.equal(result.code, 1, `${result.stdout}${result.stderr}`);
+  assert.ok(result.stderr.includes(socket), result.stderr);
+});
+
+test(
+  "binary: deploys 2 replicas from the registry, serves them, lists them, SIGTERM removes them",
+  binary,
+  async () => {
+    assert.ok(
+      ENGINE_SOCK,
+      'ENGINE_SOCK is not set: run eval "$(bash test/services/engine-up.sh)" first',
+    );
+    const repo = uniqueName("ship-bin");
+    const digests = [pushApp(repo, "1.0.0")];
+    const port = await freePort();
+    const adminPort = await freePort();
+    const dewy = start(DEWY_BIN, [
+      "container",
+      "--registry",
+      `img://${REGISTRY}/${repo}`,
+      "--port",
+      String(port),
+      "--health-path",
+      "/health",
+      "--replicas",
+      "2",
+      "--admin-port",
+      String(adminPort),
+      "--drain-time",
+      "2",
+    ], { DOCKER_HOST: `unix://${ENGINE_SOCK}` });
+    try {
+      await dewy.waitForLine(/Container deployed successfully.*version=v1\.0\.0/, 90_000);
+      const answer = await httpGet(port);
+      assert.deepEqual(answer, { status: 200, body: "1.0.0" });
+
+      const list = run(DEWY_BIN, ["container", "list", "--admin-port", String(adminPort)]);
+      assert.equal(list.code, 0, list.stderr);
+      const rows = list.stdout.trim().split("\n");
+      assert.match(rows[0], /UPSTREAM\s+DEPLOY TIME\s+NAME/);
+      const names = rows.slice(1).map((row) => row.trim().split(/\s+/).at(-1));
+      assert.equal(names.length, 2, list.stdout);
+      for (const name of names) assert.match(name!, new RegExp(`^${repo}-\\d+-[01]$`));
+      assert.equal(managedContainers(repo).filter((c) => c.State === "running").length, 2);
+
+      assert.equal(await dewy.stop("SIGTERM"), 0, dewy.lines.join("\n"));
+      assert.deepEqual(managedContainers(repo), [], "managed containers left after SIGTERM");
+    } finally {
+      await dewy.stop("SIGKILL");
+      await removeTestApp(repo, repo, digests);
+    }
+  },
+);
