@@ -91,59 +91,22 @@ export interface TlsFiles {
 /** Make a CA and a `localhost` server certificate with openssl in a temporary folder. */
 export function makeTlsFiles(): TlsFiles {
   const dir = mkdtempSync(join(tmpdir(), "dewy-otlp-tls-"));
-  const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
+  // `openssl` with the words of `command` (no spaces inside arguments) in the temp folder.
+  const ssl = (command: string) =>
+    execFileSync("openssl", command.split(" "), { cwd: dir, stdio: "pipe" });
   ssl(
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=dewy test CA",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-addext",
-    "keyUsage=critical,keyCertSign,cRLSign",
+    "req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=dewy-test-CA -keyout ca.key -out ca.pem " +
+      "-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign",
   );
-  ssl(
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-subj",
-    "/CN=localhost",
-    "-keyout",
-    "server.key",
-    "-out",
-    "server.csr",
-  );
+  ssl("req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key -out server.csr");
   writeFileSync(
     join(dir, "server.ext"),
     "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n" +
       "keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
   );
   ssl(
-    "x509",
-    "-req",
-    "-in",
-    "server.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-days",
-    "1",
-    "-out",
-    "server.pem",
-    "-extfile",
-    "server.ext",
+    "x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 -out server.pem " +
+      "-extfile server.ext",
   );
   return {
     caPath: join(dir, "ca.pem"),
