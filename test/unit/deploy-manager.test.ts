@@ -96,6 +96,14 @@ async function body(address: string): Promise<string> {
   return (await response.text()).trim();
 }
 
+/** Let `ms` of manual time pass in 1 s steps, giving real I/O a turn after each. */
+async function elapse(clock: ManualClock, ms: number): Promise<void> {
+  for (let t = 0; t < ms; t += 1_000) {
+    await clock.advance(1_000);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 async function deployed(h: Harness, tag: string): Promise<void> {
   publish(h.engine, h.registry, tag, { version: tag.slice(1) });
   await h.manager.start();
@@ -250,27 +258,15 @@ test("back-off: a failed version is retried after 30 s, then 60 s, not on every 
     const first = await drive(h.clock, h.manager.checkNow());
     assert.equal(first.outcome, "failed");
     assert.equal(attempts(), 1);
-    const t0 = h.clock.now();
     // Ticks every 10 s: none may retry before the back-off (30 s from the failure) ends.
-    while (h.clock.now() - t0 < 20_000) {
-      await h.clock.advance(1_000);
-      await h.manager.settled();
-    }
+    await elapse(h.clock, 20_000);
     assert.equal(attempts(), 1, "retried during back-off");
     const during = await h.manager.checkNow();
     assert.equal(during.outcome, "backoff");
     assert.ok(during.retryAt! > h.clock.now());
-    while (attempts() < 2 && h.clock.now() - t0 < 60_000) {
-      await h.clock.advance(1_000);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    assert.equal(attempts(), 2, "retried after the back-off");
-    await drive(h.clock, h.manager.settled());
-    const t1 = h.clock.now();
-    while (h.clock.now() - t1 < 50_000) {
-      await h.clock.advance(1_000);
-      await h.manager.settled();
-    }
+    await elapse(h.clock, 20_000); // the retry (a tick after 30 s) fails within its 5 s health timeout
+    assert.equal(attempts(), 2, "not retried after the back-off");
+    await elapse(h.clock, 50_000);
     assert.equal(attempts(), 2, "the second back-off (60 s) was not honoured");
     assert.equal(h.pool.size, 1);
     assert.equal(h.manager.status().currentVersion, "v1.0.0");
@@ -559,6 +555,42 @@ test("containers(): running managed containers with the admin API fields", async
     assert.ok(first.started_at.length > 0);
     assert.match(first.image, /@sha256:/);
     assert.equal(first.id.length, 64);
+  } finally {
+    await h.done();
+  }
+});
+
+test("drain: an old replica is stopped only after its open connections finished", async () => {
+  const h = harness({ drainTimeS: 30, replicas: 1 });
+  try {
+    await deployed(h, "v1.0.0");
+    const [old] = h.pool.backends;
+    old.active++; // a connection through the proxy is still open
+    publish(h.engine, h.registry, "v1.1.0", { version: "1.1.0" });
+    const check = h.manager.checkNow();
+    await until(() => h.log.includes(`remove ${old.label}`));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(!h.log.includes(`stop ${old.label}`), "stopped while a connection was open");
+    assert.equal(h.engine.running().length, 2);
+    old.released(); // the connection ends
+    assert.equal((await check).outcome, "deployed");
+    assert.ok(h.log.includes(`stop ${old.label}`));
+    assert.equal(h.engine.running().length, 1);
+  } finally {
+    await h.done();
+  }
+});
+
+test("drain: an old replica whose connections outlive --drain-time is stopped anyway", async () => {
+  const h = harness({ drainTimeS: 0.2, replicas: 1 });
+  try {
+    await deployed(h, "v1.0.0");
+    const [old] = h.pool.backends;
+    old.active++; // never released
+    publish(h.engine, h.registry, "v1.1.0", { version: "1.1.0" });
+    assert.equal((await h.manager.checkNow()).outcome, "deployed");
+    assert.ok(h.log.includes(`stop ${old.label}`));
+    assert.ok(h.lines.some((l) => l.includes("Drain time over")));
   } finally {
     await h.done();
   }
