@@ -12,7 +12,8 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { builtinModules } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
@@ -42,7 +43,8 @@ function run(command: string, argv: string[], timeoutMs: number): { ok: boolean;
 function rootCause(output: string): string {
   const lines = output.split("Stack backtrace")[0].split("\n").map((l) => l.trim());
   const causes = lines.filter((l) => /^\d+: /.test(l));
-  return (causes.at(-1)?.replace(/^\d+: /, "") ?? lines.find((l) => l.startsWith("error")) ?? lines[0]) || "unknown error";
+  return (causes.at(-1)?.replace(/^\d+: /, "") ?? lines.find((l) => l.startsWith("error")) ??
+    lines[0]) || "unknown error";
 }
 
 function sizeMiB(path: string): string {
@@ -86,6 +88,31 @@ function bundle(outfile: string): { ok: boolean; output: string } {
   ], 120_000);
 }
 
+/** How Bun's node-target bundle makes its `require` for the CommonJS dependencies. */
+const BUNDLE_REQUIRE = "createRequire(import.meta.url)";
+
+/**
+ * Make the bundle runnable from a URL: Deno's `createRequire` refuses an http(s) module URL
+ * (`deno run -A http://HOST/dist/dewy.js` failed with "The argument 'filename' must be a file
+ * URL ..."). The bundle only requires Node built-ins, which resolve from any base, so a
+ * remote bundle gets `file:///`. Fails when a non-built-in `require` would make that wrong.
+ */
+function portableRequire(file: string): { ok: boolean; output: string } {
+  const code = readFileSync(file, "utf8");
+  const required = [...code.matchAll(/__require\(([^)]*)\)/g)].map((m) => m[1]);
+  const builtins = new Set(builtinModules.flatMap((name) => [`"${name}"`, `"node:${name}"`]));
+  const other = required.filter((r) => !builtins.has(r));
+  if (other.length > 0) {
+    return {
+      ok: false,
+      output: `the bundle requires more than Node built-ins: ${[...new Set(other)].join(", ")}`,
+    };
+  }
+  const base = `createRequire(import.meta.url.startsWith("file:") ? import.meta.url : "file:///")`;
+  writeFileSync(file, code.replace(BUNDLE_REQUIRE, base));
+  return { ok: true, output: "" };
+}
+
 mkdirSync(dist, { recursive: true });
 const outfile = join(dist, "dewy");
 let compiler = "";
@@ -97,7 +124,9 @@ if (only !== "bun") {
     process.exit(1);
   } else {
     console.error(
-      `compile: deno compile is not available here (${rootCause(deno.output)}); using bun build --compile`,
+      `compile: deno compile is not available here (${
+        rootCause(deno.output)
+      }); using bun build --compile`,
     );
   }
 }
@@ -109,11 +138,14 @@ if (!compiler) {
   }
   compiler = "bun build --compile";
 }
-console.log(`compile: built ${outfile} (dewy ${VERSION}, ${sizeMiB(outfile)} MiB) with ${compiler}`);
+console.log(
+  `compile: built ${outfile} (dewy ${VERSION}, ${sizeMiB(outfile)} MiB) with ${compiler}`,
+);
 
 if (!args.includes("--no-bundle")) {
   const js = join(dist, "dewy.js");
-  const result = bundle(js);
+  const built = bundle(js);
+  const result = built.ok ? portableRequire(js) : built;
   if (!result.ok) {
     console.error(`compile: bundling ${js} failed:\n${result.output}`);
     process.exit(1);

@@ -40,11 +40,21 @@ export interface RunResult {
   stderr: string;
 }
 
+/** Options of {@link run} and {@link runAsync}. */
+export interface RunOptions {
+  /** Added to this process's environment. */
+  env?: Record<string, string | undefined>;
+  /** Bound on the run (default 60 s). */
+  timeoutMs?: number;
+  /** Working folder (default the repository). */
+  cwd?: string;
+}
+
 /** Run `command args` to completion (bounded by `timeoutMs`). */
 export function run(
   command: string,
   args: string[],
-  options: { env?: Record<string, string | undefined>; timeoutMs?: number; cwd?: string } = {},
+  options: RunOptions = {},
 ): RunResult {
   const result = spawnSync(command, args, {
     encoding: "utf8",
@@ -54,6 +64,34 @@ export function run(
   });
   if (result.error) throw result.error;
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * {@link run} without blocking the event loop, for a command that talks to a server of this
+ * process. Killed (SIGKILL) after `timeoutMs`.
+ */
+export function runAsync(
+  command: string,
+  args: string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
+  const child = spawn(command, args, {
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, NO_COLOR: "1", ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d) => (stdout += String(d)));
+  child.stderr!.on("data", (d) => (stderr += String(d)));
+  const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }
 
 /** A long-running process whose output lines are collected. */

@@ -1,0 +1,95 @@
+/**
+ * e2e: dewy run straight from a URL, as `deno run -A https://HOST/dist/dewy.js` users do. The
+ * test serves the repository folder over HTTP on 127.0.0.1 with the content types a web server
+ * sends (.js application/javascript, .ts application/typescript) and runs the bundle
+ * (`DEWY_BUNDLE`, default dist/dewy.js, built by compile.ts) with Deno and a fresh, empty
+ * DENO_DIR, so nothing comes from a cache.
+ *
+ * @module
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { extname, join, relative, resolve } from "node:path";
+import process from "node:process";
+import { VERSION } from "../../src/version.ts";
+import { ROOT, run, runAsync } from "./_ship.ts";
+
+const DENO = `${ROOT}node_modules/.bin/deno`;
+const BUNDLE = resolve(process.env.DEWY_BUNDLE ?? `${ROOT}dist/dewy.js`);
+const CONTENT_TYPES: Record<string, string> = {
+  ".js": "application/javascript",
+  ".ts": "application/typescript",
+  ".json": "application/json",
+};
+
+const needsBundle = existsSync(BUNDLE) || process.env.CI === "true" ? {} : {
+  skip:
+    `${BUNDLE} does not exist: build it with node_modules/.bin/bun compile.ts (or set DEWY_BUNDLE)`,
+};
+if (needsBundle.skip) console.warn(`SKIP: ${needsBundle.skip}`);
+
+/** Serve `folder` read-only on 127.0.0.1; resolves with its base URL and a close function. */
+async function serveFolder(folder: string): Promise<{ base: string; close(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    const path = resolve(folder, `.${decodeURIComponent(new URL(req.url!, "http://x").pathname)}`);
+    if (req.method !== "GET" || relative(folder, path).startsWith("..") || !existsSync(path)) {
+      res.writeHead(404).end();
+      return;
+    }
+    try {
+      const body = readFileSync(path);
+      res.writeHead(200, {
+        "content-type": CONTENT_TYPES[extname(path)] ?? "application/octet-stream",
+      });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end(); // a folder
+    }
+  });
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const { port } = server.address() as { port: number };
+  return {
+    base: `http://127.0.0.1:${port}`,
+    close: () => new Promise((done) => server.close(() => done())),
+  };
+}
+
+/** `deno run -A URL args` with a fresh DENO_DIR, from a folder without a deno.json. */
+async function denoRunUrl(path: string, args: string[]) {
+  const served = await serveFolder(ROOT);
+  const denoDir = mkdtempSync(join(tmpdir(), "dewy-deno-dir-"));
+  try {
+    return await runAsync(DENO, ["run", "-A", `${served.base}/${path}`, ...args], {
+      env: { DENO_DIR: denoDir, NO_COLOR: "1" },
+      cwd: denoDir,
+      timeoutMs: 60_000,
+    });
+  } finally {
+    rmSync(denoDir, { recursive: true, force: true });
+    await served.close();
+  }
+}
+
+const bundlePath = relative(ROOT, BUNDLE);
+
+test("url: deno run -A http://…/dist/dewy.js --version (fresh DENO_DIR)", needsBundle, async () => {
+  assert.ok(!bundlePath.startsWith(".."), `DEWY_BUNDLE ${BUNDLE} must lie inside ${ROOT}`);
+  const result = await denoRunUrl(bundlePath, ["--version"]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout.trim(), `dewy version: ${VERSION} (deno ${denoVersion()})`);
+});
+
+test("url: deno run -A http://…/dist/dewy.js --help (fresh DENO_DIR)", needsBundle, async () => {
+  const result = await denoRunUrl(bundlePath, ["--help"]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^Usage:\n {2}dewy container --registry img:\/\/HOST\/REPO/m);
+  assert.match(result.stdout, /--otlp-endpoint HOST:PORT/);
+});
+
+/** The version of the Deno under test (`deno 2.9.6` → `2.9.6`). */
+function denoVersion(): string {
+  return /^deno (\S+)/.exec(run(DENO, ["--version"]).stdout)![1];
+}
