@@ -31,7 +31,10 @@ export interface AdoptOptions {
  * most recently deployed adopted replica (what self-healing restores), if any was adopted.
  * Containers that cannot be adopted are left alone (the next rollout removes them).
  */
-export async function adoptRunning(ctx: DeployContext, options: AdoptOptions): Promise<DeployTarget | undefined> {
+export async function adoptRunning(
+  ctx: DeployContext,
+  options: AdoptOptions,
+): Promise<DeployTarget | undefined> {
   const { engine, logger, config } = ctx;
   const running = await engine.listContainers(appFilter(config.app), { signal: options.signal });
   if (running.length > 0) logger.info("Found existing containers", { count: running.length });
@@ -53,18 +56,25 @@ export async function adoptRunning(ctx: DeployContext, options: AdoptOptions): P
       await waitUntilHealthy(ctx, replica, ports, options.signal);
       options.serving.add(replica);
       enterRotation(ctx, replica, ports);
-      logger.info("Adopted running container", { container: replica.name, version: replica.version });
+      logger.info("Adopted running container", {
+        container: replica.name,
+        version: replica.version,
+      });
       return { replica, deployedAt: details.labels[LABEL_DEPLOYED_AT] ?? "" };
     } catch (error) {
       options.signal?.throwIfAborted();
-      logger.warn("Cannot adopt running container", { container: summary.name, error: errorMessage(error) });
+      logger.warn("Cannot adopt running container", {
+        container: summary.name,
+        error: errorMessage(error),
+      });
       return undefined;
     }
   }));
   const newest = adopted
     .filter((a) => a !== undefined)
     .sort((a, b) => b.deployedAt.localeCompare(a.deployedAt))[0];
-  return newest && { version: newest.replica.version, digest: newest.replica.digest, image: newest.replica.image };
+  return newest &&
+    { version: newest.replica.version, digest: newest.replica.digest, image: newest.replica.image };
 }
 
 /** The `--port` mappings resolved against the ports the container publishes. */

@@ -11,7 +11,9 @@ import { appFilter } from "./labels.ts";
 import type { DeployContext, Replica } from "./replica.ts";
 
 /** Remove every exited (or dead) managed container of the app. Resolves with the count removed. */
-export async function reapExited(ctx: Pick<DeployContext, "engine" | "logger" | "config">): Promise<number> {
+export async function reapExited(
+  ctx: Pick<DeployContext, "engine" | "logger" | "config">,
+): Promise<number> {
   try {
     const all = await ctx.engine.listContainers(appFilter(ctx.config.app), { all: true });
     const exited = all.filter((c) => c.state === "exited" || c.state === "dead");
@@ -42,9 +44,13 @@ export async function pruneImages(
       const found = await ctx.engine.inspectImage(image);
       if (found) inUse.add(found.id);
     }
-    const old = [...images].sort((a, b) => b.created - a.created).slice(keep).filter((i) => !inUse.has(i.id));
+    const old = [...images].sort((a, b) => b.created - a.created).slice(keep).filter((i) =>
+      !inUse.has(i.id)
+    );
     for (const image of old) await ctx.engine.removeImage(image.id);
-    if (old.length > 0) ctx.logger.info("Pruned old images", { repository, count: old.length, kept: keep });
+    if (old.length > 0) {
+      ctx.logger.info("Pruned old images", { repository, count: old.length, kept: keep });
+    }
     return old.length;
   } catch (error) {
     ctx.logger.warn("Failed to prune old images", { repository, error: errorMessage(error) });

@@ -27,7 +27,9 @@ export class PortResolutionError extends Error {
 export class ImageMissingError extends Error {
   /** @param image the reference that is missing */
   constructor(image: string) {
-    super(`image ${image} is not on the engine after pulling it: check the engine's storage and logs`);
+    super(
+      `image ${image} is not on the engine after pulling it: check the engine's storage and logs`,
+    );
     this.name = "ImageMissingError";
   }
 }

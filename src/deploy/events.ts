@@ -43,7 +43,9 @@ export async function watchContainerExits(options: WatchContainerExitsOptions): 
     } catch (error) {
       if (signal.aborted) return;
       const log = failures++ === 0 ? logger.warn : logger.debug;
-      log.call(logger, "Engine event stream failed, re-subscribing", { error: errorMessage(error) });
+      log.call(logger, "Engine event stream failed, re-subscribing", {
+        error: errorMessage(error),
+      });
     }
     try {
       await options.clock.sleep(ENGINE_EVENTS_RETRY_MS, signal);

@@ -21,7 +21,9 @@ export interface ListContainerInfoOptions {
 }
 
 /** Every running managed container of the app, sorted by name. Rejects when the engine fails. */
-export async function listContainerInfo(options: ListContainerInfoOptions): Promise<ContainerInfo[]> {
+export async function listContainerInfo(
+  options: ListContainerInfoOptions,
+): Promise<ContainerInfo[]> {
   const { engine, signal } = options;
   const running = await engine.listContainers(appFilter(options.app), { signal });
   const details = await Promise.all(running.map((c) => engine.inspectContainer(c.id, signal)));

@@ -10,7 +10,12 @@ import type { ContainerSummary, Engine } from "../engine/types.ts";
 import type { ImageRegistry, LatestImage } from "../registry/types.ts";
 import { RegistryRateLimitedError } from "../registry/errors.ts";
 import type { Notifier } from "../notify/types.ts";
-import { deployedMessage, pulledMessage, type StopSignal, stoppedMessage } from "../notify/messages.ts";
+import {
+  deployedMessage,
+  pulledMessage,
+  stoppedMessage,
+  type StopSignal,
+} from "../notify/messages.ts";
 import type { BackendPool } from "../proxy/pool.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { errorMessage } from "../errors.ts";
@@ -36,7 +41,13 @@ import {
 } from "./replica.ts";
 import { planRollout, rollout, type RolloutPlan } from "./rollout.ts";
 import { removeAllManaged } from "./shutdown.ts";
-import type { CheckResult, ContainerInfo, DeployObserver, DeployStatus, TcpDialer } from "./types.ts";
+import type {
+  CheckResult,
+  ContainerInfo,
+  DeployObserver,
+  DeployStatus,
+  TcpDialer,
+} from "./types.ts";
 
 /** Options of {@link DeployManager}. */
 export interface DeployManagerOptions {
@@ -129,7 +140,11 @@ export class DeployManager {
       try {
         this.#desired = await adoptRunning(this.#ctx, { serving: this.#serving, signal });
       } catch (error) {
-        if (!signal.aborted) logger.error("Cannot look for running containers to adopt", { error: errorMessage(error) });
+        if (!signal.aborted) {
+          logger.error("Cannot look for running containers to adopt", {
+            error: errorMessage(error),
+          });
+        }
       }
     });
     this.#background.push(
@@ -243,7 +258,9 @@ export class DeployManager {
     const { clock, logger } = this.#ctx;
     const signal = this.#stop.signal;
     if (signal.aborted) return { outcome: "stopped" };
-    if (this.#pausedUntil > clock.now()) return { outcome: "rate-limited", retryAt: this.#pausedUntil };
+    if (this.#pausedUntil > clock.now()) {
+      return { outcome: "rate-limited", retryAt: this.#pausedUntil };
+    }
     let latest: LatestImage;
     let strays: ContainerSummary[];
     try {
@@ -258,7 +275,10 @@ export class DeployManager {
     if (retryAt === undefined) {
       return this.#apply(target, { strays, repository: `${latest.registry}/${latest.repository}` });
     }
-    logger.debug("Deploy of a failed version postponed", { version: target.version, retry_at: new Date(retryAt).toISOString() });
+    logger.debug("Deploy of a failed version postponed", {
+      version: target.version,
+      retry_at: new Date(retryAt).toISOString(),
+    });
     const desired = this.#desired;
     if (desired && this.#backoff.retryAt(desired.digest, clock.now()) === undefined) {
       await this.#apply(desired, { strays: [] });
@@ -268,9 +288,13 @@ export class DeployManager {
 
   /** Drop replicas the engine no longer runs; return running managed containers not tracked. */
   async #syncWithEngine(signal: AbortSignal): Promise<ContainerSummary[]> {
-    const running = await this.#ctx.engine.listContainers(appFilter(this.#ctx.config.app), { signal });
+    const running = await this.#ctx.engine.listContainers(appFilter(this.#ctx.config.app), {
+      signal,
+    });
     const ids = new Set(running.map((c) => c.id));
-    for (const replica of this.#serving) if (!ids.has(replica.id)) this.#lose(replica, "not running");
+    for (const replica of this.#serving) {
+      if (!ids.has(replica.id)) this.#lose(replica, "not running");
+    }
     const tracked = new Set([...this.#serving].map((r) => r.id));
     return running.filter((c) => !tracked.has(c.id));
   }
@@ -306,7 +330,9 @@ export class DeployManager {
     const replicas = Math.max(1, config.replicas);
     const plan = planRollout(this.#serving, target, replicas);
     if (!plan) {
-      logger.debug("Deploy skipped: the newest version runs on every replica", { version: target.version });
+      logger.debug("Deploy skipped: the newest version runs on every replica", {
+        version: target.version,
+      });
       this.#checkSucceeded();
       return { outcome: "up-to-date", version: target.version };
     }
@@ -320,11 +346,14 @@ export class DeployManager {
       if (this.#stop.signal.aborted) return { outcome: "stopped", version: target.version };
       const retryAt = this.#backoff.failed(target.digest, clock.now());
       if (kind === "deploy") observer?.deploymentFailed();
-      logger.error(kind === "deploy" ? "Container deployment failed" : "Replacing replicas failed", {
-        version: target.version,
-        error: errorMessage(error),
-        retry_at: new Date(retryAt).toISOString(),
-      });
+      logger.error(
+        kind === "deploy" ? "Container deployment failed" : "Replacing replicas failed",
+        {
+          version: target.version,
+          error: errorMessage(error),
+          retry_at: new Date(retryAt).toISOString(),
+        },
+      );
       void this.#notifier?.sendError(error);
       return { outcome: "failed", version: target.version, error, retryAt };
     }
@@ -353,16 +382,30 @@ export class DeployManager {
       ctx.logger.info("Starting container deployment", { version: target.version, replicas });
       await this.#hook("before", target);
     } else {
-      ctx.logger.info("Replacing missing replicas", { version: target.version, replicas: plan.start.join(",") });
+      ctx.logger.info("Replacing missing replicas", {
+        version: target.version,
+        replicas: plan.start.join(","),
+      });
     }
     const startedAt = ctx.clock.now();
-    const started = await rollout(ctx, plan, { ports, serving: this.#serving, strays: options.strays, signal });
+    const started = await rollout(ctx, plan, {
+      ports,
+      serving: this.#serving,
+      strays: options.strays,
+      signal,
+    });
     this.#desired = target;
     if (kind === "heal") return;
     await reapExited(ctx);
     ctx.observer?.deploymentSucceeded((ctx.clock.now() - startedAt) / 1000);
-    ctx.logger.info("Container deployed successfully", { version: target.version, replicas: started.length, total: replicas });
-    void this.#notifier?.sendImportant(deployedMessage({ started: started.length, total: replicas, tag: target.version }));
+    ctx.logger.info("Container deployed successfully", {
+      version: target.version,
+      replicas: started.length,
+      total: replicas,
+    });
+    void this.#notifier?.sendImportant(
+      deployedMessage({ started: started.length, total: replicas, tag: target.version }),
+    );
     await this.#hook("after", target);
     if (options.repository) await pruneImages(ctx, options.repository, this.#serving);
   }
@@ -418,7 +461,10 @@ export class DeployManager {
         });
       }
     } catch (error) {
-      logger.debug("Cannot inspect lost container", { container: replica.name, error: errorMessage(error) });
+      logger.debug("Cannot inspect lost container", {
+        container: replica.name,
+        error: errorMessage(error),
+      });
     }
     await removeContainer(this.#ctx, replica, ROLLBACK_STOP_TIMEOUT_S);
   }

@@ -5,5 +5,12 @@
  */
 export { DeployManager, type DeployManagerOptions } from "./manager.ts";
 export { type Clock, ManualClock, realClock } from "./clock.ts";
-export type { CheckOutcome, CheckResult, ContainerInfo, DeployObserver, DeployStatus, TcpDialer } from "./types.ts";
+export type {
+  CheckOutcome,
+  CheckResult,
+  ContainerInfo,
+  DeployObserver,
+  DeployStatus,
+  TcpDialer,
+} from "./types.ts";
 export * from "./errors.ts";

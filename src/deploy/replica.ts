@@ -89,18 +89,31 @@ export function poolsOf(ctx: DeployContext, ports: readonly ResolvedPort[]): Bac
  * Create and start a replica and wait until it is healthy. On any failure after the
  * container was created it is stopped and removed before the error is rethrown.
  */
-export async function startReplica(ctx: DeployContext, options: StartReplicaOptions): Promise<Replica> {
+export async function startReplica(
+  ctx: DeployContext,
+  options: StartReplicaOptions,
+): Promise<Replica> {
   const { config, engine } = ctx;
   const { target, index, signal } = options;
   const run = config.runOptions;
   const name = containerName(run.name ?? config.app, options.deployedAt, index);
-  ctx.logger.info("Starting container", { name, image: target.image, version: target.version, replica: index });
+  ctx.logger.info("Starting container", {
+    name,
+    image: target.image,
+    version: target.version,
+    replica: index,
+  });
   const id = await engine.createContainer({
     name,
     image: target.image,
     labels: {
       ...run.labels,
-      ...replicaLabels({ app: config.app, version: target.version, replica: index, deployedAt: options.deployedAt }),
+      ...replicaLabels({
+        app: config.app,
+        version: target.version,
+        replica: index,
+        deployedAt: options.deployedAt,
+      }),
     },
     publish: publishedPorts(options.ports),
     cmd: config.cmd,
@@ -110,10 +123,25 @@ export async function startReplica(ctx: DeployContext, options: StartReplicaOpti
     await engine.startContainer(id, signal);
     const details = await engine.inspectContainer(id, signal);
     if (details?.state !== "running") {
-      throw new ContainerExitedError(name, details?.state ?? "", details?.exitCode ?? -1, details?.oomKilled ?? false);
+      throw new ContainerExitedError(
+        name,
+        details?.state ?? "",
+        details?.exitCode ?? -1,
+        details?.oomKilled ?? false,
+      );
     }
-    const replica: Replica = { ...target, id, name, index, hostPorts: hostPortsOf(details, name, options.ports), backends: [] };
-    ctx.logger.info("Container started", { container: name, port_mappings: portMappingText(replica, options.ports) });
+    const replica: Replica = {
+      ...target,
+      id,
+      name,
+      index,
+      hostPorts: hostPortsOf(details, name, options.ports),
+      backends: [],
+    };
+    ctx.logger.info("Container started", {
+      container: name,
+      port_mappings: portMappingText(replica, options.ports),
+    });
     await waitUntilHealthy(ctx, replica, options.ports, signal);
     return replica;
   } catch (error) {
@@ -131,7 +159,10 @@ export async function waitUntilHealthy(
 ): Promise<void> {
   const hostPort = replica.hostPorts.get(ports[0].containerPort)!;
   const path = ctx.config.healthPath;
-  ctx.logger.info("Performing health check", { container: replica.name, target: probeTarget(hostPort, path) });
+  ctx.logger.info("Performing health check", {
+    container: replica.name,
+    target: probeTarget(hostPort, path),
+  });
   await waitHealthy({
     container: replica,
     hostPort,
@@ -162,11 +193,16 @@ export function hostPortsOf(
 }
 
 function portMappingText(replica: Replica, ports: readonly ResolvedPort[]): string {
-  return ports.map((p) => `${p.proxyPort}->127.0.0.1:${replica.hostPorts.get(p.containerPort)}`).join(",");
+  return ports.map((p) => `${p.proxyPort}->127.0.0.1:${replica.hostPorts.get(p.containerPort)}`)
+    .join(",");
 }
 
 /** Put `replica` into the rotation of every mapping's proxy. */
-export function enterRotation(ctx: DeployContext, replica: Replica, ports: readonly ResolvedPort[]): void {
+export function enterRotation(
+  ctx: DeployContext,
+  replica: Replica,
+  ports: readonly ResolvedPort[],
+): void {
   const pools = poolsOf(ctx, ports);
   ports.forEach((p, i) => {
     const backend = new Backend("127.0.0.1", replica.hostPorts.get(p.containerPort)!, replica.name);
@@ -204,7 +240,11 @@ export async function drainReplica(
   const waitMs = signal?.aborted ? 0 : drainMs;
   const idle = await Promise.all(backends.map((b) => b.whenIdle(waitMs, signal)));
   const drained = idle.every(Boolean);
-  if (!drained) ctx.logger.warn("Drain time over, stopping container with open connections", { container: replica.name });
+  if (!drained) {
+    ctx.logger.warn("Drain time over, stopping container with open connections", {
+      container: replica.name,
+    });
+  }
   return drained;
 }
 
@@ -219,7 +259,10 @@ export async function removeContainer(
     await ctx.engine.removeContainer(container.id);
     return true;
   } catch (error) {
-    ctx.logger.error("Failed to remove container", { container: container.name, error: errorMessage(error) });
+    ctx.logger.error("Failed to remove container", {
+      container: container.name,
+      error: errorMessage(error),
+    });
     return false;
   }
 }

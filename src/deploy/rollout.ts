@@ -44,8 +44,9 @@ export function planRollout(
   const retire: Replica[] = [];
   for (const r of serving) {
     const matches = r.digest === target.digest && r.version === target.version;
-    if (matches && r.index >= 0 && r.index < replicas && !current.has(r.index)) current.set(r.index, r);
-    else retire.push(r);
+    if (matches && r.index >= 0 && r.index < replicas && !current.has(r.index)) {
+      current.set(r.index, r);
+    } else retire.push(r);
   }
   const start: number[] = [];
   for (let i = 0; i < replicas; i++) if (!current.has(i)) start.push(i);
@@ -81,7 +82,13 @@ export async function rollout(
   try {
     for (const index of plan.start) {
       signal?.throwIfAborted();
-      const replica = await startReplica(ctx, { target: plan.target, index, ports: options.ports, deployedAt, signal });
+      const replica = await startReplica(ctx, {
+        target: plan.target,
+        index,
+        ports: options.ports,
+        deployedAt,
+        signal,
+      });
       started.push(replica);
       serving.add(replica);
       enterRotation(ctx, replica, options.ports);
@@ -111,7 +118,11 @@ export async function rollout(
   return started;
 }
 
-async function rollBack(ctx: DeployContext, started: Replica[], serving: Set<Replica>): Promise<void> {
+async function rollBack(
+  ctx: DeployContext,
+  started: Replica[],
+  serving: Set<Replica>,
+): Promise<void> {
   for (const replica of started) {
     serving.delete(replica);
     leaveRotation(ctx, replica);

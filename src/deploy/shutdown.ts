@@ -14,7 +14,9 @@ import { type DeployContext, removeContainer } from "./replica.ts";
  * {@link SHUTDOWN_STOP_CONCURRENCY} at a time. Resolves with the number removed; failures are
  * logged.
  */
-export async function removeAllManaged(ctx: Pick<DeployContext, "engine" | "logger" | "config">): Promise<number> {
+export async function removeAllManaged(
+  ctx: Pick<DeployContext, "engine" | "logger" | "config">,
+): Promise<number> {
   let containers;
   try {
     containers = await ctx.engine.listContainers(appFilter(ctx.config.app), { all: true });
@@ -31,6 +33,8 @@ export async function removeAllManaged(ctx: Pick<DeployContext, "engine" | "logg
       if (await removeContainer(ctx, container, STOP_TIMEOUT_S)) removed++;
     }
   };
-  await Promise.all(Array.from({ length: Math.min(SHUTDOWN_STOP_CONCURRENCY, containers.length) }, worker));
+  await Promise.all(
+    Array.from({ length: Math.min(SHUTDOWN_STOP_CONCURRENCY, containers.length) }, worker),
+  );
   return removed;
 }

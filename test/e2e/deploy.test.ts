@@ -52,8 +52,9 @@ function getOnce(port: number, timeoutMs = 5_000): Promise<string> {
     socket.on("close", () => {
       clearTimeout(timer);
       const [head, body = ""] = data.split("\r\n\r\n");
-      if (!/^HTTP\/1\.\d 200/.test(head)) reject(new Error(`bad answer: ${JSON.stringify(data.slice(0, 80))}`));
-      else resolve(body.trim());
+      if (!/^HTTP\/1\.\d 200/.test(head)) {
+        reject(new Error(`bad answer: ${JSON.stringify(data.slice(0, 80))}`));
+      } else resolve(body.trim());
     });
   });
 }
@@ -110,7 +111,10 @@ interface Rig {
 }
 
 async function rig(overrides: Partial<ContainerConfig> = {}): Promise<Rig> {
-  assert.ok(ENGINE_SOCK, 'ENGINE_SOCK is not set: run eval "$(bash test/services/engine-up.sh)" first');
+  assert.ok(
+    ENGINE_SOCK,
+    'ENGINE_SOCK is not set: run eval "$(bash test/services/engine-up.sh)" first',
+  );
   const repo = `deploye2e-${RUN}-${++repoCount}`;
   const app = repo;
   const engine = new DockerEngineClient({ runtime, socketPath: ENGINE_SOCK });
@@ -135,7 +139,8 @@ async function rig(overrides: Partial<ContainerConfig> = {}): Promise<Rig> {
     engine,
     manager,
     lines,
-    count: (msg, needle = "") => lines.filter((l) => l.includes(`msg="${msg}"`) && l.includes(needle)).length,
+    count: (msg, needle = "") =>
+      lines.filter((l) => l.includes(`msg="${msg}"`) && l.includes(needle)).length,
     running: async () => (await engine.listContainers(filter)).map((c) => c.name).sort(),
     async close() {
       await manager.shutdown("SIGTERM");
@@ -152,7 +157,10 @@ async function rig(overrides: Partial<ContainerConfig> = {}): Promise<Rig> {
 }
 
 /** Run `body` with a rig; on failure print the manager's log. */
-async function withRig(overrides: Partial<ContainerConfig>, body: (r: Rig) => Promise<void>): Promise<void> {
+async function withRig(
+  overrides: Partial<ContainerConfig>,
+  body: (r: Rig) => Promise<void>,
+): Promise<void> {
   const r = await rig(overrides);
   try {
     await body(r);
@@ -164,10 +172,16 @@ async function withRig(overrides: Partial<ContainerConfig>, body: (r: Rig) => Pr
   }
 }
 
-async function waitFor(what: string, condition: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
+async function waitFor(
+  what: string,
+  condition: () => Promise<boolean> | boolean,
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -186,7 +200,9 @@ test("e2e deploy: v1.0.0 on 2 replicas, then a rolling deploy to v1.1.0 under lo
     assert.equal(status.currentDigest, digest);
     const infos = await r.manager.containers();
     assert.equal(infos.length, 2);
-    assert.ok(infos.every((i) => i.image.endsWith(`@${digest}`) && i.labels["dewy.version"] === "v1.0.0"));
+    assert.ok(
+      infos.every((i) => i.image.endsWith(`@${digest}`) && i.labels["dewy.version"] === "v1.0.0"),
+    );
 
     pushApp(r.repo, "1.1.0");
     const load = startLoad(r.proxy.port, { rate: 300, workers: 6, maxMs: 20_000 });
@@ -198,7 +214,11 @@ test("e2e deploy: v1.0.0 on 2 replicas, then a rolling deploy to v1.1.0 under lo
     } finally {
       await load.stop();
     }
-    assert.deepEqual(load.errors.slice(0, 5), [], `${load.errors.length} of ${load.requests} requests failed`);
+    assert.deepEqual(
+      load.errors.slice(0, 5),
+      [],
+      `${load.errors.length} of ${load.requests} requests failed`,
+    );
     assert.ok(load.requests >= 300, `only ${load.requests} requests sent`);
     assert.ok((load.bodies.get("1.0.0") ?? 0) > 0, "no answer from 1.0.0 during the deploy");
     assert.ok((load.bodies.get("1.1.0") ?? 0) > 0, "no answer from 1.1.0 after the deploy");
@@ -229,7 +249,11 @@ test("e2e deploy: a version failing its health check is rolled back; the old kee
     // Ticks every second for 5 s: the failed version is not retried (back-off 30 s).
     await new Promise((resolve) => setTimeout(resolve, 5_000));
     await r.manager.settled();
-    assert.equal(r.count("Starting container", "v1.2.0"), 1, "v1.2.0 was retried during its back-off");
+    assert.equal(
+      r.count("Starting container", "v1.2.0"),
+      1,
+      "v1.2.0 was retried during its back-off",
+    );
     assert.ok(r.count("Deploy of a failed version postponed") >= 3, "the ticks did not run");
     const all = await r.engine.listContainers({ "dewy.app": r.app }, { all: true });
     assert.deepEqual(all.map((c) => c.name).sort(), before, "the failed replica was not removed");
@@ -244,21 +268,34 @@ test("e2e deploy: a killed replica leaves the rotation and is replaced; shutdown
     await r.manager.settled();
     const before = await r.engine.listContainers({ "dewy.app": r.app });
     const victim = before.find((c) => c.labels["dewy.replica"] === "1")!;
-    const kill = await runtime.unixFetch(ENGINE_SOCK!)(`http://localhost/containers/${victim.id}/kill`, { method: "POST" });
+    const kill = await runtime.unixFetch(ENGINE_SOCK!)(
+      `http://localhost/containers/${victim.id}/kill`,
+      { method: "POST" },
+    );
     await kill.body?.cancel();
     assert.equal(kill.status, 204);
-    await waitFor("the victim to leave the rotation", () => !r.proxy.pool.backends.some((b) => b.label === victim.name), 5_000);
+    await waitFor(
+      "the victim to leave the rotation",
+      () => !r.proxy.pool.backends.some((b) => b.label === victim.name),
+      5_000,
+    );
     await waitFor("a replacement", async () => {
       const now = await r.engine.listContainers({ "dewy.app": r.app });
       return now.length === 2 && !now.some((c) => c.id === victim.id) && r.proxy.pool.size === 2;
     });
     await r.manager.settled();
     const after = await r.engine.listContainers({ "dewy.app": r.app });
-    const replacement = after.find((c) => c.id !== before.find((b) => b.labels["dewy.replica"] === "0")!.id)!;
+    const replacement = after.find((c) =>
+      c.id !== before.find((b) => b.labels["dewy.replica"] === "0")!.id
+    )!;
     assert.equal(replacement.labels["dewy.replica"], "1");
     assert.equal(replacement.image, victim.image);
     for (let i = 0; i < 4; i++) assert.equal(await getOnce(r.proxy.port), "1.0.0");
-    assert.equal((await r.engine.listContainers({ "dewy.app": r.app }, { all: true })).length, 2, "the dead one is left");
+    assert.equal(
+      (await r.engine.listContainers({ "dewy.app": r.app }, { all: true })).length,
+      2,
+      "the dead one is left",
+    );
 
     await r.manager.shutdown("SIGTERM");
     assert.equal(r.proxy.pool.size, 0);
@@ -297,7 +334,11 @@ test("e2e deploy: a restarted manager adopts the running replicas at once", asyn
 });
 
 /** The config of a manager for `repo` behind a proxy on `proxyPort`. */
-function e2eConfig(repo: string, proxyPort: number, overrides: Partial<ContainerConfig> = {}): ContainerConfig {
+function e2eConfig(
+  repo: string,
+  proxyPort: number,
+  overrides: Partial<ContainerConfig> = {},
+): ContainerConfig {
   return {
     registry: `img://${REGISTRY}/${repo}`,
     app: repo,

@@ -3,14 +3,27 @@ import assert from "node:assert/strict";
 import { runtime } from "../_runtime.ts";
 import { DeployManager, type DeployManagerOptions } from "../../src/deploy/manager.ts";
 import { ManualClock } from "../../src/deploy/clock.ts";
-import { ContainerExitedError, HealthCheckError, HookFailedError, PortResolutionError } from "../../src/deploy/errors.ts";
+import {
+  ContainerExitedError,
+  HealthCheckError,
+  HookFailedError,
+  PortResolutionError,
+} from "../../src/deploy/errors.ts";
 import type { HookResult, RunHookOptions } from "../../src/deploy/hooks.ts";
 import type { DeployObserver } from "../../src/deploy/types.ts";
 import type { Notifier } from "../../src/notify/types.ts";
 import { RegistryRateLimitedError, RegistryUnavailableError } from "../../src/registry/errors.ts";
 import { Logger } from "../../src/log.ts";
 import type { ContainerConfig } from "../../src/config.ts";
-import { drive, FakeEngine, FakeRegistry, publish, RecordingPool, testConfig, until } from "./deploy_fakes.ts";
+import {
+  drive,
+  FakeEngine,
+  FakeRegistry,
+  publish,
+  RecordingPool,
+  testConfig,
+  until,
+} from "./deploy_fakes.ts";
 
 interface Harness {
   log: string[];
@@ -44,12 +57,16 @@ function harness(
     replicasChanged: (delta) => void (events.replicas += delta),
   };
   const notes: string[] = [];
+  const note = (text: string) => {
+    notes.push(text);
+    return Promise.resolve();
+  };
   const notifier: Notifier = {
-    send: async (m) => void notes.push(`send ${m}`),
-    sendImportant: async (m) => void notes.push(`important ${m}`),
-    sendError: async (e) => void notes.push(`error ${(e as Error).message}`),
+    send: (m) => note(`send ${m}`),
+    sendImportant: (m) => note(`important ${m}`),
+    sendError: (e) => note(`error ${(e as Error).message}`),
     resetErrors: () => void notes.push("reset"),
-    hookResult: async (kind, r) => void notes.push(`hook ${kind} ${r.exitCode}`),
+    hookResult: (kind, r) => note(`hook ${kind} ${r.exitCode}`),
   };
   const hooks: RunHookOptions[] = [];
   const manager = new DeployManager({
@@ -63,9 +80,9 @@ function harness(
     notifier,
     logger: new Logger({ level: "debug", write: (line) => lines.push(line) }),
     user: "1000:1000",
-    runHook: async (options) => {
+    runHook: (options) => {
       hooks.push(options);
-      return hookResult(options.command, 0);
+      return Promise.resolve(hookResult(options.command, 0));
     },
     ...extra,
   });
@@ -138,9 +155,21 @@ test("deploy: the first check runs every replica, labelled, named and in the poo
     assert.equal(status.replicas, 2);
     assert.equal(h.events.succeeded, 1);
     assert.equal(h.events.replicas, 2);
-    assert.ok(h.notes.includes("important Container deployed successfully: `2/2` replicas of `v1.0.0`"));
+    assert.ok(
+      h.notes.includes("important Container deployed successfully: `2/2` replicas of `v1.0.0`"),
+    );
     assert.ok(h.notes.includes("send Pulled image for `v1.0.0`"));
-    for (const msg of ["Pulling image", "Starting container", "Container started", "Performing health check", "Container added to load balancer", "Container deployment completed", "Container deployed successfully"]) {
+    for (
+      const msg of [
+        "Pulling image",
+        "Starting container",
+        "Container started",
+        "Performing health check",
+        "Container added to load balancer",
+        "Container deployment completed",
+        "Container deployed successfully",
+      ]
+    ) {
       assert.ok(h.lines.some((l) => l.includes(`msg="${msg}"`)), `missing log ${msg}`);
     }
   } finally {
@@ -151,7 +180,14 @@ test("deploy: the first check runs every replica, labelled, named and in the poo
 test("deploy: passthrough options, --user and --cmd reach the container spec", async () => {
   const h = harness({
     cmd: ["/start.sh", "--fast"],
-    runOptions: { env: ["A=1"], binds: [], extraHosts: [], labels: { team: "x" }, user: "42:42", name: "web" },
+    runOptions: {
+      env: ["A=1"],
+      binds: [],
+      extraHosts: [],
+      labels: { team: "x" },
+      user: "42:42",
+      name: "web",
+    },
     replicas: 1,
   });
   try {
@@ -242,7 +278,10 @@ test("deploy: an image exposing two ports fails with both ports named", async ()
     publish(h.engine, h.registry, "v1.0.0", { version: "1.0.0", exposed: [80, 443] });
     const result = await h.manager.checkNow();
     assert.ok(result.error instanceof PortResolutionError);
-    assert.match((result.error as Error).message, /exposes TCP ports 80, 443.*--port PROXY:CONTAINER/);
+    assert.match(
+      (result.error as Error).message,
+      /exposes TCP ports 80, 443.*--port PROXY:CONTAINER/,
+    );
     assert.equal(h.engine.containers.size, 0);
   } finally {
     await h.done();
@@ -324,8 +363,14 @@ test("check: a registry failure keeps the running version, is logged once per st
     await deployed(h, "v1.0.0");
     h.registry.failure = new RegistryUnavailableError("registry 127.0.0.1:5000 is unreachable");
     for (let i = 0; i < 3; i++) assert.equal((await h.manager.checkNow()).outcome, "failed");
-    assert.equal(h.lines.filter((l) => l.includes("level=ERROR") && l.includes("Check failed")).length, 1);
-    assert.equal(h.lines.filter((l) => l.includes("level=DEBUG") && l.includes("Check failed again")).length, 2);
+    assert.equal(
+      h.lines.filter((l) => l.includes("level=ERROR") && l.includes("Check failed")).length,
+      1,
+    );
+    assert.equal(
+      h.lines.filter((l) => l.includes("level=DEBUG") && l.includes("Check failed again")).length,
+      2,
+    );
     assert.equal(h.notes.filter((n) => n.startsWith("error registry")).length, 3);
     assert.equal(h.pool.size, 2);
     assert.equal(h.engine.running().length, 2);
@@ -394,7 +439,10 @@ test("adoption: running managed containers are back in the pool before the first
     h.registry.gate = new Promise(() => {}); // the first check never finishes
     await h.manager.start();
     assert.equal(h.pool.size, 2);
-    assert.deepEqual(h.pool.backends.map((b) => b.label).sort(), ["app-1767225600-0", "app-1767225600-1"]);
+    assert.deepEqual(h.pool.backends.map((b) => b.label).sort(), [
+      "app-1767225600-0",
+      "app-1767225600-1",
+    ]);
     assert.equal(h.manager.status().currentVersion, "v1.0.0");
     assert.equal(await body(h.pool.backends[0].address), "1.0.0");
   } finally {
@@ -439,7 +487,11 @@ test("self-heal: a killed replica leaves the rotation at once and is replaced", 
     assert.equal(spec.image, image);
     assert.equal(spec.labels["dewy.replica"], "1");
     assert.equal(await body(replacement.address), "1.0.0");
-    assert.equal(h.log.filter((l) => l === `pull ${image}`).length, 1, "the image was pulled again");
+    assert.equal(
+      h.log.filter((l) => l === `pull ${image}`).length,
+      1,
+      "the image was pulled again",
+    );
     assert.ok(h.log.includes(`remove ${victim.label}`), "the dead container was not removed");
     assert.equal(h.events.replicas, 2);
   } finally {
@@ -466,12 +518,16 @@ test("self-heal: a replica removed while dewy's events were missed is replaced a
 test("hooks: a failing before-deploy hook aborts the deploy; hooks get app, version, image", async () => {
   const hooks: RunHookOptions[] = [];
   let exitCode = 1;
-  const h = harness({ beforeDeployHook: "./migrate.sh", afterDeployHook: "./warm.sh", replicas: 1 }, {
-    runHook: async (options) => {
-      hooks.push(options);
-      return hookResult(options.command, options.command === "./migrate.sh" ? exitCode : 0);
+  const h = harness(
+    { beforeDeployHook: "./migrate.sh", afterDeployHook: "./warm.sh", replicas: 1 },
+    {
+      runHook: (options) => {
+        hooks.push(options);
+        const code = options.command === "./migrate.sh" ? exitCode : 0;
+        return Promise.resolve(hookResult(options.command, code));
+      },
     },
-  });
+  );
   try {
     const image = publish(h.engine, h.registry, "v1.0.0", { version: "1.0.0" });
     await h.manager.start();
@@ -481,7 +537,9 @@ test("hooks: a failing before-deploy hook aborts the deploy; hooks get app, vers
     assert.equal(h.engine.containers.size, 0, "a container was started despite the failed hook");
     assert.deepEqual(hooks.map((o) => o.command), ["./migrate.sh"]);
     assert.deepEqual(hooks[0].context, { app: "app", version: "v1.0.0", image });
-    assert.ok(h.notes.some((n) => n.includes("before-deploy hook \"./migrate.sh\" failed with exit code 1")));
+    assert.ok(
+      h.notes.some((n) => n.includes('before-deploy hook "./migrate.sh" failed with exit code 1')),
+    );
     assert.ok(h.notes.includes("hook Before Deploy 1"));
     exitCode = 0;
     await h.clock.advance(30_000);
@@ -494,7 +552,10 @@ test("hooks: a failing before-deploy hook aborts the deploy; hooks get app, vers
 });
 
 test("hooks: HookFailedError names the command and the exit code", () => {
-  assert.match(new HookFailedError("./x.sh", 3, false).message, /"\.\/x\.sh" failed with exit code 3/);
+  assert.match(
+    new HookFailedError("./x.sh", 3, false).message,
+    /"\.\/x\.sh" failed with exit code 3/,
+  );
   assert.match(new HookFailedError("./x.sh", 1, true).message, /timed out/);
 });
 
@@ -530,7 +591,9 @@ test("shutdown: an in-flight deploy is aborted and its new replicas removed", as
     await deployed(h, "v1.0.0");
     publish(h.engine, h.registry, "v2.0.0", { version: "2.0.0", failHealth: true });
     const check = h.manager.checkNow();
-    await until(() => h.log.some((l) => l.startsWith("create app-") && h.engine.running().length === 3));
+    await until(() =>
+      h.log.some((l) => l.startsWith("create app-") && h.engine.running().length === 3)
+    );
     await h.manager.shutdown("SIGINT");
     assert.equal((await check).outcome, "stopped");
     assert.equal(h.engine.containers.size, 0);

@@ -11,7 +11,11 @@ import { waitHealthy } from "../../src/deploy/health.ts";
 import { ensureImage } from "../../src/deploy/pull.ts";
 import { pruneImages, reapExited } from "../../src/deploy/cleanup.ts";
 import { watchContainerExits } from "../../src/deploy/events.ts";
-import { ContainerExitedError, HealthCheckError, PortResolutionError } from "../../src/deploy/errors.ts";
+import {
+  ContainerExitedError,
+  HealthCheckError,
+  PortResolutionError,
+} from "../../src/deploy/errors.ts";
 import { Logger, silentLogger } from "../../src/log.ts";
 import type { Engine, EngineEvent } from "../../src/engine/types.ts";
 import { drive, FakeEngine, testConfig } from "./deploy_fakes.ts";
@@ -48,7 +52,17 @@ test("back-off: 30 s, doubling per failure, capped at 30 min; success forgets", 
   const backoff = new FailureBackoff();
   const waits = [];
   for (let i = 0; i < 9; i++) waits.push(backoff.failed("d", 0));
-  assert.deepEqual(waits, [30_000, 60_000, 120_000, 240_000, 480_000, 960_000, 1_800_000, 1_800_000, 1_800_000]);
+  assert.deepEqual(waits, [
+    30_000,
+    60_000,
+    120_000,
+    240_000,
+    480_000,
+    960_000,
+    1_800_000,
+    1_800_000,
+    1_800_000,
+  ]);
   assert.equal(backoff.retryAt("d", 1_799_999), 1_800_000);
   assert.equal(backoff.retryAt("d", 1_800_000), undefined);
   assert.equal(backoff.retryAt("other", 0), undefined);
@@ -88,19 +102,41 @@ test("clock: sleeps reject with the abort reason, on both clocks", async () => {
 });
 
 test("ports: explicit ports stay, auto ports take the single EXPOSEd port", () => {
-  const ports = resolvePorts([{ proxyPort: 80, containerPort: 0 }, { proxyPort: 81, containerPort: 9000 }], "img", [8080]);
-  assert.deepEqual(ports, [{ proxyPort: 80, containerPort: 8080 }, { proxyPort: 81, containerPort: 9000 }]);
-  assert.deepEqual(publishedPorts([...ports, { proxyPort: 82, containerPort: 8080 }]), [8080, 9000]);
-  assert.deepEqual(resolvePorts([{ proxyPort: 80, containerPort: 3000 }], "img", []), [{ proxyPort: 80, containerPort: 3000 }]);
+  const ports = resolvePorts(
+    [{ proxyPort: 80, containerPort: 0 }, { proxyPort: 81, containerPort: 9000 }],
+    "img",
+    [8080],
+  );
+  assert.deepEqual(ports, [{ proxyPort: 80, containerPort: 8080 }, {
+    proxyPort: 81,
+    containerPort: 9000,
+  }]);
+  assert.deepEqual(publishedPorts([...ports, { proxyPort: 82, containerPort: 8080 }]), [
+    8080,
+    9000,
+  ]);
+  assert.deepEqual(resolvePorts([{ proxyPort: 80, containerPort: 3000 }], "img", []), [{
+    proxyPort: 80,
+    containerPort: 3000,
+  }]);
 });
 
 test("ports: no or several EXPOSEd ports is an error naming the image and the ports", () => {
-  assert.throws(() => resolvePorts([{ proxyPort: 80, containerPort: 0 }], "r/app@sha256:1", []), (e: Error) => {
-    assert.ok(e instanceof PortResolutionError);
-    assert.match(e.message, /image r\/app@sha256:1 exposes no TCP port: .*--port PROXY:CONTAINER/);
-    return true;
-  });
-  assert.throws(() => resolvePorts([{ proxyPort: 80, containerPort: 0 }], "img", [80, 443]), /TCP ports 80, 443/);
+  assert.throws(
+    () => resolvePorts([{ proxyPort: 80, containerPort: 0 }], "r/app@sha256:1", []),
+    (e: Error) => {
+      assert.ok(e instanceof PortResolutionError);
+      assert.match(
+        e.message,
+        /image r\/app@sha256:1 exposes no TCP port: .*--port PROXY:CONTAINER/,
+      );
+      return true;
+    },
+  );
+  assert.throws(
+    () => resolvePorts([{ proxyPort: 80, containerPort: 0 }], "img", [80, 443]),
+    /TCP ports 80, 443/,
+  );
 });
 
 test("labels: names, timestamps, digests and replica indices", () => {
@@ -121,7 +157,10 @@ async function endpoint(status: number) {
     port: 0,
     fetch: () => {
       hits++;
-      return new Response(status === 204 ? null : "x", { status, headers: status >= 300 && status < 400 ? { location: "/elsewhere" } : {} });
+      return new Response(status === 204 ? null : "x", {
+        status,
+        headers: status >= 300 && status < 400 ? { location: "/elsewhere" } : {},
+      });
     },
   });
   return { server, hits: () => hits };
@@ -129,7 +168,12 @@ async function endpoint(status: number) {
 
 function runningEngine(state = "running"): Engine {
   return {
-    inspectContainer: async () => ({ state, exitCode: state === "running" ? 0 : 3, oomKilled: state === "exited" }),
+    inspectContainer: () =>
+      Promise.resolve({
+        state,
+        exitCode: state === "running" ? 0 : 3,
+        oomKilled: state === "exited",
+      }),
   } as unknown as Engine;
 }
 
@@ -146,7 +190,12 @@ test("health: 2xx and 3xx pass at the first probe", async () => {
         engine: runningEngine(),
         dial: runtime.connectTcp,
         clock: new ManualClock(),
-        observer: { healthCheck: (ok) => checks.push(ok), deploymentFailed() {}, deploymentSucceeded() {}, replicasChanged() {} },
+        observer: {
+          healthCheck: (ok) => checks.push(ok),
+          deploymentFailed() {},
+          deploymentSucceeded() {},
+          replicasChanged() {},
+        },
       });
       assert.deepEqual(checks, [true], `status ${status}`);
     } finally {
@@ -171,7 +220,10 @@ test("health: failing probes repeat every second until --health-timeout, then a 
     });
     await assert.rejects(drive(clock, waiting), (e: Error) => {
       assert.ok(e instanceof HealthCheckError);
-      assert.match(e.message, /app-1-0 did not become healthy at http:\/\/127\.0\.0\.1:\d+\/health within 5s \(last probe: HTTP 503\)/);
+      assert.match(
+        e.message,
+        /app-1-0 did not become healthy at http:\/\/127\.0\.0\.1:\d+\/health within 5s \(last probe: HTTP 503\)/,
+      );
       return true;
     });
     assert.equal(clock.now() - started, 5_000);
@@ -236,8 +288,18 @@ test("pull: progress is logged with layers and bytes, at most once per interval;
   let pulls = 0;
   const present = new Set<string>();
   const engine = {
-    inspectImage: async (ref: string) => present.has(ref) ? { id: "i", exposedTcpPorts: [8080], repoDigests: [] } : undefined,
-    pull: async (ref: string, options: { onProgress: (p: { layer?: string; status: string; current?: number; total?: number }) => void }) => {
+    inspectImage: (ref: string) =>
+      Promise.resolve(
+        present.has(ref) ? { id: "i", exposedTcpPorts: [8080], repoDigests: [] } : undefined,
+      ),
+    pull: async (
+      ref: string,
+      options: {
+        onProgress: (
+          p: { layer?: string; status: string; current?: number; total?: number },
+        ) => void;
+      },
+    ) => {
       pulls++;
       for (let i = 1; i <= 10; i++) {
         await clock.advance(500);
@@ -252,7 +314,10 @@ test("pull: progress is logged with layers and bytes, at most once per interval;
   const progress = lines.filter((l) => l.includes('msg="Pull progress"'));
   assert.equal(progress.length, 2, "5 s of progress every 0.5 s logs twice at a 2 s interval");
   assert.match(progress[0], /layers=2 layers_done=0 bytes=400 bytes_total=1000/);
-  assert.match(lines.find((l) => l.includes('msg="Image pulled"'))!, /layers_done=1 bytes=1000 bytes_total=1000 duration_ms=5000/);
+  assert.match(
+    lines.find((l) => l.includes('msg="Image pulled"'))!,
+    /layers_done=1 bytes=1000 bytes_total=1000 duration_ms=5000/,
+  );
   assert.ok(lines[0].includes('msg="Pulling image" image=r@sha256:1'));
   const second = await ensureImage({ engine, image: "r@sha256:1", logger: silentLogger, clock });
   assert.equal(second.pulled, false);
@@ -274,7 +339,10 @@ test("cleanup: exited containers are reaped; images beyond the newest kept ones 
     await engine.seed("other-1-0", refs[1], { "dewy.managed": "true", "dewy.app": "other" });
     const ctx = { engine, logger: silentLogger, config: testConfig() };
     assert.equal(await reapExited(ctx), 1);
-    assert.deepEqual([...engine.containers.values()].map((c) => c.name).sort(), ["app-1-0", "other-1-0"]);
+    assert.deepEqual([...engine.containers.values()].map((c) => c.name).sort(), [
+      "app-1-0",
+      "other-1-0",
+    ]);
     const inUse = replica(0, { version: "v", digest: "sha256:1", image: refs[0] });
     assert.equal(await pruneImages(ctx, "r", [inUse], 2), 1);
     assert.deepEqual([...engine.local.keys()].sort(), [refs[0], refs[2], refs[3]]);
@@ -290,7 +358,11 @@ test("events: exits are reported and a broken stream is re-subscribed after a pa
   let subscriptions = 0;
   let emit: (e: EngineEvent) => void = () => {};
   const engine = {
-    events: (labels: Record<string, string>, onEvent: (e: EngineEvent) => void, signal: AbortSignal) => {
+    events: (
+      labels: Record<string, string>,
+      onEvent: (e: EngineEvent) => void,
+      signal: AbortSignal,
+    ) => {
       subscriptions++;
       assert.deepEqual(labels, { "dewy.managed": "true", "dewy.app": "app" });
       if (subscriptions === 1) return Promise.reject(new Error("engine restarted"));
@@ -309,7 +381,9 @@ test("events: exits are reported and a broken stream is re-subscribed after a pa
   });
   await new Promise((r) => setTimeout(r, 5));
   assert.equal(subscriptions, 1);
-  assert.ok(lines.some((l) => l.includes("Engine event stream failed") && l.includes("engine restarted")));
+  assert.ok(
+    lines.some((l) => l.includes("Engine event stream failed") && l.includes("engine restarted")),
+  );
   await clock.advance(5_000);
   assert.equal(subscriptions, 2);
   emit({ action: "start", id: "a", labels: {} });

@@ -18,7 +18,7 @@ import type {
 } from "../../src/engine/types.ts";
 import type { HttpServer } from "../../src/runtime/types.ts";
 import type { ImageRegistry, LatestImage } from "../../src/registry/types.ts";
-import { Backend, BackendPool } from "../../src/proxy/pool.ts";
+import { type Backend, BackendPool } from "../../src/proxy/pool.ts";
 import type { ManualClock } from "../../src/deploy/clock.ts";
 
 /** An image the fake registry can serve and the fake engine can run. */
@@ -66,19 +66,20 @@ export class FakeEngine implements Engine {
     this.log = log;
   }
 
-  #check(): void {
-    if (this.down) throw this.down;
+  /** Rejects when the engine is {@link down}. */
+  #check(): Promise<void> {
+    return this.down ? Promise.reject(this.down) : Promise.resolve();
   }
 
   async ping(): Promise<void> {
-    this.#check();
+    await this.#check();
   }
   async version() {
-    this.#check();
+    await this.#check();
     return { name: "Fake Engine", version: "0", apiVersion: "1.41" };
   }
   async pull(image: string, options?: { onProgress?: (p: PullProgress) => void }): Promise<void> {
-    this.#check();
+    await this.#check();
     this.log.push(`pull ${image}`);
     const found = this.remote.get(image);
     if (!found) throw new Error(`manifest for ${image} not found`);
@@ -87,18 +88,22 @@ export class FakeEngine implements Engine {
     this.local.set(image, { ...found, id: `img-${++nextId}`, created: nextId });
   }
   async inspectImage(image: string) {
-    this.#check();
+    await this.#check();
     const found = this.local.get(image);
-    return found && { id: found.id, exposedTcpPorts: found.exposed ?? [8080], repoDigests: [image] };
+    return found &&
+      { id: found.id, exposedTcpPorts: found.exposed ?? [8080], repoDigests: [image] };
   }
-  async listContainers(labels: Record<string, string>, options?: { all?: boolean }): Promise<ContainerSummary[]> {
-    this.#check();
+  async listContainers(
+    labels: Record<string, string>,
+    options?: { all?: boolean },
+  ): Promise<ContainerSummary[]> {
+    await this.#check();
     return [...this.containers.values()]
       .filter((c) => (options?.all || c.state === "running") && matches(c.labels, labels))
       .map((c) => ({ id: c.id, name: c.name, image: c.image, state: c.state, labels: c.labels }));
   }
   async createContainer(spec: CreateContainerSpec): Promise<string> {
-    this.#check();
+    await this.#check();
     if ([...this.containers.values()].some((c) => c.name === spec.name)) {
       throw new Error(`Conflict. The container name "/${spec.name}" is already in use`);
     }
@@ -119,7 +124,7 @@ export class FakeEngine implements Engine {
     return id;
   }
   async startContainer(id: string): Promise<void> {
-    this.#check();
+    await this.#check();
     const c = this.#get(id);
     const image = this.local.get(c.image)!;
     this.log.push(`start ${c.name}`);
@@ -135,18 +140,26 @@ export class FakeEngine implements Engine {
       port: 0,
       fetch: (request) => {
         const path = new URL(request.url).pathname;
-        if (path === "/health") return new Response(image.failHealth ? "no" : "ok", { status: image.failHealth ? 404 : 200 });
+        if (path === "/health") {
+          return new Response(image.failHealth ? "no" : "ok", {
+            status: image.failHealth ? 404 : 200,
+          });
+        }
         return new Response(`${image.version}\n`);
       },
     });
     c.state = "running";
   }
   async inspectContainer(id: string): Promise<ContainerDetails | undefined> {
-    this.#check();
+    await this.#check();
     const c = this.containers.get(id);
     if (!c) return undefined;
     const ports: ContainerDetails["ports"] = {};
-    if (c.server) for (const p of c.publish) ports[`${p}/tcp`] = { hostIp: "127.0.0.1", hostPort: c.server.port };
+    if (c.server) {
+      for (const p of c.publish) {
+        ports[`${p}/tcp`] = { hostIp: "127.0.0.1", hostPort: c.server.port };
+      }
+    }
     return {
       id: c.id,
       name: c.name,
@@ -161,14 +174,14 @@ export class FakeEngine implements Engine {
     };
   }
   async stopContainer(id: string): Promise<void> {
-    this.#check();
+    await this.#check();
     const c = this.containers.get(id);
     if (!c) return;
     this.log.push(`stop ${c.name}`);
     await this.#exit(c, 0);
   }
   async removeContainer(id: string): Promise<void> {
-    this.#check();
+    await this.#check();
     const c = this.containers.get(id);
     if (!c) return;
     this.log.push(`remove ${c.name}`);
@@ -176,19 +189,30 @@ export class FakeEngine implements Engine {
     this.containers.delete(id);
     this.#emit("destroy", c);
   }
-  async events(labels: Record<string, string>, onEvent: (e: EngineEvent) => void, signal: AbortSignal): Promise<void> {
-    this.#check();
+  async events(
+    labels: Record<string, string>,
+    onEvent: (e: EngineEvent) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    await this.#check();
     const listener = { labels, onEvent };
     this.#listeners.add(listener);
-    await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+    await new Promise<void>((resolve) =>
+      signal.addEventListener("abort", () => resolve(), { once: true })
+    );
     this.#listeners.delete(listener);
   }
   async listImages(): Promise<ImageSummary[]> {
-    this.#check();
-    return [...this.local.entries()].map(([ref, i]) => ({ id: i.id, repoTags: [], repoDigests: [ref], created: i.created }));
+    await this.#check();
+    return [...this.local.entries()].map(([ref, i]) => ({
+      id: i.id,
+      repoTags: [],
+      repoDigests: [ref],
+      created: i.created,
+    }));
   }
   async removeImage(id: string): Promise<void> {
-    this.#check();
+    await this.#check();
     for (const [ref, i] of this.local) if (i.id === id) this.local.delete(ref);
   }
 
@@ -201,7 +225,8 @@ export class FakeEngine implements Engine {
 
   /** Names of running containers, sorted. */
   running(): string[] {
-    return [...this.containers.values()].filter((c) => c.state === "running").map((c) => c.name).sort();
+    return [...this.containers.values()].filter((c) => c.state === "running").map((c) => c.name)
+      .sort();
   }
 
   /** The create spec of a container by name. */
@@ -216,7 +241,14 @@ export class FakeEngine implements Engine {
 
   /** Run a container as if an earlier dewy had started it. */
   async seed(name: string, image: string, labels: Record<string, string>): Promise<string> {
-    const id = await this.createContainer({ name, image, labels, publish: [8080], cmd: [], options: { env: [], binds: [], extraHosts: [], labels: {} } });
+    const id = await this.createContainer({
+      name,
+      image,
+      labels,
+      publish: [8080],
+      cmd: [],
+      options: { env: [], binds: [], extraHosts: [], labels: {} },
+    });
     await this.startContainer(id);
     return id;
   }
@@ -274,7 +306,9 @@ export class FakeRegistry implements ImageRegistry {
     if (this.gate) {
       await Promise.race([
         this.gate,
-        new Promise((_, reject) => signal?.addEventListener("abort", () => reject(signal.reason), { once: true })),
+        new Promise((_, reject) =>
+          signal?.addEventListener("abort", () => reject(signal.reason), { once: true })
+        ),
       ]);
     }
     if (this.failure) throw this.failure;
@@ -288,8 +322,16 @@ export class FakeRegistry implements ImageRegistry {
 }
 
 /** Publish `image` as `tag` on both fakes; returns the pinned reference. */
-export function publish(engine: FakeEngine, registry: FakeRegistry, tag: string, image: FakeImage): string {
-  const digest = `sha256:${tag.replace(/\W/g, "")}${Math.random().toString(16).slice(2)}`.padEnd(71, "0");
+export function publish(
+  engine: FakeEngine,
+  registry: FakeRegistry,
+  tag: string,
+  image: FakeImage,
+): string {
+  const digest = `sha256:${tag.replace(/\W/g, "")}${Math.random().toString(16).slice(2)}`.padEnd(
+    71,
+    "0",
+  );
   const latest = registry.offer(tag, digest);
   engine.remote.set(latest.pinnedReference, image);
   return latest.pinnedReference;
@@ -344,7 +386,11 @@ export function testConfig(overrides: Partial<ContainerConfig> = {}): ContainerC
 }
 
 /** Advance `clock` a second at a time (with real pauses for I/O) until `promise` settles. */
-export async function drive<T>(clock: ManualClock, promise: Promise<T>, maxSteps = 400): Promise<T> {
+export async function drive<T>(
+  clock: ManualClock,
+  promise: Promise<T>,
+  maxSteps = 400,
+): Promise<T> {
   let settled = false;
   const watched = promise.finally(() => {
     settled = true;
