@@ -147,6 +147,7 @@ export class DeployManager {
         }
       }
     });
+    if (signal.aborted) return;
     this.#background.push(
       watchContainerExits({
         engine: this.#ctx.engine,

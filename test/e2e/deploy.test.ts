@@ -214,6 +214,10 @@ test("e2e deploy: v1.0.0 on 2 replicas, then a rolling deploy to v1.1.0 under lo
     } finally {
       await load.stop();
     }
+    console.error(
+      `[deploy e2e] load during the deploy: ${load.requests} requests, ${load.errors.length} errors,`,
+      Object.fromEntries(load.bodies),
+    );
     assert.deepEqual(
       load.errors.slice(0, 5),
       [],
@@ -300,6 +304,27 @@ test("e2e deploy: a killed replica leaves the rotation and is replaced; shutdown
     await r.manager.shutdown("SIGTERM");
     assert.equal(r.proxy.pool.size, 0);
     assert.deepEqual(await r.engine.listContainers({ "dewy.app": r.app }, { all: true }), []);
+  });
+});
+
+test("e2e deploy: a re-pushed tag (new digest, new EXPOSEd port) is redeployed by digest", async () => {
+  await withRig({}, async (r) => {
+    const first = pushApp(r.repo, "1.0.0");
+    await r.manager.start();
+    await r.manager.settled();
+    const before = await r.running();
+    assert.equal((await r.manager.checkNow()).outcome, "up-to-date");
+    const second = pushApp(r.repo, "1.0.0", "--port", "8081");
+    assert.notEqual(second, first);
+    const result = await r.manager.checkNow();
+    assert.equal(result.outcome, "deployed", String(result.error));
+    const after = await r.engine.listContainers({ "dewy.app": r.app });
+    assert.equal(after.length, 2);
+    assert.ok(after.every((c) => c.image.endsWith(`@${second}`) && !before.includes(c.name)));
+    const details = await r.engine.inspectContainer(after[0].id);
+    assert.ok(details?.ports["8081/tcp"], "the new EXPOSEd port was not published");
+    assert.equal(await getOnce(r.proxy.port), "1.0.0");
+    assert.equal(r.manager.status().currentDigest, second);
   });
 });
 
