@@ -59,6 +59,37 @@ function getOnce(port: number, timeoutMs = 5_000): Promise<string> {
   });
 }
 
+/** A GET / whose request ends only when `finish()` is called; resolves with the body. */
+function slowRequest(port: number): { finish(): Promise<string>; abort(): void } {
+  const socket = connect({ host: "127.0.0.1", port });
+  socket.setEncoding("utf8");
+  let data = "";
+  const closed = new Promise<string>((resolve, reject) => {
+    socket.on("data", (chunk) => (data += chunk));
+    socket.on("error", reject);
+    socket.on("close", () => resolve(data));
+  });
+  closed.catch(() => {}); // read through finish()
+  socket.on("connect", () => socket.write("GET / HTTP/1.0\r\n"));
+  return {
+    async finish() {
+      socket.write("Host: 127.0.0.1\r\n\r\n");
+      const answer = await Promise.race([
+        closed,
+        new Promise<string>((_, reject) =>
+          setTimeout(() => reject(new Error("no answer in 5 s")), 5_000)
+        ),
+      ]);
+      const [head, body = ""] = answer.split("\r\n\r\n");
+      if (!/^HTTP\/1\.\d 200/.test(head)) {
+        throw new Error(`bad answer: ${JSON.stringify(answer.slice(0, 80))}`);
+      }
+      return body.trim();
+    },
+    abort: () => socket.destroy(),
+  };
+}
+
 /** A bounded load client: `workers` loops of new connections, paced to about `rate` req/s. */
 function startLoad(port: number, options: { rate: number; workers: number; maxMs: number }) {
   const bodies = new Map<string, number>();
@@ -206,12 +237,23 @@ test("e2e deploy: v1.0.0 on 2 replicas, then a rolling deploy to v1.1.0 under lo
 
     pushApp(r.repo, "1.1.0");
     const load = startLoad(r.proxy.port, { rate: 300, workers: 6, maxMs: 20_000 });
+    // A slow client on an old replica: it finishes its request only after that replica has
+    // left the rotation, so it is answered only if the drain waits for it.
+    const slow = slowRequest(r.proxy.port);
     try {
       await new Promise((resolve) => setTimeout(resolve, 500));
-      const result = await r.manager.checkNow();
+      const check = r.manager.checkNow();
+      await waitFor(
+        "the old replicas to leave the rotation",
+        () => r.proxy.pool.backends.every((b) => !first.includes(b.label)),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(await slow.finish(), "1.0.0", "the slow client on an old replica was cut off");
+      const result = await check;
       assert.equal(result.outcome, "deployed", String(result.error));
       await new Promise((resolve) => setTimeout(resolve, 500));
     } finally {
+      slow.abort();
       await load.stop();
     }
     console.error(
