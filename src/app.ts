@@ -58,7 +58,6 @@ export async function runContainer(runtime: Runtime, config: ContainerConfig): P
       });
       await proxy.start();
       proxies.set(proxyPort, proxy);
-      telemetry?.registerProxyPort(proxyPort);
       logger.info("TCP proxy started", { proxy_port: proxyPort });
     }
     manager = new DeployManager({
