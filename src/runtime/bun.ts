@@ -34,7 +34,6 @@ interface BunSocket {
   terminate(): void;
   pause?(): void;
   resume?(): void;
-  setNoDelay?(noDelay: boolean): boolean;
 }
 interface BunSocketHandler {
   open(socket: BunSocket): void;
@@ -81,7 +80,6 @@ declare const Bun: {
  */
 class Side implements TcpConn {
   readonly socket: BunSocket;
-  readonly remoteAddress: string;
   peer: Side | null = null;
   relay: BunRelay | null = null;
   /** Bytes that arrived before the relay started (rare: sent before the backend answered). */
@@ -97,10 +95,15 @@ class Side implements TcpConn {
   closed = false;
   upstream = false;
 
+  // No setNoDelay(): Bun sets TCP_NODELAY on every accepted and dialled socket itself, a
+  // second setsockopt per socket only costs a syscall on each new connection.
   constructor(socket: BunSocket) {
     this.socket = socket;
-    this.remoteAddress = socket.remoteAddress;
-    socket.setNoDelay?.(true);
+  }
+
+  /** Read on demand: it costs a getpeername() syscall, and the relay never needs it. */
+  get remoteAddress(): string {
+    return this.socket.remoteAddress;
   }
 
   close(): void {
@@ -128,13 +131,17 @@ class BunRelay implements Relay {
     backend.peer = client;
     client.relay = this;
     backend.relay = this;
-    for (const side of [client, backend]) {
-      const early = side.early;
-      side.early = null;
-      if (early) for (const chunk of early) this.forward(side, chunk);
-      if (side.readEnded) this.sourceEnded(side);
-    }
+    this.#replayEarly(client);
+    this.#replayEarly(backend);
     if (client.closed || backend.closed) this.close();
+  }
+
+  /** Forward what `side` received (and its FIN) before the relay existed. */
+  #replayEarly(side: Side): void {
+    const early = side.early;
+    side.early = null;
+    if (early) { for (const chunk of early) this.forward(side, chunk); }
+    if (side.readEnded) this.sourceEnded(side);
   }
 
   /** Copy `chunk`, read from `from`, to its peer, queueing what the kernel does not take. */

@@ -1,0 +1,179 @@
+/**
+ * The benchmark driver `run.sh` starts (on CPU 1, under Bun): starts the backend and every
+ * target, warms them up, runs every scenario against every target interleaved (order rotated
+ * per repetition), measures proxy CPU and RSS from `/proc`, scrapes `/metrics` of the
+ * telemetry targets every second, holds 1,000 idle connections per proxy for the memory
+ * figure, then writes `results.json` and the markdown report.
+ *
+ * Settings (environment): `BENCH_QUICK=1` (1 repetition, short runs), `BENCH_TARGETS=a,b`
+ * (only these, plus `direct` and `haproxy`), `BENCH_WORK`, `BENCH_BUN`, `BENCH_DENO`,
+ * `BENCH_BINARY`, `BENCH_REPORT` (where the report goes), `BENCH_HEADER` (its header).
+ *
+ * @module
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import process from "node:process";
+import { CLOCK_TICKS_PER_SECOND, cpuTicks, RssSampler } from "./lib/proc.ts";
+import { runWrk, type Scenario } from "./lib/wrk.ts";
+import { startScraper } from "./lib/scrape.ts";
+import { openIdleConnections } from "./lib/idle.ts";
+import type { MemoryRecord, RunRecord } from "./lib/stats.ts";
+import { renderReport } from "./lib/report.ts";
+import {
+  type BenchPaths,
+  LOAD_CPU,
+  Processes,
+  startBackend,
+  startTarget,
+  type Target,
+  targetSpecs,
+} from "./lib/targets.ts";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const env = process.env;
+const quick = env.BENCH_QUICK === "1";
+const paths: BenchPaths = {
+  root,
+  work: env.BENCH_WORK ?? join(root, "bench", "out"),
+  bun: env.BENCH_BUN ?? join(root, "node_modules", ".bin", "bun"),
+  deno: env.BENCH_DENO ?? join(root, "node_modules", ".bin", "deno"),
+  binary: env.BENCH_BINARY ?? join(root, "bench", "out", "dewy-proxy"),
+};
+const BACKEND_PORT = 9001;
+const FIRST_PORT = 9101;
+const FIRST_ADMIN_PORT = 9201;
+const REPETITIONS = quick ? 1 : 3;
+const IDLE_CONNECTIONS = 1000;
+const scenarios: Scenario[] = [
+  { name: "ka", path: "/small", connections: 50, seconds: quick ? 3 : 10, close: false },
+  { name: "close", path: "/small", connections: 50, seconds: quick ? 2 : 5, close: true },
+  { name: "1m", path: "/1m", connections: 8, seconds: quick ? 2 : 5, close: false },
+];
+const warmups: Scenario[] = [
+  { ...scenarios[0], seconds: quick ? 1 : 2 },
+  { ...scenarios[2], seconds: 1 },
+];
+
+const log = (message: string) =>
+  console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One measured run of `scenario` against `target`. */
+async function measure(target: Target, scenario: Scenario, rep: number): Promise<RunRecord> {
+  const sampler = new RssSampler(target.pids);
+  const scraper = target.adminPort
+    ? startScraper(target.adminPort, scenario.seconds, LOAD_CPU)
+    : undefined;
+  sampler.start();
+  const ticks = cpuTicks(target.pids);
+  const started = performance.now();
+  const result = await runWrk(target.port, scenario, LOAD_CPU);
+  const seconds = (performance.now() - started) / 1000;
+  const cpuSeconds = target.pids.length
+    ? (cpuTicks(target.pids) - ticks) / CLOCK_TICKS_PER_SECOND
+    : NaN;
+  const peakRssMiB = target.pids.length ? sampler.stop() : (sampler.stop(), NaN);
+  const scrapes = (await scraper?.stop()) ?? 0;
+  const record: RunRecord = {
+    ...result,
+    target: target.spec.name,
+    scenario: scenario.name,
+    rep,
+    cpuPct: (cpuSeconds / seconds) * 100,
+    cpuSeconds,
+    peakRssMiB,
+    scrapes,
+  };
+  log(
+    `${rep + 1}/${REPETITIONS} ${scenario.name.padEnd(5)} ${target.spec.name.padEnd(15)} ` +
+      `${result.rps.toFixed(0).padStart(6)} req/s p99 ${result.p99Ms.toFixed(2)} ms ${
+        result.mibps.toFixed(0)
+      } MiB/s ` +
+      `cpu ${record.cpuPct.toFixed(0)}% err ${result.errors}${
+        target.adminPort ? ` scrapes ${scrapes}` : ""
+      }`,
+  );
+  return record;
+}
+
+/** RSS with {@link IDLE_CONNECTIONS} idle connections open through `target`. */
+async function idleMemory(target: Target, loadPeak: number): Promise<MemoryRecord> {
+  const conns = await openIdleConnections(target.port, IDLE_CONNECTIONS);
+  const sampler = new RssSampler(target.pids, 100);
+  sampler.start();
+  await sleep(1500);
+  const connsRssMiB = sampler.stop();
+  const open = conns.open;
+  await conns.close();
+  log(
+    `idle  ${target.spec.name.padEnd(15)} ${open} open, ${conns.failed} failed, RSS ${
+      connsRssMiB.toFixed(1)
+    } MiB`,
+  );
+  return {
+    target: target.spec.name,
+    idleRssMiB: target.idleRssMiB,
+    loadPeakRssMiB: loadPeak,
+    connsRssMiB,
+    connsOpen: open,
+    connsFailed: conns.failed,
+  };
+}
+
+async function main(): Promise<void> {
+  const wanted = env.BENCH_TARGETS?.split(",").map((t) => t.trim()).filter(Boolean);
+  const specs = targetSpecs(paths, BACKEND_PORT).filter((spec) =>
+    !wanted || ["direct", "haproxy"].includes(spec.name) || wanted.includes(spec.name)
+  );
+  const processes = new Processes(paths.work);
+  const runs: RunRecord[] = [];
+  const memory: MemoryRecord[] = [];
+  try {
+    await startBackend(processes, paths, BACKEND_PORT);
+    const targets: Target[] = [];
+    for (const [i, spec] of specs.entries()) {
+      const port = spec.command ? FIRST_PORT + i : BACKEND_PORT;
+      targets.push(await startTarget(processes, paths, spec, port, FIRST_ADMIN_PORT + i));
+      log(
+        `started ${spec.name} on ${port}` +
+          (spec.command ? `, idle RSS ${targets.at(-1)!.idleRssMiB.toFixed(1)} MiB` : ""),
+      );
+    }
+    log("warm-up");
+    for (const target of targets) {
+      for (const scenario of warmups) await runWrk(target.port, scenario, LOAD_CPU);
+    }
+    const step = Math.max(1, Math.round(targets.length / REPETITIONS));
+    for (let rep = 0; rep < REPETITIONS; rep++) {
+      const order = targets.map((_, i) => targets[(i + rep * step) % targets.length]);
+      for (const scenario of scenarios) {
+        for (const target of order) runs.push(await measure(target, scenario, rep));
+      }
+    }
+    for (const target of targets.filter((t) => t.pids.length > 0)) {
+      const peak = Math.max(
+        ...runs.filter((r) => r.target === target.spec.name).map((r) => r.peakRssMiB),
+      );
+      memory.push(await idleMemory(target, peak));
+    }
+  } finally {
+    await processes.stopAll();
+  }
+  writeFileSync(join(paths.work, "results.json"), JSON.stringify({ runs, memory }, null, 1));
+  const notesFile = join(root, "bench", "NOTES.md");
+  const report = renderReport({
+    header: env.BENCH_HEADER ?? "# dewy proxy benchmark",
+    targets: specs.map((s) => s.name),
+    runs,
+    memory,
+    idleConnections: IDLE_CONNECTIONS,
+    notes: !quick && existsSync(notesFile) ? readFileSync(notesFile, "utf8") : "",
+  });
+  const out = env.BENCH_REPORT ?? join(paths.work, quick ? "RESULTS-quick.md" : "RESULTS.md");
+  writeFileSync(out, report);
+  log(`report written to ${out}`);
+}
+
+await main();

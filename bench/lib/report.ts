@@ -1,0 +1,218 @@
+/**
+ * Turns the benchmark's records into `RESULTS.md`: the results table with ratios against
+ * `direct` and `haproxy`, the per-repetition numbers, telemetry's cost, memory, and the
+ * goals of issue 7 each marked met or missed.
+ *
+ * @module
+ */
+import { type MemoryRecord, type RunRecord, summarize, type Summary } from "./stats.ts";
+
+/** Everything a report is made of. */
+export interface ReportInput {
+  /** Header lines: date, machine, versions, settings (markdown). */
+  header: string;
+  /** Target names in table order. */
+  targets: string[];
+  /** Every measured run. */
+  runs: RunRecord[];
+  /** Memory per proxy target. */
+  memory: MemoryRecord[];
+  /** Idle connections opened per target in the memory scenario. */
+  idleConnections: number;
+  /** Hand-written reading appended at the end (markdown), may be empty. */
+  notes: string;
+}
+
+const fmt = (value: number, digits = 0) =>
+  Number.isFinite(value)
+    ? value.toLocaleString("en-US", {
+      maximumFractionDigits: digits,
+      minimumFractionDigits: digits,
+    })
+    : "—";
+const ratio = (a: number, b: number) => fmt(a / b, 2);
+
+/** One goal of issue 7: a measured ratio or value against its bound. */
+interface Goal {
+  what: string;
+  value: number;
+  bound: number;
+  atMost: boolean;
+  unit: "×" | "MiB";
+}
+
+function goalRow(goal: Goal): string {
+  const met = goal.atMost ? goal.value <= goal.bound : goal.value >= goal.bound;
+  const digits = goal.unit === "×" ? 2 : 1;
+  const shown = Number.isFinite(goal.value)
+    ? `${fmt(goal.value, digits)}${goal.unit === "×" ? "×" : " MiB"}`
+    : "not measured";
+  const status = Number.isFinite(goal.value) ? (met ? "met" : "**missed**") : "—";
+  return `| ${goal.what} | ${shown} | ${goal.atMost ? "≤" : "≥"} ${goal.bound}${
+    goal.unit === "×" ? "×" : " MiB"
+  } | ${status} |`;
+}
+
+/** The goals of issue 7 evaluated on the medians. */
+function goals(s: (target: string, scenario: string) => Summary, memory: MemoryRecord[]): Goal[] {
+  const vsHaproxy = (target: string, scenario: string, pick: (x: Summary) => number) =>
+    pick(s(target, scenario)) / pick(s("haproxy", scenario));
+  const list: Goal[] = [
+    {
+      what: "compiled: close req/s ÷ haproxy",
+      value: vsHaproxy("dewy-bin", "close", (x) => x.rps),
+      bound: 1.0,
+      atMost: false,
+      unit: "×",
+    },
+    {
+      what: "compiled: 1 MiB MiB/s ÷ haproxy",
+      value: vsHaproxy("dewy-bin", "1m", (x) => x.mibps),
+      bound: 1.1,
+      atMost: false,
+      unit: "×",
+    },
+    {
+      what: "compiled: KA req per proxy CPU-s ÷ haproxy",
+      value: vsHaproxy("dewy-bin", "ka", (x) => x.reqPerCpuSecond),
+      bound: 1.0,
+      atMost: false,
+      unit: "×",
+    },
+    {
+      what: "compiled: KA p99 ÷ haproxy",
+      value: vsHaproxy("dewy-bin", "ka", (x) => x.p99Ms),
+      bound: 1.2,
+      atMost: true,
+      unit: "×",
+    },
+    {
+      what: "deno: close req/s ÷ haproxy",
+      value: vsHaproxy("dewy-deno", "close", (x) => x.rps),
+      bound: 0.7,
+      atMost: false,
+      unit: "×",
+    },
+    {
+      what: "deno: 1 MiB MiB/s ÷ haproxy",
+      value: vsHaproxy("dewy-deno", "1m", (x) => x.mibps),
+      bound: 1.0,
+      atMost: false,
+      unit: "×",
+    },
+  ];
+  const primary: Array<[string, string, (x: Summary) => number]> = [
+    ["ka", "KA req per CPU-s", (x) => x.reqPerCpuSecond],
+    ["close", "close req/s", (x) => x.rps],
+    ["1m", "1 MiB MiB/s", (x) => x.mibps],
+  ];
+  for (const base of ["dewy-bun", "dewy-deno", "dewy-bin"]) {
+    for (const [scenario, label, pick] of primary) {
+      list.push({
+        what: `${base}: telemetry on ÷ off, ${label}`,
+        value: pick(s(`${base}+otel`, scenario)) / pick(s(base, scenario)),
+        bound: 0.97,
+        atMost: false,
+        unit: "×",
+      });
+    }
+  }
+  for (const m of memory.filter((m) => m.target.startsWith("dewy-"))) {
+    if (m.target.endsWith("+otel")) {
+      list.push({
+        what: `${m.target}: RSS idle`,
+        value: m.idleRssMiB,
+        bound: 50,
+        atMost: true,
+        unit: "MiB",
+      });
+    }
+    list.push({
+      what: `${m.target}: RSS with the open connections`,
+      value: m.connsRssMiB,
+      bound: 120,
+      atMost: true,
+      unit: "MiB",
+    });
+  }
+  return list;
+}
+
+/** Render `RESULTS.md`. */
+export function renderReport(input: ReportInput): string {
+  const { targets, runs, memory } = input;
+  const s = (target: string, scenario: string) => summarize(runs, target, scenario);
+  const mem = (target: string) => memory.find((m) => m.target === target);
+  const lines: string[] = [input.header, ""];
+
+  lines.push(
+    "## Results (medians; proxy on CPU 0, wrk + nginx backend on CPU 1)",
+    "",
+    "KA = keep-alive 13 B, close = `Connection: close` (one TCP connection per request), 1 MiB = 1 MiB bodies. " +
+      "Ratios are of req/s (MiB/s for 1 MiB); “per CPU-s” = requests per second of proxy CPU " +
+      "(utime+stime of the proxy's process tree during the run); “µs/conn” = proxy CPU per close-scenario request.",
+    "",
+    "| target | KA req/s | KA p99 ms | KA ×direct | KA ×haproxy | KA per CPU-s | per CPU-s ×haproxy | close req/s | close p99 ms | close ×direct | close ×haproxy | close µs/conn | 1 MiB MiB/s | MiB/s ×direct | MiB/s ×haproxy | proxy CPU % KA/close/1m | RSS idle MiB | RSS peak (load) MiB | RSS 1k conns MiB | errors KA/close/1m |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  );
+  const direct = { ka: s("direct", "ka"), close: s("direct", "close"), m: s("direct", "1m") };
+  const hap = { ka: s("haproxy", "ka"), close: s("haproxy", "close"), m: s("haproxy", "1m") };
+  for (const target of targets) {
+    const ka = s(target, "ka"), close = s(target, "close"), m = s(target, "1m");
+    const mm = mem(target);
+    lines.push(
+      `| ${target} | ${fmt(ka.rps)} | ${fmt(ka.p99Ms, 2)} | ${ratio(ka.rps, direct.ka.rps)} | ${
+        ratio(ka.rps, hap.ka.rps)
+      } | ` +
+        `${fmt(ka.reqPerCpuSecond)} | ${ratio(ka.reqPerCpuSecond, hap.ka.reqPerCpuSecond)} | ` +
+        `${fmt(close.rps)} | ${fmt(close.p99Ms, 2)} | ${ratio(close.rps, direct.close.rps)} | ${
+          ratio(close.rps, hap.close.rps)
+        } | ${fmt(close.cpuUsPerRequest)} | ` +
+        `${fmt(m.mibps)} | ${ratio(m.mibps, direct.m.mibps)} | ${ratio(m.mibps, hap.m.mibps)} | ` +
+        `${fmt(ka.cpuPct)}/${fmt(close.cpuPct)}/${fmt(m.cpuPct)} | ${
+          fmt(mm?.idleRssMiB ?? NaN, 1)
+        } | ${fmt(mm?.loadPeakRssMiB ?? NaN, 1)} | ` +
+        `${fmt(mm?.connsRssMiB ?? NaN, 1)} | ${ka.errors}/${close.errors}/${m.errors} |`,
+    );
+  }
+
+  lines.push(
+    "",
+    "### Goals of issue 7",
+    "",
+    "| goal | measured | bound | |",
+    "|---|---:|---:|---|",
+  );
+  for (const goal of goals(s, memory)) lines.push(goalRow(goal));
+
+  lines.push(
+    "",
+    `### Memory with ${input.idleConnections} idle connections`,
+    "",
+    "Each connection sent one keep-alive request through the proxy and got its answer, then stayed open.",
+    "",
+    "| target | open | failed | RSS MiB |",
+    "|---|---:|---:|---:|",
+  );
+  for (const m of memory) {
+    lines.push(`| ${m.target} | ${m.connsOpen} | ${m.connsFailed} | ${fmt(m.connsRssMiB, 1)} |`);
+  }
+
+  lines.push(
+    "",
+    "### Per repetition (req/s: KA | close | 1 MiB req/s), and /metrics scrapes answered 200",
+    "",
+  );
+  for (const target of targets) {
+    const ka = s(target, "ka"), close = s(target, "close"), m = s(target, "1m");
+    const scrapes = ka.scrapes + close.scrapes + m.scrapes;
+    lines.push(
+      `- ${target}: ${ka.perRep.map((v) => fmt(v)).join(", ")} | ${
+        close.perRep.map((v) => fmt(v)).join(", ")
+      } | ` +
+        `${m.perRep.map((v) => fmt(v)).join(", ")}${scrapes ? ` — scrapes: ${scrapes}` : ""}`,
+    );
+  }
+  if (input.notes.trim()) lines.push("", input.notes.trim());
+  return lines.join("\n") + "\n";
+}
