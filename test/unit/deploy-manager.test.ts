@@ -7,6 +7,7 @@ import {
   ContainerExitedError,
   HealthCheckError,
   HookFailedError,
+  MissingProxyError,
   PortResolutionError,
 } from "../../src/deploy/errors.ts";
 import type { HookResult, RunHookOptions } from "../../src/deploy/hooks.ts";
@@ -32,6 +33,8 @@ interface Harness {
   registry: FakeRegistry;
   clock: ManualClock;
   pool: RecordingPool;
+  /** The pool of proxy port 18081 (used when a test maps a second port). */
+  second: RecordingPool;
   manager: DeployManager;
   events: { succeeded: number; failed: number; checks: boolean[]; replicas: number };
   notes: string[];
@@ -49,6 +52,7 @@ function harness(
   const registry = new FakeRegistry();
   const clock = new ManualClock();
   const pool = new RecordingPool(log);
+  const second = new RecordingPool([]);
   const events = { succeeded: 0, failed: 0, checks: [] as boolean[], replicas: 0 };
   const observer: DeployObserver = {
     deploymentSucceeded: () => void events.succeeded++,
@@ -73,7 +77,7 @@ function harness(
     config: testConfig(config),
     engine,
     registry,
-    proxies: new Map([[18080, { pool }]]),
+    proxies: new Map([[18080, { pool }], [18081, { pool: second }]]),
     dial: runtime.connectTcp,
     clock,
     observer,
@@ -93,6 +97,7 @@ function harness(
     registry,
     clock,
     pool,
+    second,
     manager,
     events,
     notes,
@@ -654,6 +659,66 @@ test("drain: an old replica whose connections outlive --drain-time is stopped an
     assert.equal((await h.manager.checkNow()).outcome, "deployed");
     assert.ok(h.log.includes(`stop ${old.label}`));
     assert.ok(h.lines.some((l) => l.includes("Drain time over")));
+  } finally {
+    await h.done();
+  }
+});
+
+test("deploy: with two --port mappings every replica is behind both proxies", async () => {
+  const h = harness({
+    ports: [{ proxyPort: 18080, containerPort: 0 }, { proxyPort: 18081, containerPort: 8080 }],
+  });
+  try {
+    await deployed(h, "v1.0.0");
+    assert.equal(h.pool.size, 2);
+    assert.equal(h.second.size, 2);
+    assert.deepEqual(h.engine.spec(h.engine.running()[0]).publish, [8080]);
+    assert.equal(h.manager.status().proxyBackends, 4);
+    assert.equal(h.manager.status().replicas, 2);
+    assert.equal(await body(h.second.backends[0].address), "1.0.0");
+  } finally {
+    await h.done();
+  }
+});
+
+test("deploy: a --port without a proxy fails before any container starts", async () => {
+  const h = harness({ ports: [{ proxyPort: 19999, containerPort: 0 }] });
+  try {
+    publish(h.engine, h.registry, "v1.0.0", { version: "1.0.0" });
+    const result = await h.manager.checkNow();
+    assert.ok(result.error instanceof MissingProxyError);
+    assert.match((result.error as Error).message, /no TCP proxy listens on port 19999/);
+    assert.equal(h.engine.containers.size, 0);
+  } finally {
+    await h.done();
+  }
+});
+
+test("adoption: an unhealthy running container stays out of rotation and goes at the next deploy", async () => {
+  const h = harness({ replicas: 1, healthTimeoutS: 2 });
+  try {
+    const sick = publish(h.engine, h.registry, "v1.0.0", { version: "1.0.0", failHealth: true });
+    await h.engine.pull(sick);
+    await h.engine.seed("app-1767225600-0", sick, {
+      "dewy.managed": "true",
+      "dewy.app": "app",
+      "dewy.version": "v1.0.0",
+      "dewy.replica": "0",
+    });
+    publish(h.engine, h.registry, "v1.1.0", { version: "1.1.0" });
+    let release!: () => void;
+    h.registry.gate = new Promise((resolve) => (release = resolve)); // hold the first check
+    await drive(h.clock, h.manager.start());
+    assert.equal(h.pool.size, 0);
+    assert.ok(h.lines.some((l) => l.includes("Cannot adopt running container")));
+    h.registry.gate = undefined;
+    release();
+    await drive(h.clock, h.manager.settled());
+    assert.equal(h.manager.status().currentVersion, "v1.1.0");
+    assert.equal(h.pool.size, 1);
+    assert.deepEqual(h.engine.running().length, 1);
+    assert.ok(!h.engine.running().includes("app-1767225600-0"), "the unhealthy container was left");
+    assert.ok(h.lines.some((l) => l.includes("Removing untracked container")));
   } finally {
     await h.done();
   }
