@@ -88,8 +88,8 @@ function managedContainers(app: string, all: boolean): string[] {
   return execFileSync(DOCKER, args, { encoding: "utf8" }).split("\n").filter(Boolean);
 }
 
-/** Starts `dewy container` on the runtime running this test. */
-function startDewy(args: string[], env: Record<string, string>): ChildProcess {
+/** Starts `dewy container` on the runtime running this test; its log collects in `log`. */
+function startDewy(args: string[], env: Record<string, string>, log: string[]): ChildProcess {
   const [bin, run] = "Deno" in globalThis
     ? ["node_modules/.bin/deno", ["run", "-A", "mod.ts"]]
     : ["node_modules/.bin/bun", ["run", "mod.ts"]];
@@ -97,7 +97,7 @@ function startDewy(args: string[], env: Record<string, string>): ChildProcess {
     env: { ...process.env, ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });
-  child.stderr?.on("data", () => {}); // keep the pipe drained
+  child.stderr?.on("data", (chunk) => log.push(String(chunk)));
   return child;
 }
 
@@ -113,6 +113,14 @@ async function waitFor<T>(
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/**
+ * Sends `sig` to the child by pid: Deno's `ChildProcess.kill` sends only the first signal
+ * of a child's life, so SIGTERM after SIGUSR1 would be dropped.
+ */
+function signal(child: ChildProcess, sig: NodeJS.Signals): void {
+  if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, sig);
 }
 
 function exited(child: ChildProcess): Promise<number | null> {
@@ -146,12 +154,18 @@ async function withDewy(
     "slack://deploys",
     ...extraArgs,
   ];
-  const dewy = startDewy(args, { SLACK_TOKEN: "xoxb-e2e", SLACK_API_URL: slack.url });
+  const log: string[] = [];
+  const dewy = startDewy(args, { SLACK_TOKEN: "xoxb-e2e", SLACK_API_URL: slack.url }, log);
   try {
     await fn({ slack, dewy });
+  } catch (error) {
+    console.error(
+      `dewy's log:\n${log.join("")}\nSlack posts: ${JSON.stringify(slack.posts.map(label))}`,
+    );
+    throw error;
   } finally {
     if (dewy.exitCode === null) {
-      dewy.kill("SIGKILL");
+      signal(dewy, "SIGKILL");
       await exited(dewy);
     }
     removeContainers(app);
@@ -207,16 +221,13 @@ test("notify e2e: a deploy posts start, pull, hooks with DEWY_* env, success, SI
       );
       assert.equal(managedContainers(app, false).length, 1);
 
-      dewy.kill("SIGUSR1");
+      signal(dewy, "SIGUSR1");
       await waitFor(
         "the SIGUSR1 message",
         () => slack.posts.find((p) => p.text === "Restarted receiving by `SIGUSR1` signal"),
       );
-      dewy.kill("SIGTERM");
-      const code = await Promise.race([
-        exited(dewy),
-        new Promise((r) => setTimeout(() => r("still running"), 60_000)),
-      ]);
+      signal(dewy, "SIGTERM");
+      const code = await waitFor("dewy to exit", () => dewy.exitCode ?? undefined, 60_000);
       assert.equal(code, 0);
       assert.equal(slack.posts.at(-1)?.text, "Stop receiving by `terminated` signal");
       assert.deepEqual(managedContainers(app, false), [], "shutdown removed the replicas");
