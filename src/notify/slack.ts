@@ -43,17 +43,21 @@ export interface SlackSettings {
   version: string;
 }
 
-/** Slack answered a `chat.postMessage` with an error (or not at all). */
+/** Slack answered a `chat.postMessage` with an error, or could not be reached. */
 export class SlackApiError extends Error {
-  /** @param channel the target channel @param reason Slack's `error` field or the HTTP status */
-  constructor(channel: string, reason: string, options?: ErrorOptions) {
-    super(
-      `Slack chat.postMessage to channel "${channel}" failed: ${reason} (check SLACK_TOKEN and that the bot is in the channel)`,
-      options,
-    );
+  /**
+   * @param channel the target channel
+   * @param reason Slack's `error` field, the HTTP status, or why the API was unreachable
+   * @param hint what the operator should check
+   */
+  constructor(channel: string, reason: string, hint: string, options?: ErrorOptions) {
+    super(`Slack chat.postMessage to channel "${channel}" failed: ${reason} (${hint})`, options);
     this.name = "SlackApiError";
   }
 }
+
+const API_HINT = "check SLACK_TOKEN and that the bot is in the channel";
+const NETWORK_HINT = "check the network and SLACK_API_URL";
 
 /** Attachment field of a hook result. */
 interface Field {
@@ -160,9 +164,8 @@ export class SlackChannel implements Channel {
         signal: AbortSignal.timeout(NOTIFY_TIMEOUT_MS),
       });
     } catch (error) {
-      throw new SlackApiError(channel, `cannot reach ${apiUrl}: ${errorMessage(error)}`, {
-        cause: error,
-      });
+      const reason = `cannot reach ${apiUrl}: ${errorMessage(error)}`;
+      throw new SlackApiError(channel, reason, NETWORK_HINT, { cause: error });
     }
     const answer = await response.json().catch(() => undefined) as {
       ok?: boolean;
@@ -170,7 +173,7 @@ export class SlackChannel implements Channel {
       ts?: string;
     } | undefined;
     if (answer?.ok !== true) {
-      throw new SlackApiError(channel, answer?.error ?? `HTTP ${response.status}`);
+      throw new SlackApiError(channel, answer?.error ?? `HTTP ${response.status}`, API_HINT);
     }
     if (this.#settings.thread && this.#threadTs === undefined && typeof answer.ts === "string") {
       this.#threadTs = answer.ts;

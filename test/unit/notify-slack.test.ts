@@ -258,7 +258,10 @@ test("notify slack: an ok=false answer is logged with Slack's error and never th
       assert.equal(failures.length, 2);
       assert.equal(failures[0].level, "ERROR");
       assert.equal(failures[0].notifier, "slack:deploys");
-      assert.match(String(failures[0].error), /channel "deploys" failed: not_in_channel/);
+      assert.match(
+        String(failures[0].error),
+        /channel "deploys" failed: not_in_channel \(check SLACK_TOKEN and that the bot is in the channel\)$/,
+      );
     },
     () => ({ status: 200, body: { ok: false, error: "not_in_channel" } }),
   );
@@ -273,7 +276,10 @@ test("notify slack: an unreachable API is logged, never thrown", async () => {
   const { logger, records } = recordingLogger();
   await slackNotifier(deadUrl, { logger }).sendImportant("nobody listens");
   const failure = records.find((r) => r.msg === "Notification delivery failed");
-  assert.match(String(failure?.error), /cannot reach http:\/\/127\.0\.0\.1:\d+\/api/);
+  assert.match(
+    String(failure?.error),
+    /cannot reach http:\/\/127\.0\.0\.1:\d+\/api: .*\(check the network and SLACK_API_URL\)$/,
+  );
 });
 
 test("notify slack: an HTTP error without a JSON body reports the status", async () => {
