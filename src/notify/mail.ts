@@ -44,16 +44,32 @@ export interface MailSettings {
 
 /** Sending a notification mail failed. */
 export class MailDeliveryError extends Error {
-  /** @param settings where the mail went @param cause nodemailer's error */
+  /** @param settings where the mail went @param cause nodemailer's error (its `code` picks the hint) */
   constructor(settings: Pick<MailSettings, "host" | "port" | "to">, cause: unknown) {
     super(
       `mail to ${settings.to} via ${settings.host}:${settings.port} failed: ${
         errorMessage(cause)
-      } (check the --notifier mail URL and MAIL_* credentials)`,
+      } (${mailHint(cause)})`,
       { cause },
     );
     this.name = "MailDeliveryError";
   }
+}
+
+/** What to check after a failed send, by nodemailer's error code. */
+function mailHint(error: unknown): string {
+  const code = (error as { code?: unknown })?.code;
+  if (code === "EAUTH" || code === "ENOAUTH") {
+    return "check the mail username and password: ?username=&password= or MAIL_USERNAME/MAIL_PASSWORD";
+  }
+  if (code === "ETLS" || /certificate/i.test(errorMessage(error))) {
+    return "trust the server's CA with NODE_EXTRA_CA_CERTS, or set tls=false on a trusted network";
+  }
+  if (code === "EENVELOPE") return "check the sender (from=, MAIL_FROM) and the recipient";
+  if (code === "ECONNECTION" || code === "ESOCKET" || code === "ETIMEDOUT" || code === "EDNS") {
+    return "check that the host and port name an SMTP server reachable from here";
+  }
+  return "check the --notifier mail URL";
 }
 
 /** Sends each notification as one mail. */
