@@ -3,7 +3,8 @@
  * test serves the repository folder over HTTP on 127.0.0.1 with the content types a web server
  * sends (.js application/javascript, .ts application/typescript) and runs the bundle
  * (`DEWY_BUNDLE`, default dist/dewy.js, built by compile.ts) with Deno and a fresh, empty
- * DENO_DIR, so nothing comes from a cache.
+ * DENO_DIR, so nothing comes from a cache; then the import-map variant
+ * (`--import-map=URL/deno.json URL/mod.ts`). Only 127.0.0.1 is contacted.
  *
  * @module
  */
@@ -57,14 +58,23 @@ async function serveFolder(folder: string): Promise<{ base: string; close(): Pro
   };
 }
 
-/** `deno run -A URL args` with a fresh DENO_DIR, from a folder without a deno.json. */
-async function denoRunUrl(path: string, args: string[]) {
+/**
+ * `deno run -A [flags] BASE/path args` with the repository served at BASE and a fresh
+ * DENO_DIR. npm lookups go to a closed port on 127.0.0.1, so a run that would need the npm
+ * registry fails instead of reaching out.
+ */
+async function denoRunUrl(
+  path: string,
+  args: string[],
+  options: { flags?: (base: string) => string[]; cwd?: string } = {},
+) {
   const served = await serveFolder(ROOT);
   const denoDir = mkdtempSync(join(tmpdir(), "dewy-deno-dir-"));
   try {
-    return await runAsync(DENO, ["run", "-A", `${served.base}/${path}`, ...args], {
-      env: { DENO_DIR: denoDir, NO_COLOR: "1" },
-      cwd: denoDir,
+    const flags = options.flags?.(served.base) ?? [];
+    return await runAsync(DENO, ["run", "-A", ...flags, `${served.base}/${path}`, ...args], {
+      env: { DENO_DIR: denoDir, NO_COLOR: "1", NPM_CONFIG_REGISTRY: "http://127.0.0.1:9/" },
+      cwd: options.cwd ?? denoDir,
       timeoutMs: 60_000,
     });
   } finally {
@@ -72,6 +82,17 @@ async function denoRunUrl(path: string, args: string[]) {
     await served.close();
   }
 }
+
+/**
+ * The import-map variant: mod.ts with deno.json as import map, both from the URL, and the
+ * checkout's node_modules for the npm packages (`--no-config`: the local deno.json is not
+ * read). A user without node_modules gets the npm packages from the npm registry instead.
+ */
+const importMapFlags = (base: string) => [
+  "--no-config",
+  "--node-modules-dir=manual",
+  `--import-map=${base}/deno.json`,
+];
 
 const bundlePath = relative(ROOT, BUNDLE);
 
@@ -87,6 +108,15 @@ test("url: deno run -A http://…/dist/dewy.js --help (fresh DENO_DIR)", needsBu
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /^Usage:\n {2}dewy container --registry img:\/\/HOST\/REPO/m);
   assert.match(result.stdout, /--otlp-endpoint HOST:PORT/);
+});
+
+test("url: deno run -A --import-map=http://…/deno.json http://…/mod.ts --version and --help", async () => {
+  const version = await denoRunUrl("mod.ts", ["--version"], { flags: importMapFlags, cwd: ROOT });
+  assert.equal(version.code, 0, version.stderr);
+  assert.equal(version.stdout.trim(), `dewy version: ${VERSION} (deno ${denoVersion()})`);
+  const help = await denoRunUrl("mod.ts", ["--help"], { flags: importMapFlags, cwd: ROOT });
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /^Usage:\n {2}dewy container --registry img:\/\/HOST\/REPO/m);
 });
 
 /** The version of the Deno under test (`deno 2.9.6` → `2.9.6`). */
