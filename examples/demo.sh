@@ -72,7 +72,7 @@ wait_log() {
   local i
   for i in $(seq 1 $(($2 * 5))); do
     grep -m1 -E "$1" "$work/dewy.log" 2>/dev/null && return 0
-    alive_dewy || { indent <"$work/dewy.log" >&2; fail "dewy exited (log above)"; }
+    alive_dewy || { indent <"$work/dewy.log" >&2; fail "dewy exited (log above). A port taken? Try DEMO_PORT=18080 DEMO_ADMIN_PORT=18539 npm run demo"; }
     sleep 0.2
   done
   indent <"$work/dewy.log" >&2
@@ -85,6 +85,7 @@ alive_dewy() { [ -n "$dewy_pid" ] && kill -0 "$dewy_pid" 2>/dev/null; }
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
+  set +e # every cleanup step runs, whatever failed before
   [ -n "${load_pid:-}" ] && kill "$load_pid" 2>/dev/null
   if alive_dewy; then
     step "Stopping dewy (SIGTERM): it closes the proxy, drains and removes its containers"
