@@ -9,14 +9,15 @@
 # 127.0.0.1:5000/demo:v1.0.0, starts dewy with 2 replicas and telemetry, then publishes
 # v1.1.0 and deploys it while requests keep flowing, counting failures (there are none).
 # Ctrl-C stops dewy (SIGTERM: its containers are removed); the engine and the registry are
-# stopped only if the demo started them. Knobs: DEMO_PORT (8080), DEMO_ADMIN_PORT (17539).
+# stopped only if the demo started them. Knobs: DEMO_PORT (8080), DEMO_ADMIN_PORT (17539),
+# DEMO_REPO (demo: the repository on 127.0.0.1:5000 and the app name).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
 
 PORT=${DEMO_PORT:-8080}
 ADMIN_PORT=${DEMO_ADMIN_PORT:-17539}
-REPO=demo
+REPO=${DEMO_REPO:-demo}
 DEWY=$root/dist/dewy
 ENGINE_SOCK_PATH=/run/engine-ci/docker.sock
 REGISTRY=127.0.0.1:5000
@@ -57,7 +58,7 @@ delete_demo_tags() {
 # The demo's managed containers as "name state" lines, from the engine API.
 demo_containers() {
   curl -sf --unix-socket "$ENGINE_SOCK_PATH" -G http://engine/containers/json \
-    --data-urlencode all=1 --data-urlencode 'filters={"label":["dewy.app=demo"]}' |
+    --data-urlencode all=1 --data-urlencode "filters={\"label\":[\"dewy.app=$REPO\"]}" |
     jq -r '.[] | "\(.Names[0] | ltrimstr("/"))  \(.State)"'
 }
 
@@ -147,7 +148,7 @@ else
 fi
 
 # --- 2. the first version --------------------------------------------------------------------
-step "Publishing the demo app v1.0.0 to the registry"
+step "Publishing the demo app v1.0.0 as $REGISTRY/$REPO"
 delete_demo_tags
 publish 1.0.0
 
