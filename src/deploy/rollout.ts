@@ -7,6 +7,7 @@
  */
 import type { ContainerSummary } from "../engine/types.ts";
 import { ROLLBACK_STOP_TIMEOUT_S, STOP_TIMEOUT_S } from "../defaults.ts";
+import { containerName } from "./labels.ts";
 import type { ResolvedPort } from "./ports.ts";
 import {
   type DeployContext,
@@ -77,7 +78,7 @@ export async function rollout(
 ): Promise<Replica[]> {
   const { serving, signal } = options;
   poolsOf(ctx, options.ports); // fail before starting anything when a proxy is missing
-  const deployedAt = ctx.clock.now();
+  const deployedAt = unusedDeployTime(ctx, plan.start, serving);
   const started: Replica[] = [];
   try {
     for (const index of plan.start) {
@@ -116,6 +117,22 @@ export async function rollout(
     removed_containers: removed.filter(Boolean).length,
   });
   return started;
+}
+
+/**
+ * Now, or a later second when a replica in `serving` already has the name a new replica would
+ * get (`<base>-<unixSeconds>-<i>`: a deploy within the same second as the one before).
+ */
+function unusedDeployTime(
+  ctx: DeployContext,
+  indices: readonly number[],
+  serving: Set<Replica>,
+): number {
+  const base = ctx.config.runOptions.name ?? ctx.config.app;
+  const taken = new Set([...serving].map((r) => r.name));
+  let at = ctx.clock.now();
+  while (indices.some((i) => taken.has(containerName(base, at, i)))) at += 1000;
+  return at;
 }
 
 async function rollBack(

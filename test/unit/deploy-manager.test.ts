@@ -131,7 +131,6 @@ async function deployed(h: Harness, tag: string): Promise<void> {
   await h.manager.start();
   await h.manager.settled();
   assert.equal(h.manager.status().currentVersion, tag);
-  await h.clock.advance(1_000); // the next deploy's container names get a new second
 }
 
 test("deploy: the first check runs every replica, labelled, named and in the pool", async () => {
@@ -719,6 +718,23 @@ test("adoption: an unhealthy running container stays out of rotation and goes at
     assert.deepEqual(h.engine.running().length, 1);
     assert.ok(!h.engine.running().includes("app-1767225600-0"), "the unhealthy container was left");
     assert.ok(h.lines.some((l) => l.includes("Removing untracked container")));
+  } finally {
+    await h.done();
+  }
+});
+
+test("deploy: a new version within the same second as the last deploy gets unused names", async () => {
+  const h = harness();
+  try {
+    publish(h.engine, h.registry, "v1.0.0", { version: "1.0.0" });
+    assert.equal((await h.manager.checkNow()).outcome, "deployed");
+    const old = h.engine.running();
+    publish(h.engine, h.registry, "v1.1.0", { version: "1.1.0" });
+    const result = await h.manager.checkNow(); // the manual clock has not moved
+    assert.equal(result.outcome, "deployed", String(result.error));
+    const fresh = h.engine.running();
+    assert.equal(fresh.length, 2);
+    assert.ok(fresh.every((n) => !old.includes(n)));
   } finally {
     await h.done();
   }
