@@ -41,6 +41,8 @@ import {
 } from "./replica.ts";
 import { planRollout, rollout, type RolloutPlan } from "./rollout.ts";
 import { removeAllManaged } from "./shutdown.ts";
+import { CheckScheduler, SerialQueue } from "./scheduler.ts";
+import { FailureStreak } from "./streak.ts";
 import type {
   CheckResult,
   ContainerInfo,
@@ -100,10 +102,9 @@ export class DeployManager {
   #desired: DeployTarget | undefined;
   #backoff: FailureBackoff;
   #pausedUntil = 0;
-  #failureStreak = 0;
-  #lock: Promise<unknown> = Promise.resolve();
-  #check: Promise<CheckResult> | null = null;
-  #followUp: Promise<CheckResult> | null = null;
+  #streak: FailureStreak;
+  #queue = new SerialQueue();
+  #scheduler: CheckScheduler;
   #stop = new AbortController();
   #started = false;
   #background: Promise<void>[] = [];
@@ -124,6 +125,15 @@ export class DeployManager {
     this.#notifier = options.notifier;
     this.#runHook = options.runHook ?? runHook;
     this.#backoff = new FailureBackoff(options.backoff);
+    this.#streak = new FailureStreak(this.#ctx.logger, options.notifier);
+    this.#scheduler = new CheckScheduler({
+      check: () => this.#runCheck(),
+      queue: this.#queue,
+      intervalMs: options.config.intervalS * 1000,
+      clock: this.#ctx.clock,
+      logger: this.#ctx.logger,
+      signal: this.#stop.signal,
+    });
   }
 
   /**
@@ -136,7 +146,7 @@ export class DeployManager {
     this.#started = true;
     const { signal } = this.#stop;
     const { logger } = this.#ctx;
-    await this.#exclusive(async () => {
+    await this.#queue.run(async () => {
       try {
         this.#desired = await adoptRunning(this.#ctx, { serving: this.#serving, signal });
       } catch (error) {
@@ -157,7 +167,7 @@ export class DeployManager {
         logger,
         signal,
       }),
-      this.#loop(signal),
+      this.#scheduler.loop(),
     );
   }
 
@@ -166,22 +176,12 @@ export class DeployManager {
    * (requests arriving meanwhile share it); never two at once.
    */
   checkNow(): Promise<CheckResult> {
-    if (this.#stop.signal.aborted) return Promise.resolve({ outcome: "stopped" });
-    if (!this.#check) return this.#startCheck();
-    this.#followUp ??= this.#check.then(() => {
-      this.#followUp = null;
-      return this.#stop.signal.aborted ? { outcome: "stopped" as const } : this.#startCheck();
-    });
-    return this.#followUp;
+    return this.#scheduler.checkNow();
   }
 
   /** Resolves when no check, deploy or heal is running or queued. */
-  async settled(): Promise<void> {
-    let seen: Promise<unknown>;
-    do {
-      seen = this.#lock;
-      await seen;
-    } while (seen !== this.#lock);
+  settled(): Promise<void> {
+    return this.#queue.settled();
   }
 
   /** The state for `GET /api/status`. */
@@ -194,7 +194,7 @@ export class DeployManager {
       currentDigest: this.#desired?.digest ?? "",
       proxyBackends,
       replicas: [...this.#serving].filter((r) => r.backends.length > 0).length,
-      busy: this.#check !== null,
+      busy: this.#scheduler.busy,
     };
   }
 
@@ -223,36 +223,6 @@ export class DeployManager {
     const removed = await removeAllManaged(this.#ctx);
     logger.info("Managed containers removed", { count: removed });
     await this.#notifier?.send(stoppedMessage(signal));
-  }
-
-  async #loop(signal: AbortSignal): Promise<void> {
-    const intervalMs = this.#ctx.config.intervalS * 1000;
-    for (;;) {
-      if (this.#check) this.#ctx.logger.debug("Check skipped: the previous one is still running");
-      else void this.#startCheck();
-      try {
-        await this.#ctx.clock.sleep(intervalMs, signal);
-      } catch {
-        return;
-      }
-    }
-  }
-
-  #startCheck(): Promise<CheckResult> {
-    const check = this.#exclusive(() => this.#runCheck())
-      .catch((error): CheckResult => this.#unexpected(error))
-      .finally(() => {
-        if (this.#check === check) this.#check = null;
-      });
-    this.#check = check;
-    return check;
-  }
-
-  /** Run `task` after every task queued before it. */
-  #exclusive<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.#lock.then(task);
-    this.#lock = run.catch(() => {});
-    return run;
   }
 
   async #runCheck(): Promise<CheckResult> {
@@ -300,26 +270,15 @@ export class DeployManager {
     return running.filter((c) => !tracked.has(c.id));
   }
 
+  /** A registry or engine failure: the streak reports it; a 429 pauses the checks. */
   #checkFailed(error: unknown): CheckResult {
-    const { clock, logger, config } = this.#ctx;
-    const first = this.#failureStreak++ === 0;
-    const attrs = { error: errorMessage(error), failures: this.#failureStreak };
-    if (first) logger.error("Check failed; the running version keeps serving", attrs);
-    else logger.debug("Check failed again", attrs);
-    void this.#notifier?.sendError(error);
+    this.#streak.failed(error);
     if (error instanceof RegistryRateLimitedError) {
-      this.#pausedUntil = clock.now() + (error.retryAfterMs ?? config.intervalS * 1000);
+      const waitMs = error.retryAfterMs ?? this.#ctx.config.intervalS * 1000;
+      this.#pausedUntil = this.#ctx.clock.now() + waitMs;
       return { outcome: "rate-limited", error, retryAt: this.#pausedUntil };
     }
     return { outcome: "failed", error };
-  }
-
-  #checkSucceeded(): void {
-    if (this.#failureStreak > 0) {
-      this.#ctx.logger.info("Check succeeded again", { failures: this.#failureStreak });
-      this.#failureStreak = 0;
-    }
-    this.#notifier?.resetErrors();
   }
 
   /** Make what serves match `target`: deploy it, heal it, or do nothing. Never rejects. */
@@ -334,14 +293,14 @@ export class DeployManager {
       logger.debug("Deploy skipped: the newest version runs on every replica", {
         version: target.version,
       });
-      this.#checkSucceeded();
+      this.#streak.succeeded();
       return { outcome: "up-to-date", version: target.version };
     }
     const kind: RolloutKind = this.#desired?.digest === target.digest ? "heal" : "deploy";
     try {
       await this.#rollout(kind, target, plan, options);
       this.#backoff.succeeded(target.digest);
-      this.#checkSucceeded();
+      this.#streak.succeeded();
       return { outcome: kind === "deploy" ? "deployed" : "healed", version: target.version };
     } catch (error) {
       if (this.#stop.signal.aborted) return { outcome: "stopped", version: target.version };
@@ -433,19 +392,15 @@ export class DeployManager {
     const replica = [...this.#serving].find((r) => r.id === id);
     if (!replica || this.#stop.signal.aborted) return;
     this.#lose(replica, action);
-    this.#exclusive(async () => {
+    this.#queue.run(async () => {
       await this.#discard(replica);
       const desired = this.#desired;
       if (!desired || this.#stop.signal.aborted) return;
       if (this.#backoff.retryAt(desired.digest, this.#ctx.clock.now()) !== undefined) return;
       await this.#apply(desired, { strays: [] });
-    }).catch((error) => this.#unexpected(error));
-  }
-
-  /** A bug surfaced as a rejection: log it instead of crashing the process. */
-  #unexpected(error: unknown): CheckResult {
-    this.#ctx.logger.error("Unexpected deploy manager failure", { error: errorMessage(error) });
-    return { outcome: "failed", error };
+    }).catch((error) => {
+      this.#ctx.logger.error("Unexpected deploy manager failure", { error: errorMessage(error) });
+    });
   }
 
   /** Log why a lost replica's container ended, then remove it (its name may be reused). */

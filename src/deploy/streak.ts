@@ -1,0 +1,41 @@
+/**
+ * Failure streaks of the check loop: the first failure of a streak is logged at error level,
+ * the rest at debug (no log flood while a registry or engine is down); every failure goes to
+ * the notifier, whose error limiting decides what is sent; a success ends the streak.
+ *
+ * @module
+ */
+import type { Logger } from "../log.ts";
+import type { Notifier } from "../notify/types.ts";
+import { errorMessage } from "../errors.ts";
+
+/** Counts consecutive check failures and reports them once per streak. */
+export class FailureStreak {
+  #count = 0;
+  #logger: Logger;
+  #notifier: Notifier | undefined;
+
+  /** @param logger where the streak is logged @param notifier where each failure is sent */
+  constructor(logger: Logger, notifier?: Notifier) {
+    this.#logger = logger;
+    this.#notifier = notifier;
+  }
+
+  /** A check failed with `error`. */
+  failed(error: unknown): void {
+    const attrs = { error: errorMessage(error), failures: ++this.#count };
+    if (this.#count === 1) {
+      this.#logger.error("Check failed; the running version keeps serving", attrs);
+    } else this.#logger.debug("Check failed again", attrs);
+    void this.#notifier?.sendError(error);
+  }
+
+  /** A check succeeded (a skip counts): the streak ends and the notifier's error count resets. */
+  succeeded(): void {
+    if (this.#count > 0) {
+      this.#logger.info("Check succeeded again", { failures: this.#count });
+      this.#count = 0;
+    }
+    this.#notifier?.resetErrors();
+  }
+}
