@@ -1,14 +1,14 @@
 /**
- * Housekeeping after a successful deploy: remove exited managed containers of the app and
- * prune old images of its repository, keeping the newest {@link IMAGES_KEPT}. Best effort:
- * failures are logged, never thrown.
+ * Housekeeping: remove exited managed containers of the app and prune old images of its
+ * repository (after a successful deploy), and remove a replica that died behind dewy's back.
+ * Best effort: failures are logged, never thrown.
  *
  * @module
  */
-import { IMAGES_KEPT } from "../defaults.ts";
+import { IMAGES_KEPT, ROLLBACK_STOP_TIMEOUT_S } from "../defaults.ts";
 import { errorMessage } from "../errors.ts";
 import { appFilter } from "./labels.ts";
-import type { DeployContext, Replica } from "./replica.ts";
+import { type DeployContext, removeContainer, type Replica } from "./replica.ts";
 
 /** Remove every exited (or dead) managed container of the app. Resolves with the count removed. */
 export async function reapExited(
@@ -56,4 +56,31 @@ export async function pruneImages(
     ctx.logger.warn("Failed to prune old images", { repository, error: errorMessage(error) });
     return 0;
   }
+}
+
+/**
+ * A replica died or vanished: log how its container ended (state, exit code, OOM), then remove
+ * it so it leaves no clutter and its name can be reused by its replacement.
+ */
+export async function discardLost(
+  ctx: Pick<DeployContext, "engine" | "logger">,
+  replica: { id: string; name: string },
+): Promise<void> {
+  try {
+    const details = await ctx.engine.inspectContainer(replica.id);
+    if (details) {
+      ctx.logger.warn("Container exited", {
+        container: replica.name,
+        state: details.state,
+        exit_code: details.exitCode,
+        oom_killed: details.oomKilled,
+      });
+    }
+  } catch (error) {
+    ctx.logger.debug("Cannot inspect lost container", {
+      container: replica.name,
+      error: errorMessage(error),
+    });
+  }
+  await removeContainer(ctx, replica, ROLLBACK_STOP_TIMEOUT_S);
 }

@@ -19,13 +19,12 @@ import {
 import type { BackendPool } from "../proxy/pool.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { errorMessage } from "../errors.ts";
-import { ROLLBACK_STOP_TIMEOUT_S } from "../defaults.ts";
 import { type Clock, realClock } from "./clock.ts";
 import { FailureBackoff, type FailureBackoffOptions } from "./backoff.ts";
 import { HookFailedError } from "./errors.ts";
 import { hookSucceeded, runHook } from "./hooks.ts";
 import { adoptRunning } from "./adopt.ts";
-import { pruneImages, reapExited } from "./cleanup.ts";
+import { discardLost, pruneImages, reapExited } from "./cleanup.ts";
 import { watchContainerExits } from "./events.ts";
 import { listContainerInfo } from "./info.ts";
 import { appFilter } from "./labels.ts";
@@ -36,7 +35,6 @@ import {
   type DeployTarget,
   drainReplica,
   leaveRotation,
-  removeContainer,
   type Replica,
 } from "./replica.ts";
 import { planRollout, rollout, type RolloutPlan } from "./rollout.ts";
@@ -393,7 +391,7 @@ export class DeployManager {
     if (!replica || this.#stop.signal.aborted) return;
     this.#lose(replica, action);
     this.#queue.run(async () => {
-      await this.#discard(replica);
+      await discardLost(this.#ctx, replica);
       const desired = this.#desired;
       if (!desired || this.#stop.signal.aborted) return;
       if (this.#backoff.retryAt(desired.digest, this.#ctx.clock.now()) !== undefined) return;
@@ -401,28 +399,6 @@ export class DeployManager {
     }).catch((error) => {
       this.#ctx.logger.error("Unexpected deploy manager failure", { error: errorMessage(error) });
     });
-  }
-
-  /** Log why a lost replica's container ended, then remove it (its name may be reused). */
-  async #discard(replica: Replica): Promise<void> {
-    const { engine, logger } = this.#ctx;
-    try {
-      const details = await engine.inspectContainer(replica.id);
-      if (details) {
-        logger.warn("Container exited", {
-          container: replica.name,
-          state: details.state,
-          exit_code: details.exitCode,
-          oom_killed: details.oomKilled,
-        });
-      }
-    } catch (error) {
-      logger.debug("Cannot inspect lost container", {
-        container: replica.name,
-        error: errorMessage(error),
-      });
-    }
-    await removeContainer(this.#ctx, replica, ROLLBACK_STOP_TIMEOUT_S);
   }
 
   #lose(replica: Replica, reason: string): void {

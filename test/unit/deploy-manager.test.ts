@@ -497,6 +497,9 @@ test("self-heal: a killed replica leaves the rotation at once and is replaced", 
       "the image was pulled again",
     );
     assert.ok(h.log.includes(`remove ${victim.label}`), "the dead container was not removed");
+    assert.ok(
+      h.lines.some((l) => l.includes('msg="Container exited"') && l.includes("exit_code=137")),
+    );
     assert.equal(h.events.replicas, 2);
   } finally {
     await h.done();
