@@ -8,6 +8,8 @@
  * Settings (environment): `BENCH_QUICK=1` (1 repetition, short runs), `BENCH_TARGETS=a,b`
  * (only these, plus `direct` and `haproxy`), `BENCH_WORK`, `BENCH_BUN`, `BENCH_DENO`,
  * `BENCH_BINARY`, `BENCH_REPORT` (where the report goes), `BENCH_HEADER` (its header).
+ * `bun bench/driver.ts --report` renders the report of the last run again from
+ * `bench/out/results.json` (e.g. after editing `bench/NOTES.md`).
  *
  * @module
  */
@@ -122,7 +124,18 @@ async function idleMemory(target: Target, loadPeak: number): Promise<MemoryRecor
   };
 }
 
-async function main(): Promise<void> {
+/** Everything one run measured, as saved in `results.json` (the report is rendered from it). */
+interface Measured {
+  header: string;
+  quick: boolean;
+  targets: string[];
+  runs: RunRecord[];
+  memory: MemoryRecord[];
+  /** Where the report goes. */
+  reportPath: string;
+}
+
+async function measureAll(): Promise<Measured> {
   const wanted = env.BENCH_TARGETS?.split(",").map((t) => t.trim()).filter(Boolean);
   const specs = targetSpecs(paths, BACKEND_PORT).filter((spec) =>
     !wanted || ["direct", "haproxy"].includes(spec.name) || wanted.includes(spec.name)
@@ -161,19 +174,34 @@ async function main(): Promise<void> {
   } finally {
     await processes.stopAll();
   }
-  writeFileSync(join(paths.work, "results.json"), JSON.stringify({ runs, memory }, null, 1));
-  const notesFile = join(root, "bench", "NOTES.md");
-  const report = renderReport({
+  return {
     header: env.BENCH_HEADER ?? "# dewy proxy benchmark",
+    quick,
     targets: specs.map((s) => s.name),
     runs,
     memory,
-    idleConnections: IDLE_CONNECTIONS,
-    notes: !quick && existsSync(notesFile) ? readFileSync(notesFile, "utf8") : "",
-  });
-  const out = env.BENCH_REPORT ?? join(paths.work, quick ? "RESULTS-quick.md" : "RESULTS.md");
-  writeFileSync(out, report);
-  log(`report written to ${out}`);
+    reportPath: env.BENCH_REPORT ?? join(paths.work, quick ? "RESULTS-quick.md" : "RESULTS.md"),
+  };
 }
 
-await main();
+/** Render the report of `measured`, with `bench/NOTES.md` appended to a full run's. */
+function writeReport(measured: Measured): void {
+  const notesFile = join(root, "bench", "NOTES.md");
+  const report = renderReport({
+    ...measured,
+    idleConnections: IDLE_CONNECTIONS,
+    notes: !measured.quick && existsSync(notesFile) ? readFileSync(notesFile, "utf8") : "",
+  });
+  writeFileSync(measured.reportPath, report);
+  log(`report written to ${measured.reportPath}`);
+}
+
+const resultsFile = join(paths.work, "results.json");
+if (process.argv.includes("--report")) {
+  // Re-render the last run's report (after editing NOTES.md), without measuring again.
+  writeReport(JSON.parse(readFileSync(resultsFile, "utf8")));
+} else {
+  const measured = await measureAll();
+  writeFileSync(resultsFile, JSON.stringify(measured, null, 1));
+  writeReport(measured);
+}

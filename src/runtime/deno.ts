@@ -73,16 +73,18 @@ class DenoRelay implements Relay {
   #backend: DenoConn;
   #error: unknown = undefined;
   #open = 2;
-  #options: RelayOptions;
+  #options: RelayOptions | null;
 
   constructor(client: DenoConn, backend: DenoConn, options: RelayOptions) {
     this.#client = client;
     this.#backend = backend;
     this.#options = options;
-    this.#pump(client.raw, backend.raw, true).then(this.#directionDone, this.#failed);
-    this.#pump(backend.raw, client.raw, false).then(this.#directionDone, this.#failed);
+    // Each pump reports its own end: no closures or derived promises per connection.
+    this.#pump(client.raw, backend.raw, true);
+    this.#pump(backend.raw, client.raw, false);
   }
 
+  /** Copy one direction until EOF (then forward the FIN) or an error; never rejects. */
   async #pump(from: Deno.TcpConn, to: Deno.TcpConn, upstream: boolean): Promise<void> {
     let pool = smallBuffers;
     let buffer = pool.take();
@@ -101,31 +103,34 @@ class DenoRelay implements Relay {
           buffer = pool.take();
         }
       }
+    } catch (error) {
+      this.#failed(error);
+      return;
     } finally {
       // Every read and write on the buffer has settled here, so it is free for reuse.
       pool.give(buffer);
     }
-    await to.closeWrite().catch(() => {});
+    await to.closeWrite().catch(ignore);
+    if (--this.#open === 0) this.#finish();
   }
 
-  #directionDone = (): void => {
-    if (--this.#open === 0) this.#finish();
-  };
-
-  #failed = (error: unknown): void => {
+  #failed(error: unknown): void {
     if (this.#open <= 0) return;
     if (this.#error === undefined && !isClosedError(error)) this.#error = error;
     this.#open = 0;
     this.#finish();
-  };
+  }
 
   #finish(): void {
     this.#client.close();
     this.#backend.close();
-    const { clientToBackend, backendToClient } = this;
-    const onEnd = this.#options.onEnd;
-    this.#options = { onEnd: () => {} };
-    onEnd({ clientToBackend, backendToClient, error: this.#error });
+    const options = this.#options;
+    this.#options = null;
+    options?.onEnd({
+      clientToBackend: this.clientToBackend,
+      backendToClient: this.backendToClient,
+      error: this.#error,
+    });
   }
 
   close(): void {
@@ -134,6 +139,8 @@ class DenoRelay implements Relay {
     this.#backend.close();
   }
 }
+
+function ignore(): void {}
 
 function isClosedError(error: unknown): boolean {
   return error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted;
