@@ -71,3 +71,9 @@ export const ENGINE_EVENTS_RETRY_MS = 5_000;
 export const SHUTDOWN_STOP_CONCURRENCY = 4;
 /** Deadline of one OTLP export call (`OTEL_EXPORTER_OTLP_[METRICS_]TIMEOUT` overrides). */
 export const OTLP_EXPORT_TIMEOUT_MS = 10_000;
+/**
+ * A TCP health probe (no `--health-path`) counts as passed only when the connection is still
+ * open this long after connecting: docker-proxy accepts and then closes at once while the app
+ * behind it is not listening yet.
+ */
+export const TCP_PROBE_SETTLE_MS = 200;

@@ -317,6 +317,26 @@ async function connectTcp(hostname: string, port: number, timeoutMs: number): Pr
   }
 }
 
+async function probeTcp(
+  hostname: string,
+  port: number,
+  timeoutMs: number,
+  settleMs: number,
+): Promise<boolean> {
+  let side: Side;
+  try {
+    side = await connectTcp(hostname, port, timeoutMs) as Side;
+  } catch {
+    return false;
+  }
+  // The shared socket handler records what happens before any relay: bytes in `early`,
+  // a FIN in `readEnded`, a close in `closed`.
+  await new Promise((resolve) => setTimeout(resolve, settleMs));
+  const serving = side.early !== null || !(side.readEnded || side.closed);
+  side.close();
+  return serving;
+}
+
 function unixFetch(socketPath: string): UnixFetch {
   return (url, init) => fetch(url, { ...init, unix: socketPath } as RequestInit);
 }
@@ -346,6 +366,7 @@ export const bunRuntime: Runtime = {
   version: Bun.version,
   listenTcp,
   connectTcp,
+  probeTcp,
   relay: (client, backend, options) => new BunRelay(client as Side, backend as Side, options),
   unixFetch,
   serveHttp,

@@ -208,6 +208,27 @@ async function connectTcp(hostname: string, port: number, timeoutMs: number): Pr
   }
 }
 
+async function probeTcp(
+  hostname: string,
+  port: number,
+  timeoutMs: number,
+  settleMs: number,
+): Promise<boolean> {
+  let conn: DenoConn;
+  try {
+    conn = await connectTcp(hostname, port, timeoutMs) as DenoConn;
+  } catch {
+    return false;
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const settled = new Promise<"open">((resolve) => (timer = setTimeout(() => resolve("open"), settleMs)));
+  const read = conn.raw.read(new Uint8Array(1)).then((n) => (n === null ? "closed" : "open"), () => "closed");
+  const outcome = await Promise.race([settled, read]);
+  clearTimeout(timer);
+  conn.close();
+  return outcome === "open";
+}
+
 function unixFetch(socketPath: string): UnixFetch {
   const client = Deno.createHttpClient({ proxy: { transport: "unix", path: socketPath } });
   return (url, init) => fetch(url, { ...init, client } as RequestInit);
@@ -237,6 +258,7 @@ export const denoRuntime: Runtime = {
   version: Deno.version.deno,
   listenTcp,
   connectTcp,
+  probeTcp,
   relay: (client, backend, options) =>
     new DenoRelay(client as DenoConn, backend as DenoConn, options),
   unixFetch,

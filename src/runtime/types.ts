@@ -131,6 +131,12 @@ export interface Runtime {
   /** Dial a TCP peer; rejects with {@link TcpConnectError} after at most `timeoutMs`. */
   connectTcp(hostname: string, port: number, timeoutMs: number): Promise<TcpConn>;
   /**
+   * Is something really serving `hostname:port`? Connects, sends nothing, and answers `false`
+   * when the connection fails or the peer closes it within `settleMs` without sending a byte —
+   * what a port forwarder (docker-proxy) does while the app behind it is not listening yet.
+   */
+  probeTcp(hostname: string, port: number, timeoutMs: number, settleMs: number): Promise<boolean>;
+  /**
    * Copy bytes both ways between two connections with backpressure, propagating a
    * half-close (FIN) from either side to the other; close both when both directions ended
    * or on any error.
