@@ -135,7 +135,13 @@ interface Measured {
   reportPath: string;
 }
 
+/** The 1, 5 and 15 minute load averages, as `/proc/loadavg` has them. */
+function loadAverage(): string {
+  return readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" / ");
+}
+
 async function measureAll(): Promise<Measured> {
+  const loadAtStart = loadAverage();
   const wanted = env.BENCH_TARGETS?.split(",").map((t) => t.trim()).filter(Boolean);
   const specs = targetSpecs(paths, BACKEND_PORT).filter((spec) =>
     !wanted || ["direct", "haproxy"].includes(spec.name) || wanted.includes(spec.name)
@@ -175,7 +181,8 @@ async function measureAll(): Promise<Measured> {
     await processes.stopAll();
   }
   return {
-    header: env.BENCH_HEADER ?? "# dewy proxy benchmark",
+    header: (env.BENCH_HEADER ?? "# dewy proxy benchmark") +
+      `\n| load average (1/5/15 min) | ${loadAtStart} at the start, ${loadAverage()} at the end |`,
     quick,
     targets: specs.map((s) => s.name),
     runs,
@@ -199,7 +206,8 @@ function writeReport(measured: Measured): void {
 const resultsFile = join(paths.work, "results.json");
 if (process.argv.includes("--report")) {
   // Re-render the last run's report (after editing NOTES.md), without measuring again.
-  writeReport(JSON.parse(readFileSync(resultsFile, "utf8")));
+  // JSON wrote NaN (not measured, e.g. CPU of `direct`) as null.
+  writeReport(JSON.parse(readFileSync(resultsFile, "utf8"), (_, v) => v === null ? NaN : v));
 } else {
   const measured = await measureAll();
   writeFileSync(resultsFile, JSON.stringify(measured, null, 1));

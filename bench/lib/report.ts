@@ -23,6 +23,9 @@ export interface ReportInput {
   notes: string;
 }
 
+/** The dewy targets with telemetry off; each has a `+otel` twin. */
+const DEWY_TARGETS = ["dewy-bun", "dewy-deno", "dewy-bin"];
+
 const fmt = (value: number, digits = 0) =>
   Number.isFinite(value)
     ? value.toLocaleString("en-US", {
@@ -106,7 +109,7 @@ function goals(s: (target: string, scenario: string) => Summary, memory: MemoryR
     ["close", "close req/s", (x) => x.rps],
     ["1m", "1 MiB MiB/s", (x) => x.mibps],
   ];
-  for (const base of ["dewy-bun", "dewy-deno", "dewy-bin"]) {
+  for (const base of DEWY_TARGETS) {
     for (const [scenario, label, pick] of primary) {
       list.push({
         what: `${base}: telemetry on ÷ off, ${label}`,
@@ -184,6 +187,25 @@ export function renderReport(input: ReportInput): string {
     "|---|---:|---:|---|",
   );
   for (const goal of goals(s, memory)) lines.push(goalRow(goal));
+
+  lines.push(
+    "",
+    "### Telemetry on ÷ off",
+    "",
+    "Throughput ratio (req/s, MiB/s for 1 MiB) and efficiency ratio (requests per proxy CPU-second); " +
+      "the second depends less on what else runs on the machine.",
+    "",
+    "| target | KA req/s | KA per CPU-s | close req/s | close per CPU-s | 1 MiB MiB/s | 1 MiB per CPU-s |",
+    "|---|---:|---:|---:|---:|---:|---:|",
+  );
+  for (const base of DEWY_TARGETS.filter((t) => targets.includes(t))) {
+    const cells = ["ka", "close", "1m"].flatMap((scenario) => {
+      const on = s(`${base}+otel`, scenario), off = s(base, scenario);
+      const throughput = scenario === "1m" ? on.mibps / off.mibps : on.rps / off.rps;
+      return [fmt(throughput, 2), fmt(on.reqPerCpuSecond / off.reqPerCpuSecond, 2)];
+    });
+    lines.push(`| ${base} | ${cells.join(" | ")} |`);
+  }
 
   lines.push(
     "",
