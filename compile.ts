@@ -2,7 +2,8 @@
  * Builds dewy's release artefacts into `dist/`:
  *
  * - `dist/dewy`: one executable. `deno compile` where its runtime download is reachable,
- *   otherwise `bun build --compile` (works offline). It says which one it used.
+ *   otherwise `bun build --compile` through `scripts/bun-build.ts` (works offline). It says
+ *   which one it used.
  * - `dist/dewy.js`: one bundled ES module of the CLI for `deno run -A URL/dist/dewy.js`
  *   (no import map needed) and for `bun run`.
  *
@@ -64,28 +65,12 @@ function compileWithDeno(outfile: string): { ok: boolean; output: string } {
 }
 
 function compileWithBun(outfile: string): { ok: boolean; output: string } {
-  return run(bin("bun"), [
-    "build",
-    "--compile",
-    "--minify-syntax",
-    "--no-compile-autoload-dotenv",
-    "--no-compile-autoload-bunfig",
-    "src/runtime/bun-main.ts",
-    "--outfile",
-    outfile,
-  ], 300_000);
+  return run(bin("bun"), ["scripts/bun-build.ts", "src/runtime/bun-main.ts", outfile, "--compile"], 300_000);
 }
 
 function bundle(outfile: string): { ok: boolean; output: string } {
   // target=node: Node built-ins stay `node:` imports, which Deno and Bun both provide.
-  return run(bin("bun"), [
-    "build",
-    "--target=node",
-    "--format=esm",
-    "src/runtime/portable-main.ts",
-    "--outfile",
-    outfile,
-  ], 120_000);
+  return run(bin("bun"), ["scripts/bun-build.ts", "src/runtime/portable-main.ts", outfile], 120_000);
 }
 
 /** How Bun's node-target bundle makes its `require` for the CommonJS dependencies. */

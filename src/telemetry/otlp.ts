@@ -8,14 +8,14 @@
  */
 import type { Buffer } from "node:buffer";
 import { readFileSync } from "node:fs";
-import { type ChannelCredentials, credentials } from "@grpc/grpc-js";
+import { type ChannelCredentials, credentials, Metadata } from "@grpc/grpc-js";
+import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-grpc";
 import { PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { ConfigError } from "../errors.ts";
 import { OTLP_EXPORT_INTERVAL_MS, OTLP_EXPORT_TIMEOUT_MS } from "../defaults.ts";
 import type { Logger } from "../log.ts";
 import type { EnvGetter } from "./resource.ts";
 import { parseKeyValues } from "./key-values.ts";
-import { OtlpGrpcMetricExporter } from "./otlp-grpc-exporter.ts";
 import { ReportingExporter } from "./reporting-exporter.ts";
 
 /** A parsed `--otlp-endpoint`. */
@@ -90,11 +90,20 @@ export function createOtlpReader(options: OtlpReaderOptions): OtlpReader {
     OTLP_EXPORT_INTERVAL_MS,
   );
   const headers = otlpVariable(env, "HEADERS");
-  const otlp = new OtlpGrpcMetricExporter({
-    target: host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`,
+  const metadata = new Metadata();
+  if (headers) {
+    for (const [key, value] of Object.entries(parseKeyValues(headers.value, headers.name))) {
+      metadata.set(key, value);
+    }
+  }
+  // Credentials and metadata are built here from our own (statically imported) grpc-js, and
+  // the URL scheme matches them, so the exporter never needs the environment's defaults.
+  const target = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+  const otlp = new OTLPMetricExporter({
+    url: `${options.insecure ? "http" : "https"}://${target}`,
     credentials: options.insecure ? credentials.createInsecure() : tlsCredentials(env),
-    headers: headers ? parseKeyValues(headers.value, headers.name) : {},
-    timeoutMs: positiveMs(env, otlpVariable(env, "TIMEOUT")?.name, OTLP_EXPORT_TIMEOUT_MS),
+    metadata,
+    timeoutMillis: positiveMs(env, otlpVariable(env, "TIMEOUT")?.name, OTLP_EXPORT_TIMEOUT_MS),
     userAgent: `dewy/${options.version}`,
   });
   const exporter = new ReportingExporter(otlp, options.logger, options.endpoint);

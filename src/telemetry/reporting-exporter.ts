@@ -31,7 +31,7 @@ export interface ExportStats {
  *
  * @example
  * ```ts
- * const exporter = new ReportingExporter(new OtlpGrpcMetricExporter(opts), logger, "localhost:4317");
+ * const exporter = new ReportingExporter(new OTLPMetricExporter(opts), logger, "localhost:4317");
  * ```
  */
 export class ReportingExporter implements PushMetricExporter {

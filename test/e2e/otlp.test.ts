@@ -312,7 +312,9 @@ await t.shutdown(5000);
 console.log(JSON.stringify({ stats: t.otlpStats, prometheus: text.includes("dewy_deployments_total") }));
 `,
     );
-    const build = spawnSync(BUN, ["build", "--compile", "probe.ts", "--outfile", "probe"], {
+    // The same build step as compile.ts uses for dist/dewy.
+    const buildScript = fileURLToPath(new URL("../../scripts/bun-build.ts", import.meta.url));
+    const build = spawnSync(BUN, [buildScript, "probe.ts", "probe", "--compile"], {
       cwd: dir,
       encoding: "utf8",
     });
