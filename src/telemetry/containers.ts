@@ -6,6 +6,7 @@
  * @module
  */
 import type { Meter, ObservableGauge } from "@opentelemetry/api";
+import type { ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import type { ContainerDetails, Engine } from "../engine/types.ts";
 import { CONTAINER_METRICS_CACHE_MS, CONTAINER_METRICS_TIMEOUT_MS } from "../defaults.ts";
 import type { Logger } from "../log.ts";
@@ -58,12 +59,41 @@ async function observeContainers(
   return inspected.filter((c): c is ContainerDetails => c !== undefined);
 }
 
-/** Register the container gauges on `meter`; one callback feeds them all. */
+/**
+ * Drops the series of containers that are gone from collected metrics. The SDK keeps reporting
+ * every attribute set an observable gauge ever observed, so without this a removed replica
+ * would stay `running` on `/metrics` and in OTLP forever.
+ */
+export type StaleSeriesFilter = (metrics: ResourceMetrics) => ResourceMetrics;
+
+/** Keep only data points without a `container` attribute or of a container in `live`. */
+function withoutGoneContainers(metrics: ResourceMetrics, live: ReadonlySet<string>): ResourceMetrics {
+  return {
+    ...metrics,
+    scopeMetrics: metrics.scopeMetrics.map((scope) => ({
+      ...scope,
+      metrics: scope.metrics.map((metric) => {
+        if (!metric.descriptor.name.startsWith("dewy.container.")) return metric;
+        const dataPoints = (metric.dataPoints as Array<{ attributes: Record<string, unknown> }>)
+          .filter(({ attributes }) => {
+            const container = attributes.container;
+            return typeof container !== "string" || live.has(container);
+          });
+        return { ...metric, dataPoints } as typeof metric;
+      }),
+    })),
+  };
+}
+
+/**
+ * Register the container gauges on `meter`; one callback feeds them all. Returns the filter
+ * that readers apply to what they collect (see {@link StaleSeriesFilter}).
+ */
 export function registerContainerGauges(
   meter: Meter,
   source: ContainerSource,
   options: ContainerGaugeOptions,
-): void {
+): StaleSeriesFilter {
   const gauge = (name: string, description: string, unit?: string): ObservableGauge =>
     meter.createObservableGauge(name, { description, unit });
   const status = gauge(
@@ -99,6 +129,7 @@ export function registerContainerGauges(
     timeoutMs: options.timeoutMs ?? CONTAINER_METRICS_TIMEOUT_MS,
   });
   const appAttrs = { app: source.app };
+  let live: ReadonlySet<string> = new Set();
 
   meter.addBatchObservableCallback(async (result) => {
     result.observe(desired, Math.max(1, source.desiredReplicas), appAttrs);
@@ -114,6 +145,7 @@ export function registerContainerGauges(
       return;
     }
     failing = false;
+    live = new Set(outcome.value.map((c) => c.name));
     for (const c of outcome.value) {
       const attrs = { app: source.app, container: c.name, replica: c.labels["dewy.replica"] ?? "" };
       for (const state of CONTAINER_STATES) {
@@ -133,4 +165,5 @@ export function registerContainerGauges(
       });
     }
   }, [status, restarts, desired, oomKilled, exitCode, started, info]);
+  return (metrics) => withoutGoneContainers(metrics, live);
 }

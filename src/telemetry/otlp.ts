@@ -10,7 +10,7 @@ import type { Buffer } from "node:buffer";
 import { readFileSync } from "node:fs";
 import { type ChannelCredentials, credentials, Metadata } from "@grpc/grpc-js";
 import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-grpc";
-import { PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
+import { PeriodicExportingMetricReader, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import { ConfigError } from "../errors.ts";
 import { OTLP_EXPORT_INTERVAL_MS, OTLP_EXPORT_TIMEOUT_MS } from "../defaults.ts";
 import type { Logger } from "../log.ts";
@@ -61,6 +61,8 @@ export interface OtlpReaderOptions {
   env: EnvGetter;
   /** Where export failure streaks are reported. */
   logger: Logger;
+  /** Applied to every collection before export. */
+  filter?: (metrics: ResourceMetrics) => ResourceMetrics;
 }
 
 /** The reader to register on the meter provider, and its exporter (for export statistics). */
@@ -106,7 +108,7 @@ export function createOtlpReader(options: OtlpReaderOptions): OtlpReader {
     timeoutMillis: positiveMs(env, otlpVariable(env, "TIMEOUT")?.name, OTLP_EXPORT_TIMEOUT_MS),
     userAgent: `dewy/${options.version}`,
   });
-  const exporter = new ReportingExporter(otlp, options.logger, options.endpoint);
+  const exporter = new ReportingExporter(otlp, options.logger, options.endpoint, options.filter);
   const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis });
   return { reader, exporter };
 }

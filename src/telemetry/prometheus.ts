@@ -9,6 +9,7 @@
  * @module
  */
 import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
+import type { ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import { type Logger, silentLogger } from "../log.ts";
 
 /** `Content-Type` of the text exposition format served at `/metrics`. */
@@ -29,10 +30,18 @@ export class PrometheusReader {
   readonly reader: PrometheusExporter = new PrometheusExporter({ preventServerStart: true });
   #serializer = new PrometheusSerializer();
   #log: Logger;
+  #filter: (metrics: ResourceMetrics) => ResourceMetrics;
 
-  /** @param logger where collection errors are reported (the metrics that did collect are served) */
-  constructor(logger: Logger = silentLogger) {
+  /**
+   * @param logger where collection errors are reported (the metrics that did collect are served)
+   * @param filter applied to every collection before it is rendered
+   */
+  constructor(
+    logger: Logger = silentLogger,
+    filter: (metrics: ResourceMetrics) => ResourceMetrics = (m) => m,
+  ) {
     this.#log = logger;
+    this.#filter = filter;
   }
 
   /** Collect every instrument now and render the exposition text. */
@@ -43,6 +52,6 @@ export class PrometheusReader {
         error: errors.map(String).join("; "),
       });
     }
-    return this.#serializer.serialize(resourceMetrics);
+    return this.#serializer.serialize(this.#filter(resourceMetrics));
   }
 }

@@ -41,17 +41,27 @@ export class ReportingExporter implements PushMetricExporter {
   #log: Logger;
   #endpoint: string;
   #failing = false;
+  #filter: (metrics: ResourceMetrics) => ResourceMetrics;
 
-  /** @param inner the real exporter @param logger where streaks are reported @param endpoint for messages */
-  constructor(inner: PushMetricExporter, logger: Logger, endpoint: string) {
+  /**
+   * @param inner the real exporter @param logger where streaks are reported
+   * @param endpoint for messages @param filter applied to every collection before export
+   */
+  constructor(
+    inner: PushMetricExporter,
+    logger: Logger,
+    endpoint: string,
+    filter: (metrics: ResourceMetrics) => ResourceMetrics = (m) => m,
+  ) {
     this.#inner = inner;
     this.#log = logger;
     this.#endpoint = endpoint;
+    this.#filter = filter;
   }
 
   /** Export through the inner exporter, then report the outcome. */
   export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
-    this.#inner.export(metrics, (result) => {
+    this.#inner.export(this.#filter(metrics), (result) => {
       this.#record(result);
       resultCallback(result);
     });

@@ -22,7 +22,11 @@ import { buildResource, type EnvGetter } from "./resource.ts";
 import { PrometheusReader } from "./prometheus.ts";
 import { createOtlpReader } from "./otlp.ts";
 import type { ExportStats } from "./reporting-exporter.ts";
-import { type ContainerSource, registerContainerGauges } from "./containers.ts";
+import {
+  type ContainerSource,
+  registerContainerGauges,
+  type StaleSeriesFilter,
+} from "./containers.ts";
 
 /** Instrumentation scope of every dewy metric (`otel_scope_name` on `/metrics`). */
 export const METER_NAME = "dewy";
@@ -118,7 +122,10 @@ export class Telemetry implements ProxyObserver, DeployObserver {
     this.#log = options.logger ?? silentLogger;
     const resource = buildResource(options.version, options.env);
     this.otlpEndpoint = options.otlpEndpoint ?? "";
-    this.#prometheus = new PrometheusReader(this.#log);
+    // The container gauges are registered after the readers exist; they supply the filter.
+    let dropGone: StaleSeriesFilter = (metrics) => metrics;
+    const filter: StaleSeriesFilter = (metrics) => dropGone(metrics);
+    this.#prometheus = new PrometheusReader(this.#log, filter);
     const readers: MetricReader[] = [this.#prometheus.reader];
     if (this.otlpEndpoint) {
       const otlp = createOtlpReader({
@@ -127,6 +134,7 @@ export class Telemetry implements ProxyObserver, DeployObserver {
         version: options.version,
         env: options.env,
         logger: this.#log,
+        filter,
       });
       readers.push(otlp.reader);
       this.#otlpStats = otlp.exporter.stats;
@@ -136,7 +144,7 @@ export class Telemetry implements ProxyObserver, DeployObserver {
     this.#metrics = createInstruments(meter);
     this.#replicaAttrs = { app: options.app };
     if (options.containers) {
-      registerContainerGauges(meter, options.containers, { logger: this.#log });
+      dropGone = registerContainerGauges(meter, options.containers, { logger: this.#log });
     }
     // Counters exist from start-up with 0, so rate()/increase() answer 0 instead of nothing.
     this.#metrics.deployments.add(0, CONTAINER_COMMAND);
