@@ -33,3 +33,20 @@ export class RuntimeFailure extends Error {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * The deepest `cause` of `error` as text, prefixed with the first `code` found on it or on
+ * `error` (Bun puts `ECONNREFUSED` in `code`; Deno says `(os error 111)` in a nested message),
+ * for matching the runtime-specific texts of network and socket failures.
+ *
+ * @example `rootCause(fetchError).text` → `"ECONNREFUSED Unable to connect. Is the computer able to access the url?"`
+ */
+export function rootCause(error: unknown): { message: string; text: string } {
+  let current = error;
+  while ((current as Error)?.cause !== undefined) current = (current as Error).cause;
+  const message = current instanceof Error ? current.message : String(current);
+  const code = String(
+    (current as { code?: unknown })?.code ?? (error as { code?: unknown })?.code ?? "",
+  );
+  return { message, text: `${code} ${message}` };
+}

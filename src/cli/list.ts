@@ -68,7 +68,11 @@ export async function listContainers(options: ListContainersOptions): Promise<nu
   const last = options.adminPort + ADMIN_PORT_ATTEMPTS - 1;
   const answer = await scan(options);
   if (!answer) {
-    writeError(`Error: no running dewy instances found (tried ports ${options.adminPort}-${last})`);
+    writeError(
+      `Error: no running dewy instances found (tried ports ${options.adminPort}-${last}); ` +
+        `start one with "dewy container --registry img://HOST/REPO --port PROXY", ` +
+        `or pass the --admin-port it was started with`,
+    );
     return 1;
   }
   if (answer.status !== 200) {

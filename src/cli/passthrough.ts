@@ -40,11 +40,25 @@ export const SUPPORTED_RUN_OPTIONS: string = RUN_OPTIONS
 
 const LONG_NAMES = RUN_OPTIONS.flatMap((o) => [o.long, ...(o.aliases ?? [])]);
 
+const PUBLISH_HINT = "publish through dewy's proxy with --port PROXY:CONTAINER instead";
+const DETACH_HINT = "dewy always runs containers detached";
+
+/** What to say about a reserved option, where there is something better to say. */
+const FORBIDDEN_HINTS: Record<string, string> = {
+  "-p": PUBLISH_HINT,
+  "--publish": PUBLISH_HINT,
+  "-P": PUBLISH_HINT,
+  "--publish-all": PUBLISH_HINT,
+  "-d": DETACH_HINT,
+  "--detach": DETACH_HINT,
+};
+
 function forbidden(option: string, word: string): ConfigError {
   const where = option === word ? option : `${option} (in ${word})`;
+  const hint = FORBIDDEN_HINTS[option] ? `; ${FORBIDDEN_HINTS[option]}` : "";
   return new ConfigError(
     option,
-    `option ${where} conflicts with dewy's management of containers and cannot be used`,
+    `option ${where} conflicts with dewy's management of containers and cannot be used${hint}`,
   );
 }
 

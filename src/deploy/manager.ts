@@ -270,7 +270,7 @@ export class DeployManager {
 
   /** A registry or engine failure: the streak reports it; a 429 pauses the checks. */
   #checkFailed(error: unknown): CheckResult {
-    this.#streak.failed(error);
+    this.#streak.failed(error, this.#serving.size > 0);
     if (error instanceof RegistryRateLimitedError) {
       const waitMs = error.retryAfterMs ?? this.#ctx.config.intervalS * 1000;
       this.#pausedUntil = this.#ctx.clock.now() + waitMs;

@@ -1,6 +1,7 @@
 /**
  * Getting the image onto the engine: skip when the pinned digest is already there, else pull
- * with progress logged (layers and bytes, throttled) so a long pull is never a silent wait.
+ * with progress logged (layers, cached layers and bytes, throttled) so a long pull is never a
+ * silent wait.
  *
  * @module
  */
@@ -60,6 +61,20 @@ interface LayerState {
   current: number;
   total: number;
   done: boolean;
+  /** The engine said `Already exists`: nothing to download. */
+  cached: boolean;
+}
+
+/**
+ * What a pull log line says: `layers`, `cached` (already present, when any), `layers_done`
+ * (when something is to be downloaded) and `bytes`/`bytes_total` (when sizes are known).
+ */
+export interface PullTotals {
+  layers: number;
+  cached?: number;
+  layers_done?: number;
+  bytes?: number;
+  bytes_total?: number;
 }
 
 /** Aggregates per-layer progress and logs it at most once per interval. */
@@ -74,14 +89,17 @@ class PullProgressLog {
   }
 
   add(p: PullProgress): void {
-    if (p.layer) {
-      const layer = this.#layers.get(p.layer) ?? { current: 0, total: 0, done: false };
+    // `Pulling from REPO` carries the tag or digest as its id: not a layer.
+    if (p.layer && !/^pulling from /i.test(p.status)) {
+      const layer = this.#layers.get(p.layer) ??
+        { current: 0, total: 0, done: false, cached: false };
       if (p.total !== undefined && /download/i.test(p.status)) {
         layer.total = p.total;
         layer.current = p.current ?? layer.current;
       }
       if (/complete|already exists/i.test(p.status)) {
         layer.done = true;
+        if (/already exists/i.test(p.status)) layer.cached = true;
         if (/download complete/i.test(p.status)) layer.current = layer.total;
       }
       this.#layers.set(p.layer, layer);
@@ -92,15 +110,21 @@ class PullProgressLog {
     this.#options.logger.info("Pull progress", { image: this.#options.image, ...this.totals() });
   }
 
-  totals(): { layers: number; layers_done: number; bytes: number; bytes_total: number } {
+  totals(): PullTotals {
     let layersDone = 0;
+    let cached = 0;
     let bytes = 0;
     let bytesTotal = 0;
     for (const layer of this.#layers.values()) {
       if (layer.done) layersDone++;
+      if (layer.cached) cached++;
       bytes += layer.current;
       bytesTotal += layer.total;
     }
-    return { layers: this.#layers.size, layers_done: layersDone, bytes, bytes_total: bytesTotal };
+    const totals: PullTotals = { layers: this.#layers.size };
+    if (cached > 0) totals.cached = cached;
+    if (cached < this.#layers.size) totals.layers_done = layersDone;
+    if (bytesTotal > 0) Object.assign(totals, { bytes, bytes_total: bytesTotal });
+    return totals;
   }
 }

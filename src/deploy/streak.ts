@@ -21,11 +21,17 @@ export class FailureStreak {
     this.#notifier = notifier;
   }
 
-  /** A check failed with `error`. */
-  failed(error: unknown): void {
+  /**
+   * A check failed with `error`; `serving` says whether replicas are serving (the first log
+   * line says the running version keeps serving only then, else that the check is retried).
+   */
+  failed(error: unknown, serving: boolean): void {
     const attrs = { error: errorMessage(error), failures: ++this.#count };
     if (this.#count === 1) {
-      this.#logger.error("Check failed; the running version keeps serving", attrs);
+      this.#logger.error(
+        serving ? "Check failed; the running version keeps serving" : "Check failed; will retry",
+        attrs,
+      );
     } else this.#logger.debug("Check failed again", attrs);
     void this.#notifier?.sendError(error);
   }

@@ -63,19 +63,34 @@ export class EngineError extends RuntimeFailure {
   }
 }
 
-/** The engine's socket could not be reached (missing, refused, no answer in time). */
+/** The engine's socket could not be reached (missing, refused, denied, no answer in time). */
 export class EngineUnreachableError extends RuntimeFailure {
   /** The unix socket path that was tried. */
   readonly socketPath: string;
 
-  /** @param socketPath the socket tried @param reason why, one line @param cause the underlying error */
-  constructor(socketPath: string, reason: string, cause?: unknown) {
+  /**
+   * @param socketPath the socket tried @param reason why, one line @param cause the underlying error
+   * @param message the whole message, when the default (ending "Is dockerd/podman running?…") does not fit
+   */
+  constructor(socketPath: string, reason: string, cause?: unknown, message?: string) {
     super(
-      `Cannot reach the container engine at ${socketPath}: ${oneLine(reason)}. ` +
-        `Is dockerd/podman running? Set DOCKER_HOST=unix://… or --runtime`,
+      message ??
+        `Cannot reach the container engine at ${socketPath}: ${oneLine(reason)}. ` +
+          `Is dockerd/podman running? Set DOCKER_HOST=unix://… or --runtime`,
       { cause },
     );
     this.name = "EngineUnreachableError";
     this.socketPath = socketPath;
+  }
+
+  /** The socket exists but dewy may not use it (EACCES/EPERM): the engine may well be running. */
+  static denied(socketPath: string, cause?: unknown): EngineUnreachableError {
+    return new EngineUnreachableError(
+      socketPath,
+      "permission denied",
+      cause,
+      `Cannot reach the container engine: permission denied on ${socketPath}: ` +
+        `run dewy as root or as a user in the socket's group (e.g. docker)`,
+    );
   }
 }

@@ -7,6 +7,7 @@
  */
 import type { Runtime, UnixFetch } from "../runtime/types.ts";
 import { ENGINE_REQUEST_TIMEOUT_MS } from "../defaults.ts";
+import { rootCause } from "../errors.ts";
 import { EngineError, EngineUnreachableError } from "./errors.ts";
 
 /** The API version dewy is written against (Docker 20.10, podman 4 compat). */
@@ -68,18 +69,15 @@ export function negotiateApiVersion(max: string, min?: string): string {
 const CONNECT_FAILURES: [RegExp, string][] = [
   [/ENOENT|os error 2\)/, "no such socket file"],
   [/ECONNREFUSED|os error 111\)/, "connection refused (nothing listens on it)"],
-  [/EACCES|EPERM|os error 13\)/, "permission denied (run as root or with access to the socket)"],
 ];
+
+/** A socket error that means dewy may not use the socket (the engine may well be running). */
+const DENIED = /EACCES|EPERM|os error 13\)/;
 
 /** Why a request failed, in one line: plain words for known socket errors, else the deepest message. */
 function describe(error: unknown): string {
-  let current = error;
-  while ((current as Error)?.cause !== undefined) current = (current as Error).cause;
-  const message = current instanceof Error ? current.message : String(current);
-  const code = String(
-    (current as { code?: unknown })?.code ?? (error as { code?: unknown })?.code ?? "",
-  );
-  const known = CONNECT_FAILURES.find(([pattern]) => pattern.test(`${code} ${message}`));
+  const { message, text } = rootCause(error);
+  const known = CONNECT_FAILURES.find(([pattern]) => pattern.test(text));
   return known ? known[1] : message;
 }
 
@@ -197,6 +195,9 @@ export class EngineTransport {
         `no answer to "${operation}" within ${timeout.ms / 1000}s`,
         error,
       );
+    }
+    if (DENIED.test(rootCause(error).text)) {
+      return EngineUnreachableError.denied(this.socketPath, error);
     }
     return new EngineUnreachableError(this.socketPath, describe(error), error);
   }

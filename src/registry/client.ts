@@ -12,7 +12,7 @@ import { type Failing, responseError, send, type SendOptions } from "./http.ts";
 import { basicAuthorization, type BearerToken, fetchToken } from "./token.ts";
 
 /** Options of {@link RegistryClient}. */
-export interface RegistryClientOptions extends Omit<SendOptions, "signal"> {
+export interface RegistryClientOptions extends Omit<SendOptions, "signal" | "peer"> {
   /** Credentials for Basic auth and the token server; anonymous when absent. */
   credentials?: Credentials;
   /** Clock (default `Date.now`). */

@@ -63,9 +63,12 @@ async function fromDockerConfig(host: string, path: string): Promise<Credentials
     text = await readFile(path, "utf8");
   } catch (error) {
     if ((error as { code?: string }).code === "ENOENT") return undefined;
-    throw new ConfigError(path, `cannot read ${path}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new ConfigError(
+      path,
+      `cannot read ${path}: ${(error as Error).message}; ` +
+        `fix its permissions or point DOCKER_CONFIG at a readable directory`,
+      { cause: error },
+    );
   }
   let config: unknown;
   try {

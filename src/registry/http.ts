@@ -5,6 +5,7 @@
  * @module
  */
 import { REGISTRY_MAX_BODY_BYTES, REGISTRY_TIMEOUT_MS } from "../defaults.ts";
+import { rootCause } from "../errors.ts";
 import {
   RegistryAuthError,
   RegistryError,
@@ -20,6 +21,8 @@ export interface SendOptions {
   timeoutMs?: number;
   /** Cancels the request; the caller's reason is rethrown as is. */
   signal?: AbortSignal;
+  /** Who is asked, for the messages of network failures (default `"registry"`). */
+  peer?: "registry" | "token server";
 }
 
 /** Redirects followed by {@link send} before the 3xx answer is returned as is. */
@@ -51,8 +54,10 @@ export async function send(
       });
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
-      const why = timeout.aborted ? `no answer within ${timeoutMs} ms` : (error as Error).message;
-      throw new RegistryUnavailableError(`cannot reach ${url.origin}: ${why}`, { cause: error });
+      const message = timeout.aborted
+        ? unreachable(url, `no answer within ${timeoutMs} ms`, options.peer)
+        : networkFailureMessage(url, error, options.peer);
+      throw new RegistryUnavailableError(message, { cause: error });
     }
     const location = response.headers.get("location");
     if (response.status < 300 || response.status > 399 || !location || hops === MAX_REDIRECTS) {
@@ -66,6 +71,38 @@ export async function send(
     }
     url = next;
   }
+}
+
+/** A connection refused, as Bun (`ECONNREFUSED`) and Deno (`Connection refused (os error 111)`) say it. */
+const REFUSED = /ECONNREFUSED|connection refused|os error 111\)/i;
+/** A failed name lookup: Bun `getaddrinfo ENOTFOUND host`, Deno `dns error: failed to lookup address …`. */
+const UNRESOLVED = /ENOTFOUND|EAI_AGAIN|getaddrinfo|dns error|failed to lookup address/i;
+
+/** `cannot reach the registry at ORIGIN (why); what to check`. */
+function unreachable(url: URL, why: string, peer: SendOptions["peer"] = "registry"): string {
+  const check = peer === "registry"
+    ? "check HOST:PORT in --registry and that the registry is running"
+    : "check that the token server is up and reachable from this machine";
+  return `cannot reach the ${peer} at ${url.origin} (${why}); ${check}`;
+}
+
+/**
+ * One line for a failed `fetch` of `url`, the same on Bun and Deno: connection refused, name
+ * not resolved, or the deepest message; each with what to check.
+ *
+ * @example `cannot resolve ghcr.io; check the host in --registry and this machine's DNS`
+ */
+export function networkFailureMessage(
+  url: URL,
+  error: unknown,
+  peer: SendOptions["peer"] = "registry",
+): string {
+  const { message, text } = rootCause(error);
+  if (UNRESOLVED.test(text)) {
+    const where = peer === "registry" ? "the host in --registry" : "the token server's host";
+    return `cannot resolve ${url.hostname}; check ${where} and this machine's DNS`;
+  }
+  return unreachable(url, REFUSED.test(text) ? "connection refused" : message, peer);
 }
 
 /** The body of `response` parsed as a JSON object; a `RegistryProtocolError` otherwise. */
@@ -168,6 +205,8 @@ export interface Failing {
   action: string;
   /** Message of a 404. */
   notFound: string;
+  /** What to do about a 404, appended after `(HTTP 404)`. */
+  notFoundHint?: string;
 }
 
 /** The typed error for a non-2xx `response` (the body is consumed). */
@@ -180,7 +219,8 @@ export async function responseError(
   const text = `${failing.action}: HTTP ${status}${await detail(response)}`;
   if (status === 401 || status === 403) return new RegistryAuthError(text, { status });
   if (status === 404) {
-    return new RegistryNotFoundError(`${failing.notFound} (HTTP 404)`, { status });
+    const hint = failing.notFoundHint ? `; ${failing.notFoundHint}` : "";
+    return new RegistryNotFoundError(`${failing.notFound} (HTTP 404)${hint}`, { status });
   }
   if (status === 429) {
     const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), now);

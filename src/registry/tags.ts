@@ -31,6 +31,7 @@ export async function listTags(
   const failing = {
     action: `listing tags of ${name}`,
     notFound: `repository not found: ${repository} on ${client.url("/").host}`,
+    notFoundHint: "check the repository path in --registry, or push an image first",
   };
   let url: URL | undefined = client.url(`/v2/${repository}/tags/list`);
   if (options.pageSize) url.searchParams.set("n", String(options.pageSize));

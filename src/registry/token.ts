@@ -60,7 +60,7 @@ export async function fetchToken(
   const headers: Record<string, string> = { accept: "application/json" };
   if (options.credentials) headers.authorization = basicAuthorization(options.credentials);
   const now = options.now ?? Date.now;
-  const response = await send(url, { headers }, options);
+  const response = await send(url, { headers }, { ...options, peer: "token server" });
   const action = `token from ${url.origin}${url.pathname}`;
   if (!response.ok) {
     throw await responseError(response, {

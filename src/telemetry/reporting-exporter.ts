@@ -17,6 +17,9 @@ export const EXPORT_SUCCESS = 0;
 /** `ExportResultCode.FAILED` of `@opentelemetry/core`. */
 export const EXPORT_FAILED = 1;
 
+/** What a TLS client reports when the peer answers in plaintext (OpenSSL/BoringSSL wordings). */
+const PLAINTEXT_PEER = /WRONG_VERSION_NUMBER|wrong version number|packet length too long/i;
+
 /** Counts of export outcomes, for tests and status. */
 export interface ExportStats {
   /** Exports that succeeded. */
@@ -89,9 +92,13 @@ export class ReportingExporter implements PushMetricExporter {
     this.stats.failed++;
     if (this.#failing) return;
     this.#failing = true;
-    this.#log.warn(
-      "OTLP metrics export failed; retrying every interval (check --otlp-endpoint, the collector and --otlp-insecure/TLS)",
-      { otlp_endpoint: this.#endpoint, error: result.error ?? "unknown error" },
-    );
+    const error = result.error ?? "unknown error";
+    const check = PLAINTEXT_PEER.test(String((error as Error)?.message ?? error))
+      ? "the collector speaks plaintext gRPC: add --otlp-insecure"
+      : "check --otlp-endpoint, the collector and --otlp-insecure/TLS";
+    this.#log.warn(`OTLP metrics export failed; retrying every interval (${check})`, {
+      otlp_endpoint: this.#endpoint,
+      error,
+    });
   }
 }

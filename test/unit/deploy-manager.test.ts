@@ -367,10 +367,9 @@ test("check: a registry failure keeps the running version, is logged once per st
     await deployed(h, "v1.0.0");
     h.registry.failure = new RegistryUnavailableError("registry 127.0.0.1:5000 is unreachable");
     for (let i = 0; i < 3; i++) assert.equal((await h.manager.checkNow()).outcome, "failed");
-    assert.equal(
-      h.lines.filter((l) => l.includes("level=ERROR") && l.includes("Check failed")).length,
-      1,
-    );
+    const errors = h.lines.filter((l) => l.includes("level=ERROR") && l.includes("Check failed"));
+    assert.equal(errors.length, 1);
+    assert.match(errors[0], /msg="Check failed; the running version keeps serving"/);
     assert.equal(
       h.lines.filter((l) => l.includes("level=DEBUG") && l.includes("Check failed again")).length,
       2,
@@ -382,6 +381,22 @@ test("check: a registry failure keeps the running version, is logged once per st
     assert.equal((await h.manager.checkNow()).outcome, "up-to-date");
     assert.ok(h.lines.some((l) => l.includes("Check succeeded again")));
     assert.equal(h.notes.at(-1), "reset");
+  } finally {
+    await h.done();
+  }
+});
+
+test("check: a failure while nothing serves yet says the check will be retried", async () => {
+  const h = harness();
+  try {
+    h.registry.failure = new RegistryUnavailableError("registry 127.0.0.1:5000 is unreachable");
+    await h.manager.start();
+    await h.manager.settled();
+    const errors = h.lines.filter((l) => l.includes("level=ERROR") && l.includes("Check failed"));
+    assert.equal(errors.length, 1, h.lines.join("\n"));
+    assert.match(errors[0], /msg="Check failed; will retry"/);
+    assert.doesNotMatch(errors[0], /keeps serving/);
+    assert.equal(h.engine.running().length, 0);
   } finally {
     await h.done();
   }

@@ -324,6 +324,49 @@ test("pull: progress is logged with layers and bytes, at most once per interval;
   assert.equal(pulls, 1);
 });
 
+/** The `Image pulled` log line of a pull whose engine streams `events`. */
+async function pulledLine(
+  events: { layer?: string; status: string; current?: number; total?: number }[],
+): Promise<string> {
+  const lines: string[] = [];
+  let present = false;
+  const engine = {
+    inspectImage: () =>
+      Promise.resolve(present ? { id: "i", exposedTcpPorts: [], repoDigests: [] } : undefined),
+    pull: (_ref: string, options: { onProgress: (p: (typeof events)[number]) => void }) => {
+      events.forEach((event) => options.onProgress(event));
+      present = true;
+      return Promise.resolve();
+    },
+  } as unknown as Engine;
+  const logger = new Logger({ write: (l) => lines.push(l) });
+  await ensureImage({ engine, image: "acme/app:v2", logger, clock: new ManualClock() });
+  return lines.find((l) => l.includes('msg="Image pulled"'))!;
+}
+
+test("pull: layers that already exist are logged as cached, without zero byte counts", async () => {
+  // What dockerd streams when every layer is on the host already.
+  const pulled = await pulledLine([
+    { layer: "v2", status: "Pulling from acme/app" },
+    ...["l1", "l2", "l3", "l4"].map((layer) => ({ layer, status: "Already exists" })),
+    { status: "Digest: sha256:1" },
+    { status: "Status: Downloaded newer image for acme/app:v2" },
+  ]);
+  assert.match(pulled, / layers=4 cached=4 duration_ms=/, pulled);
+  assert.doesNotMatch(pulled, /bytes|layers_done/, pulled);
+});
+
+test("pull: a partly cached image logs cached, done and downloaded bytes", async () => {
+  const pulled = await pulledLine([
+    { layer: "v2", status: "Pulling from acme/app" },
+    { layer: "l1", status: "Already exists" },
+    { layer: "l2", status: "Downloading", current: 50, total: 100 },
+    { layer: "l2", status: "Download complete" },
+    { layer: "l2", status: "Pull complete" },
+  ]);
+  assert.match(pulled, / layers=2 cached=1 layers_done=2 bytes=100 bytes_total=100 /, pulled);
+});
+
 test("cleanup: exited containers are reaped; images beyond the newest kept ones are pruned, never one in use", async () => {
   const engine = new FakeEngine();
   try {

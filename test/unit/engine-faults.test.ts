@@ -94,6 +94,26 @@ test("engine faults: a missing socket is EngineUnreachableError naming the path"
   assert.ok(await rejection(client.listContainers({})) instanceof EngineUnreachableError);
 });
 
+test("engine faults: permission denied on the socket says how to get access, not that the engine is down", async () => {
+  const socketPath = "/run/dewy-test/docker.sock";
+  const bun = Object.assign(new Error("EACCES: permission denied"), { code: "EACCES" });
+  const deno = new TypeError("fetch failed", {
+    cause: new Error("client error (Connect): Permission denied (os error 13)"),
+  });
+  for (const failure of [bun, deno]) {
+    const fake = { unixFetch: () => () => Promise.reject(failure) };
+    const error = await rejection(new DockerEngineClient({ runtime: fake, socketPath }).ping());
+    assert.ok(error instanceof EngineUnreachableError, String(error));
+    assert.equal(error.socketPath, socketPath);
+    assert.equal(
+      error.message,
+      `Cannot reach the container engine: permission denied on ${socketPath}: ` +
+        "run dewy as root or as a user in the socket's group (e.g. docker)",
+    );
+    assert.doesNotMatch(error.message, /Is dockerd/);
+  }
+});
+
 test("engine faults: a path that is not a listening socket is EngineUnreachableError", async () => {
   const dir = mkdtempSync(join(tmpdir(), "dewy-engine-"));
   const socketPath = join(dir, "stale.sock");

@@ -175,7 +175,9 @@ test("list: no dewy on any of the ten ports is an error naming the range", async
   assert.equal(code, 1);
   assert.deepEqual(out, []);
   assert.deepEqual(err, [
-    `Error: no running dewy instances found (tried ports ${base}-${base + 9})`,
+    `Error: no running dewy instances found (tried ports ${base}-${base + 9}); ` +
+    `start one with "dewy container --registry img://HOST/REPO --port PROXY", ` +
+    "or pass the --admin-port it was started with",
   ]);
 });
 
@@ -190,7 +192,9 @@ test("list: ten ports where nothing listens (connection refused) is the same err
   });
   assert.equal(code, 1);
   assert.deepEqual(err, [
-    `Error: no running dewy instances found (tried ports ${range.base}-${range.base + 9})`,
+    `Error: no running dewy instances found (tried ports ${range.base}-${range.base + 9}); ` +
+    `start one with "dewy container --registry img://HOST/REPO --port PROXY", ` +
+    "or pass the --admin-port it was started with",
   ]);
 });
 
@@ -201,6 +205,10 @@ test("list: the scan stops at the tenth port", async () => {
   }]);
   assert.equal(code, 1);
   assert.match(err[0], /no running dewy instances found/);
+  assert.match(
+    err[0],
+    /start one with "dewy container .*", or pass the --admin-port it was started with$/,
+  );
 });
 
 test("list: empty and null container lists print No containers found.", async () => {

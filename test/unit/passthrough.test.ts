@@ -308,3 +308,37 @@ test("passthrough: uses the given readFile for --env-file", () => {
   });
   assert.deepEqual(got.env, ["FROM=virtual.env"]);
 });
+
+test("passthrough: error: -p/--publish/-P point at --port PROXY:CONTAINER", () => {
+  for (const word of ["-p", "--publish", "-P", "--publish-all"]) {
+    assertConfigError(
+      () => run(word, "80:80"),
+      word,
+      `option ${word} conflicts with dewy's management of containers and cannot be used; `,
+      "publish through dewy's proxy with --port PROXY:CONTAINER instead",
+    );
+  }
+  assertConfigError(() => run("-p80:80"), "-p", "option -p (in -p80:80)", "--port PROXY:CONTAINER");
+});
+
+test("passthrough: error: -d/--detach say dewy always runs containers detached", () => {
+  for (const word of ["-d", "--detach"]) {
+    assertConfigError(
+      () => run(word),
+      word,
+      `option ${word} conflicts with dewy's management of containers and cannot be used; `,
+      "dewy always runs containers detached",
+    );
+  }
+  assertConfigError(
+    () => run("-dit"),
+    "-d",
+    "option -d (in -dit)",
+    "always runs containers detached",
+  );
+});
+
+test("passthrough: error: other reserved options carry no hint", () => {
+  const error = assertConfigError(() => run("--privileged"), "--privileged", "cannot be used");
+  assert.ok(error.message.endsWith("cannot be used"), error.message);
+});

@@ -126,6 +126,23 @@ test("registry auth: DOCKER_CONFIG directory is honoured; a missing file is anon
   });
 });
 
+test("registry auth: an unreadable docker config says to fix it or set DOCKER_CONFIG", async () => {
+  await withHome(async (home) => {
+    // A directory where the file should be fails to read even as root (EISDIR).
+    const path = join(home, ".docker", "config.json");
+    await mkdir(path, { recursive: true });
+    await assert.rejects(
+      resolveCredentials("ghcr.io", { env: envOf({}), homeDir: home }),
+      (e: unknown) =>
+        e instanceof ConfigError && e.flag === path &&
+        e.message.startsWith(`cannot read ${path}: `) &&
+        e.message.endsWith(
+          "; fix its permissions or point DOCKER_CONFIG at a readable directory",
+        ) && !e.message.includes("\n"),
+    );
+  });
+});
+
 test("registry auth: a broken docker config is a ConfigError naming the file", async () => {
   await withHome(async (home) => {
     await writeConfig(home, "{not json");

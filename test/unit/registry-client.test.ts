@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { runtime } from "../_runtime.ts";
 import { OciRegistry, type OciRegistryOptions } from "../../src/registry/oci-registry.ts";
 import { parseImageUrl } from "../../src/registry/url.ts";
+import { networkFailureMessage } from "../../src/registry/http.ts";
 import {
   NoVersionFoundError,
   RegistryAuthError,
@@ -102,7 +103,10 @@ test("registry client: 5xx is unavailable, 404 names the repository, 400 is a pr
     await assert.rejects(
       registry(host).latest(),
       (e: unknown) =>
-        e instanceof RegistryNotFoundError && e.message.includes("repository not found: team/app"),
+        e instanceof RegistryNotFoundError &&
+        e.message ===
+          `repository not found: team/app on ${host} (HTTP 404); ` +
+            "check the repository path in --registry, or push an image first",
     );
     status = 400;
     await assert.rejects(
@@ -142,7 +146,53 @@ test("registry client: nothing listening is unavailable", async () => {
   });
   await assert.rejects(
     registry(host).latest(),
-    (e: unknown) => e instanceof RegistryUnavailableError && e.status === undefined,
+    (e: unknown) =>
+      e instanceof RegistryUnavailableError && e.status === undefined &&
+      new RegExp(
+        `^cannot reach the registry at https?://${host.replace(/\./g, "\\.")} ` +
+          `\\(connection refused\\); check HOST:PORT in --registry and that the registry is running$`,
+      ).test(e.message),
+  );
+});
+
+test("registry client: Bun's and Deno's refused and DNS failures read the same", () => {
+  const local = new URL("http://127.0.0.1:5999/v2/");
+  const refused = "cannot reach the registry at http://127.0.0.1:5999 (connection refused); " +
+    "check HOST:PORT in --registry and that the registry is running";
+  const bunRefused = Object.assign(
+    new TypeError("ECONNREFUSED: Unable to connect. Is the computer able to access the url?"),
+    { code: "ECONNREFUSED" },
+  );
+  const denoRefused = new TypeError("fetch failed", {
+    cause: new Error(
+      "error sending request for url (http://127.0.0.1:5999/v2/): client error (Connect): " +
+        "tcp connect error: Connection refused (os error 111)",
+    ),
+  });
+  assert.equal(networkFailureMessage(local, bunRefused), refused);
+  assert.equal(networkFailureMessage(local, denoRefused), refused);
+  const ghcr = new URL("https://ghcr.io/v2/");
+  const unresolved = "cannot resolve ghcr.io; check the host in --registry and this machine's DNS";
+  const bunDns = Object.assign(new TypeError("getaddrinfo ENOTFOUND ghcr.io"), {
+    code: "ENOTFOUND",
+  });
+  const denoDns = new TypeError("fetch failed", {
+    cause: new Error(
+      "error sending request for url (https://ghcr.io/v2/): client error (Connect): " +
+        "dns error: failed to lookup address information: Name or service not known",
+    ),
+  });
+  assert.equal(networkFailureMessage(ghcr, bunDns), unresolved);
+  assert.equal(networkFailureMessage(ghcr, denoDns), unresolved);
+  assert.equal(
+    networkFailureMessage(new URL("https://auth.example/token"), bunRefused, "token server"),
+    "cannot reach the token server at https://auth.example (connection refused); " +
+      "check that the token server is up and reachable from this machine",
+  );
+  assert.equal(
+    networkFailureMessage(local, new TypeError("fetch failed", { cause: new Error("reset") })),
+    "cannot reach the registry at http://127.0.0.1:5999 (reset); " +
+      "check HOST:PORT in --registry and that the registry is running",
   );
 });
 
