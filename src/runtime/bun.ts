@@ -294,28 +294,25 @@ async function listenTcp(
   return { port: listener.port, close: () => listener.stop(false) };
 }
 
-async function connectTcp(hostname: string, port: number, timeoutMs: number): Promise<TcpConn> {
-  const target = `${hostname}:${port}`;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let timedOut = false;
-  const connecting = Bun.connect({ hostname, port, allowHalfOpen: true, socket: handler });
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      timedOut = true;
-      reject(new TcpConnectError("timeout", target));
+function connectTcp(hostname: string, port: number, timeoutMs: number): Promise<TcpConn> {
+  // Runs once per proxied connection: one promise and one timer, no Promise.race.
+  return new Promise((resolve, reject) => {
+    const connecting = Bun.connect({ hostname, port, allowHalfOpen: true, socket: handler });
+    const timer = setTimeout(() => {
+      reject(new TcpConnectError("timeout", `${hostname}:${port}`));
+      connecting.then((late) => late.terminate(), ignore);
     }, timeoutMs);
+    connecting.then((socket) => {
+      clearTimeout(timer);
+      resolve(socket.data);
+    }, (error) => {
+      clearTimeout(timer);
+      reject(new TcpConnectError(failureKind(error), `${hostname}:${port}`, error));
+    });
   });
-  try {
-    const socket = await Promise.race([connecting, timeout]);
-    return socket.data;
-  } catch (error) {
-    if (error instanceof TcpConnectError) throw error;
-    throw new TcpConnectError(failureKind(error), target, error);
-  } finally {
-    clearTimeout(timer);
-    if (timedOut) connecting.then((late) => late.terminate(), () => {});
-  }
 }
+
+function ignore(): void {}
 
 async function probeTcp(
   hostname: string,
