@@ -17,7 +17,12 @@ import type { ProxyErrorKind, ProxyObserver } from "../proxy/proxy.ts";
 import type { DeployObserver } from "../deploy/types.ts";
 import { TELEMETRY_SHUTDOWN_TIMEOUT_MS } from "../defaults.ts";
 import { errorMessage } from "../errors.ts";
-import { createInstruments, type Instruments } from "./instruments.ts";
+import {
+  createInstruments,
+  type Instruments,
+  ProxyTally,
+  registerProxyCounters,
+} from "./instruments.ts";
 import { buildResource, type EnvGetter } from "./resource.ts";
 import { PrometheusReader } from "./prometheus.ts";
 import { createOtlpReader } from "./otlp.ts";
@@ -112,7 +117,7 @@ export class Telemetry implements ProxyObserver, DeployObserver {
   #prometheus: PrometheusReader;
   #otlpStats: ExportStats | undefined;
   #metrics: Instruments;
-  #portAttrs = new Map<number, Attributes>();
+  #tallies = new Map<number, ProxyTally>();
   #replicaAttrs: Attributes;
   #log: Logger;
   #shutdown: Promise<void> | undefined;
@@ -142,6 +147,7 @@ export class Telemetry implements ProxyObserver, DeployObserver {
     this.#provider = new MeterProvider({ resource, readers });
     const meter = this.#provider.getMeter(METER_NAME);
     this.#metrics = createInstruments(meter);
+    registerProxyCounters(meter, this.#tallies);
     this.#replicaAttrs = { app: options.app };
     if (options.containers) {
       dropGone = registerContainerGauges(meter, options.containers, { logger: this.#log });
@@ -168,42 +174,37 @@ export class Telemetry implements ProxyObserver, DeployObserver {
    * known only later (a proxy started on port 0).
    */
   registerProxyPort(proxyPort: number): void {
-    const attrs = this.#attrs(proxyPort);
-    const { connections, activeConnections, bytes, proxyErrors, backends } = this.#metrics;
-    for (const counter of [connections, activeConnections, bytes, proxyErrors, backends]) {
-      counter.add(0, attrs);
-    }
+    this.#tally(proxyPort);
   }
 
   /** {@inheritDoc ProxyObserver.connectionOpened} */
   connectionOpened(proxyPort: number): void {
-    const attrs = this.#attrs(proxyPort);
-    this.#metrics.connections.add(1, attrs);
-    this.#metrics.activeConnections.add(1, attrs);
+    const tally = this.#tally(proxyPort);
+    tally.connections++;
+    tally.active++;
   }
 
   /** {@inheritDoc ProxyObserver.connectionClosed} */
   connectionClosed(proxyPort: number, seconds: number, bytesIn: number, bytesOut: number): void {
-    const attrs = this.#attrs(proxyPort);
-    this.#metrics.activeConnections.add(-1, attrs);
-    this.#metrics.connectionDuration.record(seconds, attrs);
-    const bytes = bytesIn + bytesOut;
-    if (bytes > 0) this.#metrics.bytes.add(bytes, attrs);
+    const tally = this.#tally(proxyPort);
+    tally.active--;
+    tally.bytes += bytesIn + bytesOut;
+    this.#metrics.connectionDuration.record(seconds, tally.attrs);
   }
 
   /** {@inheritDoc ProxyObserver.backendConnected} */
   backendConnected(proxyPort: number, seconds: number): void {
-    this.#metrics.connectLatency.record(seconds, this.#attrs(proxyPort));
+    this.#metrics.connectLatency.record(seconds, this.#tally(proxyPort).attrs);
   }
 
   /** {@inheritDoc ProxyObserver.error} (every kind counts in `dewy.proxy.errors.total`). */
   error(proxyPort: number, _kind: ProxyErrorKind): void {
-    this.#metrics.proxyErrors.add(1, this.#attrs(proxyPort));
+    this.#tally(proxyPort).errors++;
   }
 
   /** {@inheritDoc ProxyObserver.backendsChanged} */
   backendsChanged(proxyPort: number, delta: number): void {
-    this.#metrics.backends.add(delta, this.#attrs(proxyPort));
+    this.#tally(proxyPort).backends += delta;
   }
 
   /** {@inheritDoc DeployObserver.deploymentSucceeded} (counts and times it). */
@@ -273,12 +274,12 @@ export class Telemetry implements ProxyObserver, DeployObserver {
     }
   }
 
-  #attrs(proxyPort: number): Attributes {
-    let attrs = this.#portAttrs.get(proxyPort);
-    if (!attrs) {
-      attrs = { proxy_port: proxyPort };
-      this.#portAttrs.set(proxyPort, attrs);
+  #tally(proxyPort: number): ProxyTally {
+    let tally = this.#tallies.get(proxyPort);
+    if (!tally) {
+      tally = new ProxyTally(proxyPort);
+      this.#tallies.set(proxyPort, tally);
     }
-    return attrs;
+    return tally;
   }
 }
