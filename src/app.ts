@@ -10,7 +10,7 @@ import type { Runtime, SignalName } from "./runtime/types.ts";
 import type { ContainerConfig } from "./config.ts";
 import { Logger } from "./log.ts";
 import { errorMessage, RuntimeFailure } from "./errors.ts";
-import { TCP_PROBE_SETTLE_MS } from "./defaults.ts";
+import { STARTUP_HOLD_MS, TCP_PROBE_SETTLE_MS } from "./defaults.ts";
 import { VERSION } from "./version.ts";
 import { TcpProxy } from "./proxy/proxy.ts";
 import { DockerEngineClient } from "./engine/client.ts";
@@ -71,13 +71,17 @@ export async function runContainer(runtime: Runtime, config: ContainerConfig): P
       observer: telemetry,
       notifier,
     });
+    // Adoption puts running replicas back into the pools; until it is done, clients wait
+    // for a backend instead of being closed.
+    const adopted = manager.start();
+    for (const proxy of proxies.values()) proxy.holdClientsUntil(adopted, STARTUP_HOLD_MS);
     admin = await startAdminServer(
       runtime,
       createAdminApp(manager, { telemetry, logger }),
       { port: config.adminPort, logger },
     );
     await notifier.send(startedMessage(VERSION));
-    await manager.start();
+    await adopted;
   } catch (error) {
     await shutdown({ proxies, manager, admin, telemetry, logger, drainMs: 0 }, "SIGTERM");
     throw error;

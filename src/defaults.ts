@@ -77,3 +77,8 @@ export const OTLP_EXPORT_TIMEOUT_MS = 10_000;
  * behind it is not listening yet.
  */
 export const TCP_PROBE_SETTLE_MS = 200;
+/**
+ * At start-up, clients that find no backend wait this long (at most) for the adoption of
+ * running replicas instead of being closed.
+ */
+export const STARTUP_HOLD_MS = 15_000;

@@ -82,6 +82,7 @@ export class TcpProxy {
   #open = new Set<OpenConnection>();
   #sweeper: ReturnType<typeof setInterval> | undefined;
   #idleWaiters: Array<() => void> = [];
+  #startupGate: Promise<void> | undefined;
 
   /** @param runtime the runtime adapter @param options port, timeouts, observer, logger */
   constructor(runtime: Runtime, options: TcpProxyOptions) {
@@ -132,6 +133,23 @@ export class TcpProxy {
       const period = Math.max(10, Math.floor(this.#idleTimeoutMs / IDLE_SWEEPS));
       this.#sweeper = setInterval(this.#sweepIdle, period);
     }
+  }
+
+  /**
+   * Until `ready` settles (at most `maxWaitMs`), a client that finds no backend waits for one
+   * instead of being closed. Used at start-up while running replicas are adopted, so a
+   * restarted dewy refuses no connection once it listens.
+   */
+  holdClientsUntil(ready: Promise<unknown>, maxWaitMs: number): void {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const gate: Promise<void> = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, maxWaitMs);
+      ready.then(() => resolve(), () => resolve());
+    }).then(() => {
+      clearTimeout(timer);
+      if (this.#startupGate === gate) this.#startupGate = undefined;
+    });
+    this.#startupGate = gate;
   }
 
   /** Stop accepting new connections; open ones continue. */
@@ -191,6 +209,7 @@ export class TcpProxy {
   };
 
   async #dial(open: OpenConnection, startedAt: number): Promise<void> {
+    if (this.#startupGate !== undefined && this.pool.size === 0) await this.#startupGate;
     const observer = this.#observer;
     const port = this.port;
     // Each backend in rotation is tried at most once; no bytes were sent yet, so a retry

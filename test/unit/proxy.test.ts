@@ -325,3 +325,26 @@ test("proxy: 200 MB to a slow reader keeps memory bounded (backpressure)", async
     sender.kill();
   }
 });
+
+test("proxy: at start-up a client waits for the first backend instead of being closed", async () => {
+  const echo = await startReplyServer("adopted");
+  const { counts, observer } = countingObserver();
+  const proxy = await startProxy({ observer });
+  try {
+    let adopted!: () => void;
+    proxy.holdClientsUntil(new Promise<void>((resolve) => (adopted = resolve)), 5_000);
+    const reply = exchange(proxy.port, "ping");
+    await new Promise((r) => setTimeout(r, 200));
+    proxy.pool.add(new Backend("127.0.0.1", echo.port));
+    adopted();
+    assert.equal((await reply).received.toString(), "adopted");
+    assert.deepEqual(counts.errors, []);
+    // Once the gate is open, an empty pool closes clients again.
+    proxy.pool.remove(proxy.pool.backends[0]);
+    assert.equal((await exchange(proxy.port, "ping")).received.length, 0);
+    assert.deepEqual(counts.errors, ["no_backend"]);
+  } finally {
+    proxy.close();
+    await echo.close();
+  }
+});

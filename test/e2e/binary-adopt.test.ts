@@ -1,0 +1,82 @@
+/**
+ * Issue 6, scenario 5: `kill -9` the compiled dewy while its replicas run, start it again:
+ * it adopts the running replicas (same containers, no redeploy) and no connection fails
+ * once it listens.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as net from "node:net";
+import { freePort } from "./_prometheus.ts";
+import {
+  DEWY_BIN,
+  ENGINE_SOCK,
+  managedContainers,
+  needsBinary,
+  pushApp,
+  REGISTRY,
+  removeTestApp,
+  sleep,
+  start,
+  uniqueName,
+} from "./_ship.ts";
+
+/** One HTTP/1.0 GET on a new connection; resolves with the body, or `error:<why>`. */
+function getOnce(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host: "127.0.0.1" });
+    let data = "";
+    socket.setTimeout(5_000, () => socket.destroy(new Error("timeout")));
+    socket.on("connect", () => socket.write("GET / HTTP/1.0\r\nHost: localhost\r\n\r\n"));
+    socket.on("data", (chunk) => (data += chunk));
+    socket.on("error", (error) => resolve(`error:${(error as NodeJS.ErrnoException).code ?? error.message}`));
+    socket.on("close", () => {
+      const body = data.split("\r\n\r\n")[1]?.trim();
+      resolve(data.startsWith("HTTP/1.") && body ? body : `error:empty reply`);
+    });
+  });
+}
+
+test("binary: after kill -9 a restarted dewy adopts the running replicas; no connection fails once it listens", needsBinary(), async () => {
+  assert.ok(ENGINE_SOCK, 'ENGINE_SOCK is not set: run eval "$(bash test/services/engine-up.sh)" first');
+  const repo = uniqueName("adopt-bin");
+  const digests = [pushApp(repo, "1.0.0")];
+  const port = await freePort();
+  const args = [
+    "container", "--registry", `img://${REGISTRY}/${repo}`, "--port", String(port),
+    "--health-path", "/health", "--replicas", "2", "--interval", "60", "--drain-time", "1",
+    "--admin-port", String(await freePort()),
+  ];
+  const env = { DOCKER_HOST: `unix://${ENGINE_SOCK}` };
+  let dewy = start(DEWY_BIN, args, env);
+  try {
+    await dewy.waitForLine(/Container deployed successfully.*version=v1\.0\.0/, 90_000);
+    const before = managedContainers(repo).map((c) => c.Id).sort();
+    assert.equal(before.length, 2);
+
+    await dewy.stop("SIGKILL");
+    assert.deepEqual(managedContainers(repo).map((c) => c.Id).sort(), before, "replicas survive kill -9");
+    assert.equal(await getOnce(port), "error:ECONNREFUSED", "nothing listens while dewy is down");
+
+    dewy = start(DEWY_BIN, args, env);
+    // Hammer the port from the moment dewy starts; count what fails after the first accept.
+    const results: string[] = [];
+    const deadline = Date.now() + 8_000;
+    while (Date.now() < deadline && results.length < 400) {
+      const result = await getOnce(port);
+      if (result === "error:ECONNREFUSED" && results.length === 0) {
+        await sleep(10); // not listening yet
+        continue;
+      }
+      results.push(result);
+    }
+    assert.ok(results.length > 20, `only ${results.length} requests after dewy listened`);
+    const failed = results.filter((r) => r !== "1.0.0");
+    assert.deepEqual(failed, [], `${failed.length} of ${results.length} requests failed after restart`);
+    assert.deepEqual(managedContainers(repo).map((c) => c.Id).sort(), before, "adopted, not redeployed");
+    assert.equal(await dewy.stop("SIGTERM"), 0, dewy.lines.join("\n"));
+    assert.deepEqual(managedContainers(repo), []);
+  } finally {
+    await dewy.stop("SIGKILL");
+    await removeTestApp(repo, repo, digests);
+  }
+});
