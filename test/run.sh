@@ -101,6 +101,9 @@ run_bun() {
 : >"$work/failed.txt"
 for rt in ${RUNTIMES:-deno bun}; do "run_$rt"; done
 
+# Stop the services first, so that the totals are the very last line of the run.
+cleanup
+trap - EXIT
 echo
 for f in "${failures[@]}"; do echo "failed: $f"; done
 sed 's/^/failed: /' "$work/failed.txt"
