@@ -31,7 +31,8 @@ delete_bridge() {
 if live_pid "$RUN_DIR/dockerd.pid" >/dev/null; then
   ids=$(DOCKER_HOST="unix://$DOCKER_SOCK" timeout 20 "$DOCKER_CLI" ps -aq 2>/dev/null || true)
   if [ -n "$ids" ]; then
-    log "removing $(echo "$ids" | wc -l) docker container(s)"
+    names=$(DOCKER_HOST="unix://$DOCKER_SOCK" timeout 20 "$DOCKER_CLI" ps -a --format '{{.Names}} ({{.Status}})' 2>/dev/null | paste -sd, - || true)
+    log "removing $(echo "$ids" | wc -l) docker container(s) left behind: $names"
     # shellcheck disable=SC2086
     DOCKER_HOST="unix://$DOCKER_SOCK" timeout 30 "$DOCKER_CLI" rm -f $ids >/dev/null 2>&1 || true
   fi
