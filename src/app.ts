@@ -9,7 +9,7 @@
 import type { Runtime, SignalName } from "./runtime/types.ts";
 import type { ContainerConfig } from "./config.ts";
 import { Logger } from "./log.ts";
-import { errorMessage, RuntimeFailure } from "./errors.ts";
+import { errorMessage } from "./errors.ts";
 import { STARTUP_HOLD_MS, TCP_PROBE_SETTLE_MS } from "./defaults.ts";
 import { VERSION } from "./version.ts";
 import { TcpProxy } from "./proxy/proxy.ts";
@@ -66,7 +66,8 @@ export async function runContainer(runtime: Runtime, config: ContainerConfig): P
       engine,
       registry,
       proxies,
-      dial: (host, port, timeoutMs) => probeServing(runtime, host, port, timeoutMs),
+      probeTcp: (host, port, timeoutMs) =>
+        runtime.probeTcp(host, port, timeoutMs, TCP_PROBE_SETTLE_MS),
       logger,
       observer: telemetry,
       notifier,
@@ -98,15 +99,6 @@ export async function runContainer(runtime: Runtime, config: ContainerConfig): P
   );
   logger.info("Dewy stopped", { signal });
   return 0;
-}
-
-/**
- * The TCP health probe: resolves when `host:port` really serves (see `Runtime.probeTcp`),
- * rejects when nothing listens or a port forwarder closes the connection at once.
- */
-async function probeServing(runtime: Runtime, host: string, port: number, timeoutMs: number) {
-  if (await runtime.probeTcp(host, port, timeoutMs, TCP_PROBE_SETTLE_MS)) return { close() {} };
-  throw new RuntimeFailure(`nothing serves ${host}:${port} yet (connection refused or closed at once)`);
 }
 
 /** What {@link shutdown} stops. */

@@ -5,8 +5,13 @@
  * @module
  */
 import type { Runtime } from "../src/runtime/types.ts";
+import { TCP_PROBE_SETTLE_MS } from "../src/defaults.ts";
 
 /** The adapter of the runtime executing the tests. */
 export const runtime: Runtime = "Deno" in globalThis
   ? (await import("../src/runtime/deno.ts")).denoRuntime
   : (await import("../src/runtime/bun.ts")).bunRuntime;
+
+/** The TCP health probe dewy wires into the deploy manager, on this runtime. */
+export const testProbe = (hostname: string, port: number, timeoutMs: number): Promise<boolean> =>
+  runtime.probeTcp(hostname, port, timeoutMs, TCP_PROBE_SETTLE_MS);

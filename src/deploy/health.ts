@@ -10,7 +10,7 @@ import { HEALTH_PROBE_INTERVAL_MS, HEALTH_PROBE_TIMEOUT_MS } from "../defaults.t
 import { errorMessage } from "../errors.ts";
 import type { Clock } from "./clock.ts";
 import { ContainerExitedError, HealthCheckError } from "./errors.ts";
-import type { DeployObserver, TcpDialer } from "./types.ts";
+import type { DeployObserver, TcpProbe } from "./types.ts";
 
 /** Options of {@link waitHealthy}. */
 export interface WaitHealthyOptions {
@@ -25,7 +25,7 @@ export interface WaitHealthyOptions {
   /** Asked whether the container still runs after a failed probe. */
   engine: Engine;
   /** Dials the TCP probe. */
-  dial: TcpDialer;
+  probeTcp: TcpProbe;
   /** Time source for the budget and the gap between probes. */
   clock: Clock;
   /** Told about every probe. */
@@ -66,9 +66,8 @@ export async function waitHealthy(options: WaitHealthyOptions): Promise<void> {
 async function probeOnce(options: WaitHealthyOptions, target: string): Promise<string | undefined> {
   try {
     if (!options.path) {
-      const conn = await options.dial("127.0.0.1", options.hostPort, HEALTH_PROBE_TIMEOUT_MS);
-      conn.close();
-      return undefined;
+      const serving = await options.probeTcp("127.0.0.1", options.hostPort, HEALTH_PROBE_TIMEOUT_MS);
+      return serving ? undefined : "nothing serves the port yet (refused, or closed at once)";
     }
     const timeout = AbortSignal.timeout(HEALTH_PROBE_TIMEOUT_MS);
     const response = await fetch(target, {

@@ -46,7 +46,7 @@ import type {
   ContainerInfo,
   DeployObserver,
   DeployStatus,
-  TcpDialer,
+  TcpProbe,
 } from "./types.ts";
 
 /** Options of {@link DeployManager}. */
@@ -59,8 +59,8 @@ export interface DeployManagerOptions {
   registry: ImageRegistry;
   /** One proxy per `--port` proxy port (a `TcpProxy` fits). */
   proxies: ReadonlyMap<number, { readonly pool: BackendPool }>;
-  /** Dials TCP health probes (the runtime's `connectTcp`). */
-  dial: TcpDialer;
+  /** The TCP health probe (the runtime's `probeTcp` with a settle time). */
+  probeTcp: TcpProbe;
   /** Logger (default: silent). */
   logger?: Logger;
   /** Time source (default: the wall clock). */
@@ -85,7 +85,7 @@ type RolloutKind = "deploy" | "heal";
  *
  * @example
  * ```ts
- * const manager = new DeployManager({ config, engine, registry, proxies, dial: runtime.connectTcp, logger });
+ * const manager = new DeployManager({ config, engine, registry, proxies, probeTcp, logger });
  * await manager.start();          // adopt running replicas, first check, then every --interval
  * await manager.checkNow();       // POST /api/deploy
  * await manager.shutdown("SIGTERM");
@@ -115,7 +115,7 @@ export class DeployManager {
       proxies: options.proxies,
       logger: options.logger ?? silentLogger,
       clock: options.clock ?? realClock,
-      dial: options.dial,
+      probeTcp: options.probeTcp,
       observer: options.observer,
       user: options.user ?? `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`,
     };

@@ -11,6 +11,6 @@ export type {
   ContainerInfo,
   DeployObserver,
   DeployStatus,
-  TcpDialer,
+  TcpProbe,
 } from "./types.ts";
 export * from "./errors.ts";

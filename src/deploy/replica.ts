@@ -16,7 +16,7 @@ import { ContainerExitedError, MissingProxyError, PortNotPublishedError } from "
 import { probeTarget, waitHealthy } from "./health.ts";
 import { containerName, replicaLabels } from "./labels.ts";
 import { publishedPorts, type ResolvedPort } from "./ports.ts";
-import type { DeployObserver, TcpDialer } from "./types.ts";
+import type { DeployObserver, TcpProbe } from "./types.ts";
 
 /** Everything the deploy steps share. */
 export interface DeployContext {
@@ -30,8 +30,8 @@ export interface DeployContext {
   logger: Logger;
   /** Time source. */
   clock: Clock;
-  /** TCP dialer for health probes without `--health-path`. */
-  dial: TcpDialer;
+  /** TCP health probe when there is no `--health-path`. */
+  probeTcp: TcpProbe;
   /** Telemetry, absent when off. */
   observer?: DeployObserver;
   /** `uid:gid` containers run as unless `--user` was given. */
@@ -169,7 +169,7 @@ export async function waitUntilHealthy(
     path,
     timeoutS: ctx.config.healthTimeoutS,
     engine: ctx.engine,
-    dial: ctx.dial,
+    probeTcp: ctx.probeTcp,
     clock: ctx.clock,
     observer: ctx.observer,
     signal,

@@ -21,12 +21,11 @@ export interface DeployObserver {
   replicasChanged(delta: number): void;
 }
 
-/** Dials a TCP peer (the runtime's `connectTcp`): the health probe when no `--health-path`. */
-export type TcpDialer = (
-  hostname: string,
-  port: number,
-  timeoutMs: number,
-) => Promise<{ close(): void }>;
+/**
+ * Whether something really serves `hostname:port` (the runtime's `probeTcp`): the health probe
+ * when no `--health-path`. Resolves `false` instead of rejecting.
+ */
+export type TcpProbe = (hostname: string, port: number, timeoutMs: number) => Promise<boolean>;
 
 /** What a registry check did. */
 export type CheckOutcome =

@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { connect } from "node:net";
 import process from "node:process";
-import { runtime } from "../_runtime.ts";
+import { runtime, testProbe } from "../_runtime.ts";
 import { DockerEngineClient } from "../../src/engine/client.ts";
 import { openImageRegistry } from "../../src/registry/oci-registry.ts";
 import { TcpProxy } from "../../src/proxy/proxy.ts";
@@ -154,7 +154,7 @@ async function rig(socketPath: string, overrides: Partial<ContainerConfig> = {})
     engine,
     registry: await openImageRegistry(config.registry),
     proxies: new Map([[proxy.port, proxy]]),
-    dial: runtime.connectTcp,
+    probeTcp: testProbe,
     logger,
   });
   const filter = { "dewy.app": app };
@@ -414,7 +414,7 @@ export function deploySuite(kind: string, socketPath: string): void {
         engine: r.engine,
         registry: await openImageRegistry(`img://${REGISTRY}/${r.repo}`),
         proxies: new Map([[proxy.port, proxy]]),
-        dial: runtime.connectTcp,
+        probeTcp: testProbe,
       });
       try {
         await second.start();

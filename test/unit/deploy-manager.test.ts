@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { runtime } from "../_runtime.ts";
+import { testProbe } from "../_runtime.ts";
 import { DeployManager, type DeployManagerOptions } from "../../src/deploy/manager.ts";
 import { ManualClock } from "../../src/deploy/clock.ts";
 import {
@@ -78,7 +78,7 @@ function harness(
     engine,
     registry,
     proxies: new Map([[18080, { pool }], [18081, { pool: second }]]),
-    dial: runtime.connectTcp,
+    probeTcp: testProbe,
     clock,
     observer,
     notifier,

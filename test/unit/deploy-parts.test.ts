@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { runtime } from "../_runtime.ts";
+import { runtime, testProbe } from "../_runtime.ts";
 import { ManualClock, realClock } from "../../src/deploy/clock.ts";
 import { FailureBackoff } from "../../src/deploy/backoff.ts";
 import { planRollout } from "../../src/deploy/rollout.ts";
@@ -188,7 +188,7 @@ test("health: 2xx and 3xx pass at the first probe", async () => {
         path: "/health",
         timeoutS: 5,
         engine: runningEngine(),
-        dial: runtime.connectTcp,
+        probeTcp: testProbe,
         clock: new ManualClock(),
         observer: {
           healthCheck: (ok) => checks.push(ok),
@@ -215,7 +215,7 @@ test("health: failing probes repeat every second until --health-timeout, then a 
       path: "/health",
       timeoutS: 5,
       engine: runningEngine(),
-      dial: runtime.connectTcp,
+      probeTcp: testProbe,
       clock,
     });
     await assert.rejects(drive(clock, waiting), (e: Error) => {
@@ -242,7 +242,7 @@ test("health: a container that exited fails at once; TCP probes need an accepted
     hostPort: port,
     path: "",
     timeoutS: 3600,
-    dial: runtime.connectTcp,
+    probeTcp: testProbe,
     clock: new ManualClock(),
   };
   await assert.rejects(waitHealthy({ ...base, engine: runningEngine("exited") }), (e: Error) => {
@@ -269,7 +269,7 @@ test("health: aborting the wait rejects with the abort reason", async () => {
       path: "/",
       timeoutS: 60,
       engine: runningEngine(),
-      dial: runtime.connectTcp,
+      probeTcp: testProbe,
       clock,
       signal: controller.signal,
     });
