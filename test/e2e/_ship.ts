@@ -165,6 +165,19 @@ export function start(
   };
 }
 
+/**
+ * `dewy container` arguments of the binary tests: the test repository in the local registry,
+ * the proxy and admin ports, 2 replicas health-checked on /health, then `extra`.
+ */
+export function containerArgs(repo: string, port: number, adminPort: number, ...extra: string[]): string[] {
+  return [
+    "container",
+    ...["--registry", `img://${REGISTRY}/${repo}`, "--port", String(port)],
+    ...["--health-path", "/health", "--replicas", "2", "--admin-port", String(adminPort)],
+    ...extra,
+  ];
+}
+
 /** Wait `ms` milliseconds. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

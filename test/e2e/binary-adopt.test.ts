@@ -8,12 +8,12 @@ import assert from "node:assert/strict";
 import * as net from "node:net";
 import { freePort } from "./_prometheus.ts";
 import {
+  containerArgs,
   DEWY_BIN,
   ENGINE_SOCK,
   managedContainers,
   needsBinary,
   pushApp,
-  REGISTRY,
   removeTestApp,
   sleep,
   start,
@@ -41,11 +41,7 @@ test("binary: after kill -9 a restarted dewy adopts the running replicas; no con
   const repo = uniqueName("adopt-bin");
   const digests = [pushApp(repo, "1.0.0")];
   const port = await freePort();
-  const args = [
-    "container", "--registry", `img://${REGISTRY}/${repo}`, "--port", String(port),
-    "--health-path", "/health", "--replicas", "2", "--interval", "60", "--drain-time", "1",
-    "--admin-port", String(await freePort()),
-  ];
+  const args = containerArgs(repo, port, await freePort(), "--interval", "60", "--drain-time", "1");
   const env = { DOCKER_HOST: `unix://${ENGINE_SOCK}` };
   let dewy = start(DEWY_BIN, args, env);
   try {

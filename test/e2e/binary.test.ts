@@ -15,6 +15,7 @@ import { existsSync } from "node:fs";
 import { VERSION } from "../../src/version.ts";
 import { freePort } from "./_prometheus.ts";
 import {
+  containerArgs,
   DEWY_BIN,
   ENGINE_SOCK,
   httpGet,
@@ -107,21 +108,9 @@ test(
     const digests = [pushApp(repo, "1.0.0")];
     const port = await freePort();
     const adminPort = await freePort();
-    const dewy = start(DEWY_BIN, [
-      "container",
-      "--registry",
-      `img://${REGISTRY}/${repo}`,
-      "--port",
-      String(port),
-      "--health-path",
-      "/health",
-      "--replicas",
-      "2",
-      "--admin-port",
-      String(adminPort),
-      "--drain-time",
-      "2",
-    ], { DOCKER_HOST: `unix://${ENGINE_SOCK}` });
+    const dewy = start(DEWY_BIN, containerArgs(repo, port, adminPort, "--drain-time", "2"), {
+      DOCKER_HOST: `unix://${ENGINE_SOCK}`,
+    });
     try {
       await dewy.waitForLine(/Container deployed successfully.*version=v1\.0\.0/, 90_000);
       const answer = await httpGet(port);

@@ -14,12 +14,12 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { freePort, type PrometheusServer, startPrometheus } from "./_prometheus.ts";
 import {
+  containerArgs,
   DEWY_BIN,
   ENGINE_SOCK,
   httpGet,
   needsBinary,
   pushApp,
-  REGISTRY,
   removeTestApp,
   ROOT,
   sleep,
@@ -128,20 +128,12 @@ test(
     const adminPort = await freePort();
     const admin = `http://127.0.0.1:${adminPort}`;
     // The repository is empty at start-up: the first connections find no backend (proxy errors).
-    const dewy = start(DEWY_BIN, [
-      "container",
-      ...["--registry", `img://${REGISTRY}/${repo}`, "--port", String(port)],
-      ...["--replicas", "2", "--health-path", "/health", "--health-timeout", "3"],
-      ...[
-        "--telemetry",
-        "--admin-port",
-        String(adminPort),
-        "--interval",
-        "1h",
-        "--drain-time",
-        "1",
-      ],
-    ], { DOCKER_HOST: `unix://${ENGINE_SOCK}` });
+    const dewy = start(DEWY_BIN, containerArgs(
+      repo,
+      port,
+      adminPort,
+      ...["--health-timeout", "3", "--telemetry", "--interval", "1h", "--drain-time", "1"],
+    ), { DOCKER_HOST: `unix://${ENGINE_SOCK}` });
     let prometheus: PrometheusServer | undefined;
     const traffic = trafficLoop(port, 200, 120_000);
     try {
