@@ -106,6 +106,6 @@ cleanup
 trap - EXIT
 echo
 for f in "${failures[@]}"; do echo "failed: $f"; done
-sed 's/^/failed: /' "$work/failed.txt"
+sort -u "$work/failed.txt" | sed 's/^/failed: /'
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

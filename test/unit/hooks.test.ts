@@ -95,6 +95,8 @@ test("hooks: the timeout kills a sleep 30 hook and its children quickly", async 
     assert.equal(hookSucceeded(result), false);
     assert.notEqual(result.exitCode, 0);
     const childPid = Number(readFileSync(pidFile, "utf8").trim());
+    // SIGKILL to the group is asynchronous: give the kernel a moment to finish the child.
+    for (let i = 0; i < 50 && alive(childPid); i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(alive(childPid), false, "the hook's child sleep was killed with the group");
     assert.equal(logs.find((r) => r.msg === "Execute hook failed")?.timed_out, true);
   });
