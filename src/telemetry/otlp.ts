@@ -1,22 +1,27 @@
 /**
- * The OTLP/gRPC push side of telemetry: endpoint parsing, TLS or plaintext credentials, the
- * OTLP environment (interval, timeout, headers, certificates), and a periodic reader whose
- * exporter reports failure streaks. Creating it never dials, so an unreachable collector cannot
- * delay start-up.
+ * The OTLP/gRPC push side of telemetry: endpoint parsing, the OTLP environment (interval,
+ * timeout, headers, certificates) validated at start-up, and a periodic reader whose exporter
+ * reports failure streaks. Creating it never dials, so an unreachable collector cannot delay
+ * start-up.
+ *
+ * The gRPC exporter itself (`otlp-grpc.ts`, with grpc-js) is imported only here, dynamically,
+ * so dewy without `--otlp-endpoint` never loads it.
  *
  * @module
  */
 import type { Buffer } from "node:buffer";
 import { readFileSync } from "node:fs";
-import { type ChannelCredentials, credentials, Metadata } from "@grpc/grpc-js";
-import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-grpc";
-import { PeriodicExportingMetricReader, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
+import {
+  PeriodicExportingMetricReader,
+  type PushMetricExporter,
+  type ResourceMetrics,
+} from "@opentelemetry/sdk-metrics";
 import { ConfigError } from "../errors.ts";
 import { OTLP_EXPORT_INTERVAL_MS, OTLP_EXPORT_TIMEOUT_MS } from "../defaults.ts";
 import type { Logger } from "../log.ts";
 import type { EnvGetter } from "./resource.ts";
 import { parseKeyValues } from "./key-values.ts";
-import { ReportingExporter } from "./reporting-exporter.ts";
+import { EXPORT_FAILED, type ExportResult, ReportingExporter } from "./reporting-exporter.ts";
 
 /** A parsed `--otlp-endpoint`. */
 export interface OtlpEndpoint {
@@ -73,8 +78,44 @@ export interface OtlpReader {
   exporter: ReportingExporter;
 }
 
-/** Build the OTLP/gRPC periodic reader. Throws {@link ConfigError} for bad settings. */
+/** Everything the gRPC exporter needs, validated and read from the environment. */
+export interface OtlpSettings {
+  /** `http://host:port` (plaintext) or `https://host:port` (TLS). */
+  url: string;
+  /** TLS material (null entries = system roots / no client certificate); absent = plaintext. */
+  tls?: { ca: Buffer | null; key: Buffer | null; cert: Buffer | null };
+  /** gRPC metadata sent with every export (`OTEL_EXPORTER_OTLP_HEADERS`). */
+  headers: Record<string, string>;
+  /** Export deadline. */
+  timeoutMillis: number;
+  /** gRPC user agent. */
+  userAgent: string;
+}
+
+/**
+ * Build the OTLP/gRPC periodic reader. Throws {@link ConfigError} for bad settings right away;
+ * the gRPC exporter loads in the background and the first export waits for it.
+ */
 export function createOtlpReader(options: OtlpReaderOptions): OtlpReader {
+  const settings = otlpSettings(options);
+  const exportIntervalMillis = positiveMs(
+    options.env,
+    "OTEL_METRIC_EXPORT_INTERVAL",
+    OTLP_EXPORT_INTERVAL_MS,
+  );
+  const grpc = import("./otlp-grpc.ts").then((module) => module.createGrpcExporter(settings));
+  const exporter = new ReportingExporter(
+    new PendingExporter(grpc),
+    options.logger,
+    options.endpoint,
+    options.filter,
+  );
+  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis });
+  return { reader, exporter };
+}
+
+/** Validate the endpoint and the OTLP environment into {@link OtlpSettings}. */
+function otlpSettings(options: OtlpReaderOptions): OtlpSettings {
   const { host, port } = parseOtlpEndpoint(options.endpoint);
   const isIp = host.includes(":") || /^\d+\.\d+\.\d+\.\d+$/.test(host);
   if (isIp && !options.insecure) {
@@ -86,31 +127,43 @@ export function createOtlpReader(options: OtlpReaderOptions): OtlpReader {
     );
   }
   const { env } = options;
-  const exportIntervalMillis = positiveMs(
-    env,
-    "OTEL_METRIC_EXPORT_INTERVAL",
-    OTLP_EXPORT_INTERVAL_MS,
-  );
   const headers = otlpVariable(env, "HEADERS");
-  const metadata = new Metadata();
-  if (headers) {
-    for (const [key, value] of Object.entries(parseKeyValues(headers.value, headers.name))) {
-      metadata.set(key, value);
-    }
-  }
-  // Credentials and metadata are built here from our own (statically imported) grpc-js, and
-  // the URL scheme matches them, so the exporter never needs the environment's defaults.
   const target = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-  const otlp = new OTLPMetricExporter({
+  return {
     url: `${options.insecure ? "http" : "https"}://${target}`,
-    credentials: options.insecure ? credentials.createInsecure() : tlsCredentials(env),
-    metadata,
+    tls: options.insecure ? undefined : tlsMaterial(env),
+    headers: headers ? parseKeyValues(headers.value, headers.name) : {},
     timeoutMillis: positiveMs(env, otlpVariable(env, "TIMEOUT")?.name, OTLP_EXPORT_TIMEOUT_MS),
     userAgent: `dewy/${options.version}`,
-  });
-  const exporter = new ReportingExporter(otlp, options.logger, options.endpoint, options.filter);
-  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis });
-  return { reader, exporter };
+  };
+}
+
+/**
+ * An exporter that is still loading: every call waits for it. A failed load fails each export
+ * (so the reporting exporter logs it) and never rejects a flush or shutdown.
+ */
+class PendingExporter implements PushMetricExporter {
+  #loaded: Promise<PushMetricExporter>;
+
+  constructor(loading: Promise<PushMetricExporter>) {
+    this.#loaded = loading;
+    loading.catch(() => {}); // reported by the first export, not as an unhandled rejection
+  }
+
+  export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
+    this.#loaded.then(
+      (exporter) => exporter.export(metrics, resultCallback),
+      (error) => resultCallback({ code: EXPORT_FAILED, error }),
+    );
+  }
+
+  forceFlush(): Promise<void> {
+    return this.#loaded.then((exporter) => exporter.forceFlush(), () => {});
+  }
+
+  shutdown(): Promise<void> {
+    return this.#loaded.then((exporter) => exporter.shutdown(), () => {});
+  }
 }
 
 /** `OTEL_EXPORTER_OTLP_METRICS_<what>`, else `OTEL_EXPORTER_OTLP_<what>`, when set. */
@@ -136,8 +189,8 @@ function positiveMs(env: EnvGetter, name: string | undefined, fallback: number):
   return ms;
 }
 
-/** TLS with the system roots, or the CA (and client pair) named by the OTLP environment. */
-function tlsCredentials(env: EnvGetter): ChannelCredentials {
+/** The CA (and client pair) named by the OTLP environment; null entries = system roots / none. */
+function tlsMaterial(env: EnvGetter): NonNullable<OtlpSettings["tls"]> {
   const ca = readPem(env, "CERTIFICATE");
   const key = readPem(env, "CLIENT_KEY");
   const cert = readPem(env, "CLIENT_CERTIFICATE");
@@ -147,7 +200,7 @@ function tlsCredentials(env: EnvGetter): ChannelCredentials {
       "OTEL_EXPORTER_OTLP_CLIENT_KEY and OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE must be set together",
     );
   }
-  return credentials.createSsl(ca, key, cert);
+  return { ca, key, cert };
 }
 
 /** The PEM file named by the OTLP variable for `what`, or null when unset. */
