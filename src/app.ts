@@ -37,6 +37,12 @@ export async function runContainer(runtime: Runtime, config: ContainerConfig): P
   const registry = await openImageRegistry(config.registry, { calver: config.calver || undefined });
   const notifier = createNotifier(config.notifier, { env, logger, version: VERSION });
   const telemetry = createTelemetry(config, { version: VERSION, env, engine, logger });
+  // Listen before anything starts: a stop signal during start-up must not kill dewy with
+  // replicas half started; start-up finishes (every step is bounded), then shuts down.
+  const stopSignal = waitForStopSignal(runtime, () => {
+    logger.info("Received SIGUSR1");
+    void notifier.send(RESTARTED_MESSAGE);
+  });
 
   const version = await engine.version();
   logger.info("Dewy started", {
@@ -88,10 +94,7 @@ export async function runContainer(runtime: Runtime, config: ContainerConfig): P
     throw error;
   }
 
-  const signal = await waitForStopSignal(runtime, () => {
-    logger.info("Received SIGUSR1");
-    void notifier.send(RESTARTED_MESSAGE);
-  });
+  const signal = await stopSignal;
   logger.info("Shutting down", { signal });
   await shutdown(
     { proxies, manager, admin, telemetry, logger, drainMs: config.drainTimeS * 1000 },

@@ -221,6 +221,7 @@ export class DeployManager {
     const removed = await removeAllManaged(this.#ctx);
     logger.info("Managed containers removed", { count: removed });
     await this.#notifier?.send(stoppedMessage(signal));
+    await this.#notifier?.settled();
   }
 
   async #runCheck(): Promise<CheckResult> {

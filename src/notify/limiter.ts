@@ -86,6 +86,11 @@ export class ErrorLimitingNotifier implements Notifier {
   }
 
   /** Deliveries run one at a time, in call order, so a thread reads in the order things happened. */
+  /** {@inheritDoc Notifier.settled} */
+  settled(): Promise<void> {
+    return this.#queue;
+  }
+
   #deliver(delivery: () => Promise<void>): Promise<void> {
     const next = this.#queue.then(delivery).catch((error) => {
       this.#logger.error("Notification delivery failed", {
@@ -105,4 +110,5 @@ export const nullNotifier: Notifier = {
   sendError: () => Promise.resolve(),
   resetErrors: () => {},
   hookResult: () => Promise.resolve(),
+  settled: () => Promise.resolve(),
 };

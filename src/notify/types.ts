@@ -28,6 +28,11 @@ export interface Notifier {
   resetErrors(): void;
   /** The result of a deploy hook; quiet mode sends failures only. */
   hookResult(kind: HookKind, result: HookResult): Promise<void>;
+  /**
+   * Resolves once every delivery started so far was attempted (at shutdown, so an error
+   * reported without waiting still goes out before dewy exits).
+   */
+  settled(): Promise<void>;
 }
 
 /** How a message is delivered: errors and important messages stand out in Slack threads. */

@@ -2,7 +2,9 @@
  * e2e: the compiled binary (`DEWY_BIN`, default `dist/dewy`, built by `compile.ts`) as a user
  * runs it: `--version`, `--help`, a bad flag, an unreachable engine, and the main scenario
  * against the real engine and registry of `engine-up.sh` (deploy 2 replicas, answer through
- * the proxy, `dewy container list`, SIGTERM removes the containers).
+ * the proxy, `dewy container list`, SIGTERM removes the containers), and a mail notifier
+ * delivering to a real SMTP server (nodemailer is loaded on demand, which a bundle must keep;
+ * a stop right after a failed check still delivers that check's error mail).
  *
  * Skipped with a message when the binary is missing outside CI; in CI (`CI=true`) that fails.
  * Needs: eval "$(bash test/services/engine-up.sh)"
@@ -14,6 +16,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { VERSION } from "../../src/version.ts";
 import { freePort } from "./_prometheus.ts";
+import { body, header, PASSWORD, USER, withSmtp } from "../_smtp.ts";
 import {
   containerArgs,
   DEWY_BIN,
@@ -133,3 +136,33 @@ test(
     }
   },
 );
+
+test("binary: a mail notifier mails the start-up and a failed check, even when stopped at once", binary, async () => {
+  assert.ok(ENGINE_SOCK, 'ENGINE_SOCK is not set: run eval "$(bash test/services/engine-up.sh)" first');
+  await withSmtp(async ({ port: smtpPort, received }) => {
+    const notifier = `mail://127.0.0.1:${smtpPort}/ops@example.com?username=${USER}` +
+      `&password=${PASSWORD}&from=dewy@example.com&tls=false`;
+    // Nothing is pushed to this repository, so the first check fails; SIGTERM follows at once,
+    // while that error mail may still be on its way: it must go out before dewy exits.
+    const repo = uniqueName("ship-mail");
+    const dewy = start(
+      DEWY_BIN,
+      containerArgs(repo, await freePort(), await freePort(), "--notifier", notifier),
+      { DOCKER_HOST: `unix://${ENGINE_SOCK}` },
+    );
+    try {
+      await dewy.waitForLine(/Check failed/, 30_000);
+      assert.equal(await dewy.stop("SIGTERM"), 0, dewy.lines.join("\n"));
+      const bodies = received.map((mail) => body(mail.raw).split("\n")[0]);
+      assert.deepEqual(bodies, [
+        `Automatic shipping started by *Dewy* (v${VERSION}: container)`,
+        `Error occurred (count: 1): repository not found: ${repo} on ${REGISTRY} (HTTP 404); ` +
+        "check the repository path in --registry, or push an image first",
+      ], dewy.lines.join("\n"));
+      assert.equal(received[0].user, USER);
+      assert.equal(header(received[0].raw, "X-Mailer"), `dewy/${VERSION}`);
+    } finally {
+      await dewy.stop("SIGKILL");
+    }
+  });
+});
