@@ -65,12 +65,20 @@ function compileWithDeno(outfile: string): { ok: boolean; output: string } {
 }
 
 function compileWithBun(outfile: string): { ok: boolean; output: string } {
-  return run(bin("bun"), ["scripts/bun-build.ts", "src/runtime/bun-main.ts", outfile, "--compile"], 300_000);
+  return run(
+    bin("bun"),
+    ["scripts/bun-build.ts", "src/runtime/bun-main.ts", outfile, "--compile"],
+    300_000,
+  );
 }
 
 function bundle(outfile: string): { ok: boolean; output: string } {
   // target=node: Node built-ins stay `node:` imports, which Deno and Bun both provide.
-  return run(bin("bun"), ["scripts/bun-build.ts", "src/runtime/portable-main.ts", outfile], 120_000);
+  return run(
+    bin("bun"),
+    ["scripts/bun-build.ts", "src/runtime/portable-main.ts", outfile],
+    120_000,
+  );
 }
 
 /** How Bun's node-target bundle makes its `require` for the CommonJS dependencies. */

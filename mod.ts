@@ -18,7 +18,7 @@
  * @module
  */
 export type { Runtime, TcpConn, TcpListener } from "./src/runtime/types.ts";
-export { TcpProxy, type ProxyObserver, type TcpProxyOptions } from "./src/proxy/proxy.ts";
+export { type ProxyObserver, TcpProxy, type TcpProxyOptions } from "./src/proxy/proxy.ts";
 export { Backend, BackendPool } from "./src/proxy/pool.ts";
 export { DockerEngineClient } from "./src/engine/client.ts";
 export type { Engine } from "./src/engine/types.ts";

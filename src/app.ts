@@ -19,7 +19,12 @@ import { openImageRegistry } from "./registry/mod.ts";
 import { createTelemetry, type Telemetry } from "./telemetry/telemetry.ts";
 import { createAdminApp } from "./admin/app.ts";
 import { type AdminServer, startAdminServer } from "./admin/server.ts";
-import { createNotifier, RESTARTED_MESSAGE, startedMessage, type StopSignal } from "./notify/mod.ts";
+import {
+  createNotifier,
+  RESTARTED_MESSAGE,
+  startedMessage,
+  type StopSignal,
+} from "./notify/mod.ts";
 import { DeployManager } from "./deploy/manager.ts";
 
 const STOP_SIGNALS: readonly StopSignal[] = ["SIGINT", "SIGTERM", "SIGQUIT"];
@@ -125,7 +130,9 @@ async function shutdown(running: Running, signal: StopSignal): Promise<void> {
   for (const proxy of proxies.values()) proxy.stopAccepting();
   const cut = await Promise.all([...proxies.values()].map((p) => p.drain(drainMs)));
   const cutTotal = cut.reduce((a, b) => a + b, 0);
-  if (cutTotal > 0) logger.warn("Closed connections still open after the drain time", { count: cutTotal });
+  if (cutTotal > 0) {
+    logger.warn("Closed connections still open after the drain time", { count: cutTotal });
+  }
   const steps: Array<[string, () => Promise<unknown> | undefined]> = [
     ["stop managed containers", () => manager?.shutdown(signal)],
     ["close the admin API", () => admin?.server.close()],

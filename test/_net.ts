@@ -64,7 +64,11 @@ export interface Exchange {
  * Connect to `port`, send `payload`, half-close (FIN) our side, and collect the reply until
  * the peer closes. Times out after `timeoutMs`.
  */
-export function exchange(port: number, payload: Uint8Array | string, timeoutMs = 10_000): Promise<Exchange> {
+export function exchange(
+  port: number,
+  payload: Uint8Array | string,
+  timeoutMs = 10_000,
+): Promise<Exchange> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let errored = false;
@@ -85,10 +89,16 @@ export function exchange(port: number, payload: Uint8Array | string, timeoutMs =
 }
 
 /** Resolve when `predicate` holds, polling every 10 ms; reject after `timeoutMs`. */
-export async function waitFor(predicate: () => boolean, timeoutMs = 5_000, what = "condition"): Promise<void> {
+export async function waitFor(
+  predicate: () => boolean,
+  timeoutMs = 5_000,
+  what = "condition",
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
     await new Promise((r) => setTimeout(r, 10));
   }
 }

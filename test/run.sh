@@ -53,6 +53,15 @@ else
   cat "$work/check.log" >&2; record "check: deno check" 0
 fi
 
+log "linting and format check (deno lint, deno fmt --check)"
+lint_paths=(src test bench mod.ts compile.ts scripts)
+if node_modules/.bin/deno lint "${lint_paths[@]}" >"$work/lint.log" 2>&1 \
+  && node_modules/.bin/deno fmt --check "${lint_paths[@]}" >>"$work/lint.log" 2>&1; then
+  record "check: deno lint + fmt" 1
+else
+  cat "$work/lint.log" >&2; record "check: deno lint + fmt" 0
+fi
+
 # --- the executable ---------------------------------------------------------------------------
 log "building dist/dewy (compile.ts)"
 if node_modules/.bin/bun compile.ts >&2; then

@@ -66,7 +66,11 @@ export async function waitHealthy(options: WaitHealthyOptions): Promise<void> {
 async function probeOnce(options: WaitHealthyOptions, target: string): Promise<string | undefined> {
   try {
     if (!options.path) {
-      const serving = await options.probeTcp("127.0.0.1", options.hostPort, HEALTH_PROBE_TIMEOUT_MS);
+      const serving = await options.probeTcp(
+        "127.0.0.1",
+        options.hostPort,
+        HEALTH_PROBE_TIMEOUT_MS,
+      );
       return serving ? undefined : "nothing serves the port yet (refused, or closed at once)";
     }
     const timeout = AbortSignal.timeout(HEALTH_PROBE_TIMEOUT_MS);

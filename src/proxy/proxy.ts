@@ -6,7 +6,7 @@
  * @module
  */
 import type { Relay, Runtime, TcpConn, TcpListener } from "../runtime/types.ts";
-import { Backend, BackendPool } from "./pool.ts";
+import { type Backend, BackendPool } from "./pool.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { errorMessage, RuntimeFailure } from "../errors.ts";
 import { PROXY_CONNECT_TIMEOUT_MS, PROXY_IDLE_TIMEOUT_S } from "../defaults.ts";
@@ -261,7 +261,12 @@ export class TcpProxy {
     if (!this.#open.delete(open)) return;
     const observer = this.#observer;
     if (observer) {
-      observer.connectionClosed(this.port, (performance.now() - startedAt) / 1000, bytesIn, bytesOut);
+      observer.connectionClosed(
+        this.port,
+        (performance.now() - startedAt) / 1000,
+        bytesIn,
+        bytesOut,
+      );
     }
     if (this.#open.size === 0 && this.#idleWaiters.length > 0) {
       for (const wake of [...this.#idleWaiters]) wake();

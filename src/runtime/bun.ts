@@ -274,6 +274,8 @@ function failureKind(error: unknown): ConnectFailure {
   return "other";
 }
 
+// `async` on purpose: a bind failure (port in use) becomes a rejection, as the interface says.
+// deno-lint-ignore require-await
 async function listenTcp(
   hostname: string,
   port: number,
@@ -338,6 +340,8 @@ function unixFetch(socketPath: string): UnixFetch {
   return (url, init) => fetch(url, { ...init, unix: socketPath } as RequestInit);
 }
 
+// `async` on purpose: a bind failure becomes a rejection, as the interface says.
+// deno-lint-ignore require-await
 async function serveHttp(options: ServeHttpOptions): Promise<HttpServer> {
   const server = Bun.serve({
     hostname: options.hostname,

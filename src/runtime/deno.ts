@@ -155,6 +155,8 @@ function failureKind(error: unknown): ConnectFailure {
   return "other";
 }
 
+// `async` on purpose: a bind failure (port in use) becomes a rejection, as the interface says.
+// deno-lint-ignore require-await
 async function listenTcp(
   hostname: string,
   port: number,
@@ -221,8 +223,13 @@ async function probeTcp(
     return false;
   }
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const settled = new Promise<"open">((resolve) => (timer = setTimeout(() => resolve("open"), settleMs)));
-  const read = conn.raw.read(new Uint8Array(1)).then((n) => (n === null ? "closed" : "open"), () => "closed");
+  const settled = new Promise<"open">((
+    resolve,
+  ) => (timer = setTimeout(() => resolve("open"), settleMs)));
+  const read = conn.raw.read(new Uint8Array(1)).then(
+    (n) => (n === null ? "closed" : "open"),
+    () => "closed",
+  );
   const outcome = await Promise.race([settled, read]);
   clearTimeout(timer);
   conn.close();
@@ -234,6 +241,8 @@ function unixFetch(socketPath: string): UnixFetch {
   return (url, init) => fetch(url, { ...init, client } as RequestInit);
 }
 
+// `async` on purpose: a bind failure becomes a rejection, as the interface says.
+// deno-lint-ignore require-await
 async function serveHttp(options: ServeHttpOptions): Promise<HttpServer> {
   const server = Deno.serve({
     hostname: options.hostname,

@@ -127,7 +127,11 @@ export interface Runtime {
    * Listen for TCP connections on `hostname:port` (`0.0.0.0` or `::` = all interfaces).
    * Rejects with a clear error when the port is in use.
    */
-  listenTcp(hostname: string, port: number, onAccept: (conn: TcpConn) => void): Promise<TcpListener>;
+  listenTcp(
+    hostname: string,
+    port: number,
+    onAccept: (conn: TcpConn) => void,
+  ): Promise<TcpListener>;
   /** Dial a TCP peer; rejects with {@link TcpConnectError} after at most `timeoutMs`. */
   connectTcp(hostname: string, port: number, timeoutMs: number): Promise<TcpConn>;
   /**

@@ -67,7 +67,10 @@ async function observeContainers(
 export type StaleSeriesFilter = (metrics: ResourceMetrics) => ResourceMetrics;
 
 /** Keep only data points without a `container` attribute or of a container in `live`. */
-function withoutGoneContainers(metrics: ResourceMetrics, live: ReadonlySet<string>): ResourceMetrics {
+function withoutGoneContainers(
+  metrics: ResourceMetrics,
+  live: ReadonlySet<string>,
+): ResourceMetrics {
   return {
     ...metrics,
     scopeMetrics: metrics.scopeMetrics.map((scope) => ({

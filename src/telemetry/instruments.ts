@@ -53,7 +53,10 @@ export class ProxyTally {
  * Register the proxy's observable counters on `meter`; one callback reads every port's
  * {@link ProxyTally} in `tallies` (ports added later are picked up).
  */
-export function registerProxyCounters(meter: Meter, tallies: ReadonlyMap<number, ProxyTally>): void {
+export function registerProxyCounters(
+  meter: Meter,
+  tallies: ReadonlyMap<number, ProxyTally>,
+): void {
   const connections = meter.createObservableCounter("dewy.proxy.connections.total", {
     description: "Connections accepted by the proxy",
     unit: "{connection}",

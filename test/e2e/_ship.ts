@@ -169,7 +169,12 @@ export function start(
  * `dewy container` arguments of the binary tests: the test repository in the local registry,
  * the proxy and admin ports, 2 replicas health-checked on /health, then `extra`.
  */
-export function containerArgs(repo: string, port: number, adminPort: number, ...extra: string[]): string[] {
+export function containerArgs(
+  repo: string,
+  port: number,
+  adminPort: number,
+  ...extra: string[]
+): string[] {
   return [
     "container",
     ...["--registry", `img://${REGISTRY}/${repo}`, "--port", String(port)],

@@ -28,7 +28,10 @@ function getOnce(port: number): Promise<string> {
     socket.setTimeout(5_000, () => socket.destroy(new Error("timeout")));
     socket.on("connect", () => socket.write("GET / HTTP/1.0\r\nHost: localhost\r\n\r\n"));
     socket.on("data", (chunk) => (data += chunk));
-    socket.on("error", (error) => resolve(`error:${(error as NodeJS.ErrnoException).code ?? error.message}`));
+    socket.on(
+      "error",
+      (error) => resolve(`error:${(error as NodeJS.ErrnoException).code ?? error.message}`),
+    );
     socket.on("close", () => {
       const body = data.split("\r\n\r\n")[1]?.trim();
       resolve(data.startsWith("HTTP/1.") && body ? body : `error:empty reply`);
@@ -36,43 +39,70 @@ function getOnce(port: number): Promise<string> {
   });
 }
 
-test("binary: after kill -9 a restarted dewy adopts the running replicas; no connection fails once it listens", needsBinary(), async () => {
-  assert.ok(ENGINE_SOCK, 'ENGINE_SOCK is not set: run eval "$(bash test/services/engine-up.sh)" first');
-  const repo = uniqueName("adopt-bin");
-  const digests = [pushApp(repo, "1.0.0")];
-  const port = await freePort();
-  const args = containerArgs(repo, port, await freePort(), "--interval", "60", "--drain-time", "1");
-  const env = { DOCKER_HOST: `unix://${ENGINE_SOCK}` };
-  let dewy = start(DEWY_BIN, args, env);
-  try {
-    await dewy.waitForLine(/Container deployed successfully.*version=v1\.0\.0/, 90_000);
-    const before = managedContainers(repo).map((c) => c.Id).sort();
-    assert.equal(before.length, 2);
+test(
+  "binary: after kill -9 a restarted dewy adopts the running replicas; no connection fails once it listens",
+  needsBinary(),
+  async () => {
+    assert.ok(
+      ENGINE_SOCK,
+      'ENGINE_SOCK is not set: run eval "$(bash test/services/engine-up.sh)" first',
+    );
+    const repo = uniqueName("adopt-bin");
+    const digests = [pushApp(repo, "1.0.0")];
+    const port = await freePort();
+    const args = containerArgs(
+      repo,
+      port,
+      await freePort(),
+      "--interval",
+      "60",
+      "--drain-time",
+      "1",
+    );
+    const env = { DOCKER_HOST: `unix://${ENGINE_SOCK}` };
+    let dewy = start(DEWY_BIN, args, env);
+    try {
+      await dewy.waitForLine(/Container deployed successfully.*version=v1\.0\.0/, 90_000);
+      const before = managedContainers(repo).map((c) => c.Id).sort();
+      assert.equal(before.length, 2);
 
-    await dewy.stop("SIGKILL");
-    assert.deepEqual(managedContainers(repo).map((c) => c.Id).sort(), before, "replicas survive kill -9");
-    assert.equal(await getOnce(port), "error:ECONNREFUSED", "nothing listens while dewy is down");
+      await dewy.stop("SIGKILL");
+      assert.deepEqual(
+        managedContainers(repo).map((c) => c.Id).sort(),
+        before,
+        "replicas survive kill -9",
+      );
+      assert.equal(await getOnce(port), "error:ECONNREFUSED", "nothing listens while dewy is down");
 
-    dewy = start(DEWY_BIN, args, env);
-    // Hammer the port from the moment dewy starts; count what fails after the first accept.
-    const results: string[] = [];
-    const deadline = Date.now() + 8_000;
-    while (Date.now() < deadline && results.length < 400) {
-      const result = await getOnce(port);
-      if (result === "error:ECONNREFUSED" && results.length === 0) {
-        await sleep(10); // not listening yet
-        continue;
+      dewy = start(DEWY_BIN, args, env);
+      // Hammer the port from the moment dewy starts; count what fails after the first accept.
+      const results: string[] = [];
+      const deadline = Date.now() + 8_000;
+      while (Date.now() < deadline && results.length < 400) {
+        const result = await getOnce(port);
+        if (result === "error:ECONNREFUSED" && results.length === 0) {
+          await sleep(10); // not listening yet
+          continue;
+        }
+        results.push(result);
       }
-      results.push(result);
+      assert.ok(results.length > 20, `only ${results.length} requests after dewy listened`);
+      const failed = results.filter((r) => r !== "1.0.0");
+      assert.deepEqual(
+        failed,
+        [],
+        `${failed.length} of ${results.length} requests failed after restart`,
+      );
+      assert.deepEqual(
+        managedContainers(repo).map((c) => c.Id).sort(),
+        before,
+        "adopted, not redeployed",
+      );
+      assert.equal(await dewy.stop("SIGTERM"), 0, dewy.lines.join("\n"));
+      assert.deepEqual(managedContainers(repo), []);
+    } finally {
+      await dewy.stop("SIGKILL");
+      await removeTestApp(repo, repo, digests);
     }
-    assert.ok(results.length > 20, `only ${results.length} requests after dewy listened`);
-    const failed = results.filter((r) => r !== "1.0.0");
-    assert.deepEqual(failed, [], `${failed.length} of ${results.length} requests failed after restart`);
-    assert.deepEqual(managedContainers(repo).map((c) => c.Id).sort(), before, "adopted, not redeployed");
-    assert.equal(await dewy.stop("SIGTERM"), 0, dewy.lines.join("\n"));
-    assert.deepEqual(managedContainers(repo), []);
-  } finally {
-    await dewy.stop("SIGKILL");
-    await removeTestApp(repo, repo, digests);
-  }
-});
+  },
+);

@@ -137,32 +137,39 @@ test(
   },
 );
 
-test("binary: a mail notifier mails the start-up and a failed check, even when stopped at once", binary, async () => {
-  assert.ok(ENGINE_SOCK, 'ENGINE_SOCK is not set: run eval "$(bash test/services/engine-up.sh)" first');
-  await withSmtp(async ({ port: smtpPort, received }) => {
-    const notifier = `mail://127.0.0.1:${smtpPort}/ops@example.com?username=${USER}` +
-      `&password=${PASSWORD}&from=dewy@example.com&tls=false`;
-    // Nothing is pushed to this repository, so the first check fails; SIGTERM follows at once,
-    // while that error mail may still be on its way: it must go out before dewy exits.
-    const repo = uniqueName("ship-mail");
-    const dewy = start(
-      DEWY_BIN,
-      containerArgs(repo, await freePort(), await freePort(), "--notifier", notifier),
-      { DOCKER_HOST: `unix://${ENGINE_SOCK}` },
+test(
+  "binary: a mail notifier mails the start-up and a failed check, even when stopped at once",
+  binary,
+  async () => {
+    assert.ok(
+      ENGINE_SOCK,
+      'ENGINE_SOCK is not set: run eval "$(bash test/services/engine-up.sh)" first',
     );
-    try {
-      await dewy.waitForLine(/Check failed/, 30_000);
-      assert.equal(await dewy.stop("SIGTERM"), 0, dewy.lines.join("\n"));
-      const bodies = received.map((mail) => body(mail.raw).split("\n")[0]);
-      assert.deepEqual(bodies, [
-        `Automatic shipping started by *Dewy* (v${VERSION}: container)`,
-        `Error occurred (count: 1): repository not found: ${repo} on ${REGISTRY} (HTTP 404); ` +
-        "check the repository path in --registry, or push an image first",
-      ], dewy.lines.join("\n"));
-      assert.equal(received[0].user, USER);
-      assert.equal(header(received[0].raw, "X-Mailer"), `dewy/${VERSION}`);
-    } finally {
-      await dewy.stop("SIGKILL");
-    }
-  });
-});
+    await withSmtp(async ({ port: smtpPort, received }) => {
+      const notifier = `mail://127.0.0.1:${smtpPort}/ops@example.com?username=${USER}` +
+        `&password=${PASSWORD}&from=dewy@example.com&tls=false`;
+      // Nothing is pushed to this repository, so the first check fails; SIGTERM follows at once,
+      // while that error mail may still be on its way: it must go out before dewy exits.
+      const repo = uniqueName("ship-mail");
+      const dewy = start(
+        DEWY_BIN,
+        containerArgs(repo, await freePort(), await freePort(), "--notifier", notifier),
+        { DOCKER_HOST: `unix://${ENGINE_SOCK}` },
+      );
+      try {
+        await dewy.waitForLine(/Check failed/, 30_000);
+        assert.equal(await dewy.stop("SIGTERM"), 0, dewy.lines.join("\n"));
+        const bodies = received.map((mail) => body(mail.raw).split("\n")[0]);
+        assert.deepEqual(bodies, [
+          `Automatic shipping started by *Dewy* (v${VERSION}: container)`,
+          `Error occurred (count: 1): repository not found: ${repo} on ${REGISTRY} (HTTP 404); ` +
+          "check the repository path in --registry, or push an image first",
+        ], dewy.lines.join("\n"));
+        assert.equal(received[0].user, USER);
+        assert.equal(header(received[0].raw, "X-Mailer"), `dewy/${VERSION}`);
+      } finally {
+        await dewy.stop("SIGKILL");
+      }
+    });
+  },
+);

@@ -128,12 +128,16 @@ test(
     const adminPort = await freePort();
     const admin = `http://127.0.0.1:${adminPort}`;
     // The repository is empty at start-up: the first connections find no backend (proxy errors).
-    const dewy = start(DEWY_BIN, containerArgs(
-      repo,
-      port,
-      adminPort,
-      ...["--health-timeout", "3", "--telemetry", "--interval", "1h", "--drain-time", "1"],
-    ), { DOCKER_HOST: `unix://${ENGINE_SOCK}` });
+    const dewy = start(
+      DEWY_BIN,
+      containerArgs(
+        repo,
+        port,
+        adminPort,
+        ...["--health-timeout", "3", "--telemetry", "--interval", "1h", "--drain-time", "1"],
+      ),
+      { DOCKER_HOST: `unix://${ENGINE_SOCK}` },
+    );
     let prometheus: PrometheusServer | undefined;
     const traffic = trafficLoop(port, 200, 120_000);
     try {

@@ -39,13 +39,17 @@ test(
     const port = await freePort();
     const adminPort = await freePort();
     const receiver = await startOtlpReceiver();
-    const dewy = start(DEWY_BIN, containerArgs(
-      repo,
-      port,
-      adminPort,
-      ...["--telemetry", "--otlp-endpoint", `localhost:${receiver.port}`, "--otlp-insecure"],
-      ...["--drain-time", "1", "--interval", "3600"],
-    ), { DOCKER_HOST: `unix://${ENGINE_SOCK}`, OTEL_METRIC_EXPORT_INTERVAL: "600000" });
+    const dewy = start(
+      DEWY_BIN,
+      containerArgs(
+        repo,
+        port,
+        adminPort,
+        ...["--telemetry", "--otlp-endpoint", `localhost:${receiver.port}`, "--otlp-insecure"],
+        ...["--drain-time", "1", "--interval", "3600"],
+      ),
+      { DOCKER_HOST: `unix://${ENGINE_SOCK}`, OTEL_METRIC_EXPORT_INTERVAL: "600000" },
+    );
     let prometheus: Awaited<ReturnType<typeof startPrometheus>> | undefined;
     try {
       await dewy.waitForLine(/Telemetry enabled/, 30_000);

@@ -4,7 +4,7 @@ import * as net from "node:net";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { runtime } from "../_runtime.ts";
-import { TcpProxy, type ProxyObserver } from "../../src/proxy/proxy.ts";
+import { type ProxyObserver, TcpProxy } from "../../src/proxy/proxy.ts";
 import { Backend } from "../../src/proxy/pool.ts";
 import {
   exchange,
@@ -23,7 +23,15 @@ async function startProxy(options: Partial<ConstructorParameters<typeof TcpProxy
 
 /** An observer that counts what the proxy reports. */
 function countingObserver() {
-  const counts = { opened: 0, closed: 0, bytesIn: 0, bytesOut: 0, dials: 0, errors: [] as string[], backends: 0 };
+  const counts = {
+    opened: 0,
+    closed: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    dials: 0,
+    errors: [] as string[],
+    backends: 0,
+  };
   const observer: ProxyObserver = {
     connectionOpened: () => void counts.opened++,
     connectionClosed: (_p, _s, bytesIn, bytesOut) => {
@@ -61,7 +69,9 @@ test("proxy: round-robins over backends", async () => {
     proxy.pool.add(new Backend("127.0.0.1", a.port));
     proxy.pool.add(new Backend("127.0.0.1", b.port));
     const replies: string[] = [];
-    for (let i = 0; i < 4; i++) replies.push((await exchange(proxy.port, "ping")).received.toString());
+    for (let i = 0; i < 4; i++) {
+      replies.push((await exchange(proxy.port, "ping")).received.toString());
+    }
     assert.deepEqual(replies, ["a", "b", "a", "b"]);
   } finally {
     proxy.close();
@@ -301,7 +311,9 @@ test("proxy: 200 MB to a slow reader keeps memory bounded (backpressure)", async
   // Sender and slow reader run in a Node child process: this process holds only the proxy.
   const total = 200 * 1024 * 1024;
   const bulk = new URL("../_bulk.mjs", import.meta.url).pathname;
-  const sender = spawn("node", [bulk, "serve", String(total)], { stdio: ["ignore", "pipe", "inherit"] });
+  const sender = spawn("node", [bulk, "serve", String(total)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const proxy = await startProxy();
   try {
     const [line] = await once(sender.stdout!, "data");
