@@ -2,7 +2,7 @@
  * The benchmark's proxy program: dewy's real {@link TcpProxy} on one port in front of one
  * static backend, nothing else (no engine, no registry, no deploy loop).
  *
- * With `--telemetry` the real {@link Telemetry} is the proxy's observer and the real admin API
+ * With `--telemetry` the real `Telemetry` (from `createTelemetry`) is the proxy's observer and the real admin API
  * serves `GET /metrics` on `--admin-port`, so the benchmark can scrape it during a run.
  *
  * Runs unchanged under `bun run`, `deno run -A`, and as a `bun build --compile` executable; it
@@ -20,7 +20,7 @@ import { parseArgs } from "node:util";
 import type { Runtime } from "../src/runtime/types.ts";
 import { TcpProxy } from "../src/proxy/proxy.ts";
 import { Backend } from "../src/proxy/pool.ts";
-import { Telemetry } from "../src/telemetry/telemetry.ts";
+import { createTelemetry } from "../src/telemetry/create.ts";
 import { createAdminApp } from "../src/admin/app.ts";
 import { startAdminServer } from "../src/admin/server.ts";
 import type { AdminSource } from "../src/admin/types.ts";
@@ -55,9 +55,18 @@ const noDeploys: AdminSource = {
 };
 
 const [backendHost, backendPort] = values.backend.split(":");
-const telemetry = values.telemetry
-  ? new Telemetry({ version: VERSION, app: "bench", env: (name) => runtime.env(name) })
-  : undefined;
+// As in dewy itself: with telemetry off, the OpenTelemetry SDK is not even loaded.
+const telemetry = await createTelemetry(
+  {
+    telemetry: values.telemetry,
+    otlpEndpoint: "",
+    otlpInsecure: false,
+    app: "bench",
+    replicas: 1,
+    ports: [],
+  },
+  { version: VERSION, env: (name) => runtime.env(name) },
+);
 const proxy = new TcpProxy(runtime, {
   port: Number(values.port),
   hostname: "127.0.0.1",

@@ -16,7 +16,8 @@ import { TcpProxy } from "./proxy/proxy.ts";
 import { DockerEngineClient } from "./engine/client.ts";
 import { resolveEngineSocket } from "./engine/socket.ts";
 import { openImageRegistry } from "./registry/mod.ts";
-import { createTelemetry, type Telemetry } from "./telemetry/telemetry.ts";
+import { createTelemetry } from "./telemetry/create.ts";
+import type { Telemetry } from "./telemetry/telemetry.ts";
 import { createAdminApp } from "./admin/app.ts";
 import { type AdminServer, startAdminServer } from "./admin/server.ts";
 import {
@@ -41,7 +42,7 @@ export async function runContainer(runtime: Runtime, config: ContainerConfig): P
   const engine = new DockerEngineClient({ runtime, socketPath });
   const registry = await openImageRegistry(config.registry, { calver: config.calver || undefined });
   const notifier = createNotifier(config.notifier, { env, logger, version: VERSION });
-  const telemetry = createTelemetry(config, { version: VERSION, env, engine, logger });
+  const telemetry = await createTelemetry(config, { version: VERSION, env, engine, logger });
   // Listen before anything starts: a stop signal during start-up must not kill dewy with
   // replicas half started; start-up finishes (every step is bounded), then shuts down.
   const stopSignal = waitForStopSignal(runtime, () => {

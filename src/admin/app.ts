@@ -9,11 +9,13 @@ import { type Context, Hono } from "hono";
 import type { CheckResult } from "../deploy/types.ts";
 import { errorMessage } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
-import { PROMETHEUS_CONTENT_TYPE } from "../telemetry/prometheus.ts";
 import type { AdminSource, MetricsSource } from "./types.ts";
 
 /** `command` of `/api/status`: the original's enum as an integer (server 0, assets 1, container 2). */
 const CONTAINER_COMMAND = 2;
+
+/** `Content-Type` of the Prometheus text exposition format served at `/metrics`. */
+const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
 /** Options of {@link createAdminApp}. */
 export interface AdminAppOptions {

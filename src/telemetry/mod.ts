@@ -5,13 +5,7 @@
  *
  * @module
  */
-export {
-  createTelemetry,
-  METER_NAME,
-  Telemetry,
-  type TelemetryDeps,
-  type TelemetryOptions,
-} from "./telemetry.ts";
+export { createTelemetry, type TelemetryDeps } from "./create.ts";
+export { METER_NAME, Telemetry, type TelemetryOptions } from "./telemetry.ts";
 export { type OtlpEndpoint, parseOtlpEndpoint } from "./otlp.ts";
-export { PROMETHEUS_CONTENT_TYPE } from "./prometheus.ts";
 export type { ContainerSource } from "./containers.ts";

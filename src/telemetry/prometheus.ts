@@ -12,9 +12,6 @@ import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporte
 import type { ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import { type Logger, silentLogger } from "../log.ts";
 
-/** `Content-Type` of the text exposition format served at `/metrics`. */
-export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
-
 /**
  * A metric reader to register on the meter provider, rendering the text exposition format.
  *

@@ -3,15 +3,14 @@
  * always and an OTLP/gRPC reader when an endpoint is given, every instrument of the contract,
  * and the methods the rest of dewy records through.
  *
- * Telemetry exists only when it is on: {@link createTelemetry} returns `undefined` otherwise and
- * callers hold `undefined`, so the off path makes no metric calls at all.
+ * Telemetry exists only when it is on: `createTelemetry` (`create.ts`) returns `undefined`
+ * otherwise and callers hold `undefined`, so the off path makes no metric calls at all, and
+ * does not even load this module and the OpenTelemetry SDK.
  *
  * @module
  */
 import type { Attributes } from "@opentelemetry/api";
 import { MeterProvider, type MetricReader } from "@opentelemetry/sdk-metrics";
-import type { ContainerConfig } from "../config.ts";
-import type { Engine } from "../engine/types.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import type { ProxyErrorKind, ProxyObserver } from "../proxy/proxy.ts";
 import type { DeployObserver } from "../deploy/types.ts";
@@ -56,44 +55,6 @@ export interface TelemetryOptions {
   logger?: Logger;
 }
 
-/** What {@link createTelemetry} needs besides the configuration. */
-export interface TelemetryDeps {
-  /** dewy's version. */
-  version: string;
-  /** Environment getter (the runtime's `env`). */
-  env: EnvGetter;
-  /** The engine, for the container gauges. */
-  engine?: Engine;
-  /** Logger. */
-  logger?: Logger;
-}
-
-/**
- * Create the telemetry pipeline when `--telemetry` or `--otlp-endpoint` turned it on, else
- * `undefined` (no MeterProvider is created). Throws `ConfigError` for bad OTLP settings.
- */
-export function createTelemetry(
-  config: Pick<
-    ContainerConfig,
-    "telemetry" | "otlpEndpoint" | "otlpInsecure" | "app" | "replicas" | "ports"
-  >,
-  deps: TelemetryDeps,
-): Telemetry | undefined {
-  if (!config.telemetry && !config.otlpEndpoint) return undefined;
-  return new Telemetry({
-    version: deps.version,
-    app: config.app,
-    env: deps.env,
-    otlpEndpoint: config.otlpEndpoint,
-    otlpInsecure: config.otlpInsecure,
-    containers: deps.engine
-      ? { engine: deps.engine, app: config.app, desiredReplicas: config.replicas }
-      : undefined,
-    proxyPorts: config.ports.map((p) => p.proxyPort),
-    logger: deps.logger,
-  });
-}
-
 const CONTAINER_COMMAND: Attributes = { command: "container" };
 
 /**
@@ -102,7 +63,7 @@ const CONTAINER_COMMAND: Attributes = { command: "container" };
  *
  * @example
  * ```ts
- * const telemetry = createTelemetry(config, { version, env: runtime.env, engine, logger });
+ * const telemetry = await createTelemetry(config, { version, env: runtime.env, engine, logger });
  * const proxy = new TcpProxy(runtime, { port: 8080, observer: telemetry });
  * const manager = new DeployManager({ ...options, observer: telemetry });
  * const admin = createAdminApp(manager, { telemetry, logger });

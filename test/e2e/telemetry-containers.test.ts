@@ -9,7 +9,7 @@ import process from "node:process";
 import { runtime } from "../_runtime.ts";
 import { DockerEngineClient } from "../../src/engine/client.ts";
 import type { RunOptions } from "../../src/config.ts";
-import { createTelemetry } from "../../src/telemetry/telemetry.ts";
+import { createTelemetry } from "../../src/telemetry/create.ts";
 import { parseExposition, promtoolCheckMetrics } from "./_prometheus.ts";
 
 const socketPath = process.env.ENGINE_SOCK;
@@ -24,10 +24,10 @@ test("telemetry containers e2e: status, restarts, exit code, start time and info
   const app = `gauges-${runtime.name}-${Date.now().toString(36)}`;
   const options: RunOptions = { env: [], binds: [], extraHosts: [], labels: {} };
   const ids: string[] = [];
-  const telemetry = createTelemetry(
+  const telemetry = (await createTelemetry(
     { telemetry: true, otlpEndpoint: "", otlpInsecure: false, app, replicas: 2, ports: [] },
     { version: "1.0.0", env: () => undefined, engine },
-  )!;
+  ))!;
   try {
     await engine.pull(image);
     for (const [replica, cmd] of [["0", []], ["1", ["sh", "-c", "exit 3"]]] as const) {

@@ -4,7 +4,8 @@ import * as net from "node:net";
 import { runtime } from "../_runtime.ts";
 import { TcpProxy } from "../../src/proxy/proxy.ts";
 import { Backend } from "../../src/proxy/pool.ts";
-import { createTelemetry, Telemetry } from "../../src/telemetry/telemetry.ts";
+import { Telemetry } from "../../src/telemetry/telemetry.ts";
+import { createTelemetry } from "../../src/telemetry/create.ts";
 import { parseOtlpEndpoint } from "../../src/telemetry/otlp.ts";
 import {
   EXPORT_FAILED,
@@ -49,10 +50,13 @@ function echoThrough(port: number, payload: Buffer): Promise<number> {
   });
 }
 
-test("telemetry: off (no --telemetry, no --otlp-endpoint) creates nothing", () => {
+test("telemetry: off (no --telemetry, no --otlp-endpoint) creates nothing", async () => {
   const base = { otlpInsecure: false, app: "myapp", replicas: 1, ports: [] };
   assert.equal(
-    createTelemetry({ ...base, telemetry: false, otlpEndpoint: "" }, { version: "1", env: noEnv }),
+    await createTelemetry({ ...base, telemetry: false, otlpEndpoint: "" }, {
+      version: "1",
+      env: noEnv,
+    }),
     undefined,
   );
 });
@@ -60,14 +64,17 @@ test("telemetry: off (no --telemetry, no --otlp-endpoint) creates nothing", () =
 test("telemetry: --telemetry or an OTLP endpoint alone turns it on", async () => {
   const ports = [{ proxyPort: 8080, containerPort: 0 }, { proxyPort: 8443, containerPort: 443 }];
   const base = { otlpInsecure: true, app: "myapp", replicas: 1, ports };
-  const prom = createTelemetry({ ...base, telemetry: true, otlpEndpoint: "" }, {
+  const prom = await createTelemetry({ ...base, telemetry: true, otlpEndpoint: "" }, {
     version: "1",
     env: noEnv,
   });
-  const otlp = createTelemetry({ ...base, telemetry: false, otlpEndpoint: "localhost:4317" }, {
-    version: "1",
-    env: noEnv,
-  });
+  const otlp = await createTelemetry(
+    { ...base, telemetry: false, otlpEndpoint: "localhost:4317" },
+    {
+      version: "1",
+      env: noEnv,
+    },
+  );
   try {
     assert.ok(prom instanceof Telemetry);
     assert.equal(prom.otlpStats, undefined);
