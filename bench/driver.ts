@@ -3,7 +3,8 @@
  * target, warms them up, runs every scenario against every target interleaved (order rotated
  * per repetition), measures proxy CPU and RSS from `/proc`, scrapes `/metrics` of the
  * telemetry targets every second, holds 1,000 idle connections per proxy for the memory
- * figure, then writes `results.json` and the markdown report.
+ * figure, times telemetry's per-connection cost in-process (`telemetry-cost.ts`, on Bun and
+ * Deno), then writes `results.json` and the markdown report.
  *
  * Settings (environment): `BENCH_QUICK=1` (1 repetition, short runs), `BENCH_TARGETS=a,b`
  * (only these, plus `direct` and `haproxy`), `BENCH_WORK`, `BENCH_BUN`, `BENCH_DENO`,
@@ -13,6 +14,7 @@
  *
  * @module
  */
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,10 +24,11 @@ import { runWrk, type Scenario } from "./lib/wrk.ts";
 import { startScraper } from "./lib/scrape.ts";
 import { openIdleConnections } from "./lib/idle.ts";
 import type { MemoryRecord, RunRecord } from "./lib/stats.ts";
-import { renderReport } from "./lib/report.ts";
+import { renderReport, type TelemetryCost } from "./lib/report.ts";
 import {
   type BenchPaths,
   LOAD_CPU,
+  PROXY_CPU,
   Processes,
   startBackend,
   startTarget,
@@ -131,8 +134,24 @@ interface Measured {
   targets: string[];
   runs: RunRecord[];
   memory: MemoryRecord[];
+  /** Telemetry's in-process cost per connection, per runtime. */
+  telemetryCost: TelemetryCost[];
   /** Where the report goes. */
   reportPath: string;
+}
+
+/** Run `bench/telemetry-cost.ts` under Bun and Deno, pinned to the proxies' CPU. */
+function telemetryCosts(): TelemetryCost[] {
+  const script = join(root, "bench", "telemetry-cost.ts");
+  return [[paths.bun, script], [paths.deno, "run", "-A", script]].map((command) => {
+    const out = execFileSync("taskset", ["-c", String(PROXY_CPU), ...command], {
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    const cost = JSON.parse(out.trim().split("\n").at(-1)!) as TelemetryCost;
+    log(`telemetry cost on ${cost.runtime}: ${cost.usPerConnection.toFixed(2)} µs per connection`);
+    return cost;
+  });
 }
 
 /** The 1, 5 and 15 minute load averages, as `/proc/loadavg` has them. */
@@ -180,6 +199,7 @@ async function measureAll(): Promise<Measured> {
   } finally {
     await processes.stopAll();
   }
+  const telemetryCost = telemetryCosts();
   return {
     header: (env.BENCH_HEADER ?? "# dewy proxy benchmark") +
       `\n| load average (1/5/15 min) | ${loadAtStart} at the start, ${loadAverage()} at the end |`,
@@ -187,6 +207,7 @@ async function measureAll(): Promise<Measured> {
     targets: specs.map((s) => s.name),
     runs,
     memory,
+    telemetryCost,
     reportPath: env.BENCH_REPORT ?? join(paths.work, quick ? "RESULTS-quick.md" : "RESULTS.md"),
   };
 }

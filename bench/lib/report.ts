@@ -21,6 +21,16 @@ export interface ReportInput {
   idleConnections: number;
   /** Hand-written reading appended at the end (markdown), may be empty. */
   notes: string;
+  /** `bench/telemetry-cost.ts` per runtime (absent in results of older runs). */
+  telemetryCost?: TelemetryCost[];
+}
+
+/** One line of `bench/telemetry-cost.ts`: telemetry's CPU per proxied connection, in-process. */
+export interface TelemetryCost {
+  /** `bun` or `deno`. */
+  runtime: string;
+  /** Microseconds of the observer calls of one connection. */
+  usPerConnection: number;
 }
 
 /** The dewy targets with telemetry off; each has a `+otel` twin. */
@@ -205,6 +215,28 @@ export function renderReport(input: ReportInput): string {
       return [fmt(throughput, 2), fmt(on.reqPerCpuSecond / off.reqPerCpuSecond, 2)];
     });
     lines.push(`| ${base} | ${cells.join(" | ")} |`);
+  }
+
+  if (input.telemetryCost?.length) {
+    lines.push(
+      "",
+      "### Telemetry cost per connection (in-process, `bench/telemetry-cost.ts`)",
+      "",
+      "The observer calls of one proxied connection on the real `Telemetry`, timed over 200,000 " +
+        "connections (median of 5 rounds): the part of the on ÷ off difference that is dewy's own, " +
+        "free of the machine's noise. Share = of the proxy CPU per connection of `dewy-<runtime>` in `close`.",
+      "",
+      "| runtime | µs per connection | share of the proxy's CPU per connection |",
+      "|---|---:|---:|",
+    );
+    for (const cost of input.telemetryCost) {
+      const perConn = s(`dewy-${cost.runtime}`, "close").cpuUsPerRequest;
+      lines.push(
+        `| ${cost.runtime} | ${fmt(cost.usPerConnection, 2)} | ${
+          fmt((100 * cost.usPerConnection) / perConn, 1)
+        } % of ${fmt(perConn)} µs |`,
+      );
+    }
   }
 
   lines.push(
