@@ -7,6 +7,7 @@
  * @module
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
@@ -166,21 +167,27 @@ export function start(
 }
 
 /**
- * `dewy container` arguments of the binary tests: the test repository in the local registry,
- * the proxy and admin ports, 2 replicas health-checked on /health, then `extra`.
+ * Start the binary as `dewy container` on the engine of `engine-up.sh`: the test repository in
+ * the local registry, the proxy and admin ports, 2 replicas health-checked on /health, then
+ * `extra` flags; `env` is added to `DOCKER_HOST`.
  */
-export function containerArgs(
+export function startDewyContainer(
   repo: string,
-  port: number,
-  adminPort: number,
-  ...extra: string[]
-): string[] {
-  return [
+  ports: { port: number; adminPort: number },
+  extra: string[] = [],
+  env: Record<string, string> = {},
+): Running {
+  assert.ok(
+    ENGINE_SOCK,
+    'ENGINE_SOCK is not set: run eval "$(bash test/services/engine-up.sh)" first',
+  );
+  const args = [
     "container",
-    ...["--registry", `img://${REGISTRY}/${repo}`, "--port", String(port)],
-    ...["--health-path", "/health", "--replicas", "2", "--admin-port", String(adminPort)],
+    ...["--registry", `img://${REGISTRY}/${repo}`, "--port", String(ports.port)],
+    ...["--health-path", "/health", "--replicas", "2", "--admin-port", String(ports.adminPort)],
     ...extra,
   ];
+  return start(DEWY_BIN, args, { DOCKER_HOST: `unix://${ENGINE_SOCK}`, ...env });
 }
 
 /** Wait `ms` milliseconds. */

@@ -8,15 +8,13 @@ import assert from "node:assert/strict";
 import * as net from "node:net";
 import { freePort } from "./_prometheus.ts";
 import {
-  containerArgs,
-  DEWY_BIN,
   ENGINE_SOCK,
   managedContainers,
   needsBinary,
   pushApp,
   removeTestApp,
   sleep,
-  start,
+  startDewyContainer,
   uniqueName,
 } from "./_ship.ts";
 
@@ -50,17 +48,9 @@ test(
     const repo = uniqueName("adopt-bin");
     const digests = [pushApp(repo, "1.0.0")];
     const port = await freePort();
-    const args = containerArgs(
-      repo,
-      port,
-      await freePort(),
-      "--interval",
-      "60",
-      "--drain-time",
-      "1",
-    );
-    const env = { DOCKER_HOST: `unix://${ENGINE_SOCK}` };
-    let dewy = start(DEWY_BIN, args, env);
+    const ports = { port, adminPort: await freePort() };
+    const extra = ["--interval", "60", "--drain-time", "1"];
+    let dewy = startDewyContainer(repo, ports, extra);
     try {
       await dewy.waitForLine(/Container deployed successfully.*version=v1\.0\.0/, 90_000);
       const before = managedContainers(repo).map((c) => c.Id).sort();
@@ -74,7 +64,7 @@ test(
       );
       assert.equal(await getOnce(port), "error:ECONNREFUSED", "nothing listens while dewy is down");
 
-      dewy = start(DEWY_BIN, args, env);
+      dewy = startDewyContainer(repo, ports, extra);
       // Hammer the port from the moment dewy starts; count what fails after the first accept.
       const results: string[] = [];
       const deadline = Date.now() + 8_000;

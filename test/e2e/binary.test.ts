@@ -18,7 +18,6 @@ import { VERSION } from "../../src/version.ts";
 import { freePort } from "./_prometheus.ts";
 import { body, header, PASSWORD, USER, withSmtp } from "../_smtp.ts";
 import {
-  containerArgs,
   DEWY_BIN,
   ENGINE_SOCK,
   httpGet,
@@ -28,7 +27,7 @@ import {
   REGISTRY,
   removeTestApp,
   run,
-  start,
+  startDewyContainer,
   uniqueName,
 } from "./_ship.ts";
 
@@ -111,9 +110,7 @@ test(
     const digests = [pushApp(repo, "1.0.0")];
     const port = await freePort();
     const adminPort = await freePort();
-    const dewy = start(DEWY_BIN, containerArgs(repo, port, adminPort, "--drain-time", "2"), {
-      DOCKER_HOST: `unix://${ENGINE_SOCK}`,
-    });
+    const dewy = startDewyContainer(repo, { port, adminPort }, ["--drain-time", "2"]);
     try {
       await dewy.waitForLine(/Container deployed successfully.*version=v1\.0\.0/, 90_000);
       const answer = await httpGet(port);
@@ -151,11 +148,8 @@ test(
       // Nothing is pushed to this repository, so the first check fails; SIGTERM follows at once,
       // while that error mail may still be on its way: it must go out before dewy exits.
       const repo = uniqueName("ship-mail");
-      const dewy = start(
-        DEWY_BIN,
-        containerArgs(repo, await freePort(), await freePort(), "--notifier", notifier),
-        { DOCKER_HOST: `unix://${ENGINE_SOCK}` },
-      );
+      const ports = { port: await freePort(), adminPort: await freePort() };
+      const dewy = startDewyContainer(repo, ports, ["--notifier", notifier]);
       try {
         await dewy.waitForLine(/Check failed/, 30_000);
         assert.equal(await dewy.stop("SIGTERM"), 0, dewy.lines.join("\n"));

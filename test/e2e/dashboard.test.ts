@@ -14,8 +14,6 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { freePort, type PrometheusServer, startPrometheus } from "./_prometheus.ts";
 import {
-  containerArgs,
-  DEWY_BIN,
   ENGINE_SOCK,
   httpGet,
   needsBinary,
@@ -23,7 +21,7 @@ import {
   removeTestApp,
   ROOT,
   sleep,
-  start,
+  startDewyContainer,
   uniqueName,
 } from "./_ship.ts";
 
@@ -128,16 +126,9 @@ test(
     const adminPort = await freePort();
     const admin = `http://127.0.0.1:${adminPort}`;
     // The repository is empty at start-up: the first connections find no backend (proxy errors).
-    const dewy = start(
-      DEWY_BIN,
-      containerArgs(
-        repo,
-        port,
-        adminPort,
-        ...["--health-timeout", "3", "--telemetry", "--interval", "1h", "--drain-time", "1"],
-      ),
-      { DOCKER_HOST: `unix://${ENGINE_SOCK}` },
-    );
+    const dewy = startDewyContainer(repo, { port, adminPort }, [
+      ...["--health-timeout", "3", "--telemetry", "--interval", "1h", "--drain-time", "1"],
+    ]);
     let prometheus: PrometheusServer | undefined;
     const traffic = trafficLoop(port, 200, 120_000);
     try {

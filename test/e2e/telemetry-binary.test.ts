@@ -18,14 +18,12 @@ import assert from "node:assert/strict";
 import { freePort, startPrometheus } from "./_prometheus.ts";
 import { lastMetric, startOtlpReceiver } from "./_otlp-receiver.ts";
 import {
-  containerArgs,
-  DEWY_BIN,
   ENGINE_SOCK,
   httpGet,
   needsBinary,
   pushApp,
   removeTestApp,
-  start,
+  startDewyContainer,
   uniqueName,
 } from "./_ship.ts";
 
@@ -39,17 +37,10 @@ test(
     const port = await freePort();
     const adminPort = await freePort();
     const receiver = await startOtlpReceiver();
-    const dewy = start(
-      DEWY_BIN,
-      containerArgs(
-        repo,
-        port,
-        adminPort,
-        ...["--telemetry", "--otlp-endpoint", `localhost:${receiver.port}`, "--otlp-insecure"],
-        ...["--drain-time", "1", "--interval", "3600"],
-      ),
-      { DOCKER_HOST: `unix://${ENGINE_SOCK}`, OTEL_METRIC_EXPORT_INTERVAL: "600000" },
-    );
+    const dewy = startDewyContainer(repo, { port, adminPort }, [
+      ...["--telemetry", "--otlp-endpoint", `localhost:${receiver.port}`, "--otlp-insecure"],
+      ...["--drain-time", "1", "--interval", "3600"],
+    ], { OTEL_METRIC_EXPORT_INTERVAL: "600000" });
     let prometheus: Awaited<ReturnType<typeof startPrometheus>> | undefined;
     try {
       await dewy.waitForLine(/Telemetry enabled/, 30_000);
