@@ -28,8 +28,8 @@ import { renderReport, type TelemetryCost } from "./lib/report.ts";
 import {
   type BenchPaths,
   LOAD_CPU,
-  PROXY_CPU,
   Processes,
+  PROXY_CPU,
   startBackend,
   startTarget,
   type Target,
