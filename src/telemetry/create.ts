@@ -26,7 +26,8 @@ export interface TelemetryDeps {
 
 /**
  * The telemetry pipeline when `--telemetry` or `--otlp-endpoint` turned it on, else `undefined`
- * (nothing is loaded or created). Rejects with `ConfigError` for bad OTLP settings.
+ * (nothing is loaded or created). Rejects with `ConfigError` for bad OTLP settings, including
+ * those only grpc-js can check (so they stop dewy at start-up, not at the first export).
  *
  * @example
  * ```ts
@@ -43,7 +44,7 @@ export async function createTelemetry(
 ): Promise<Telemetry | undefined> {
   if (!config.telemetry && !config.otlpEndpoint) return undefined;
   const { Telemetry } = await import("./telemetry.ts");
-  return new Telemetry({
+  const telemetry = new Telemetry({
     version: deps.version,
     app: config.app,
     env: deps.env,
@@ -55,4 +56,11 @@ export async function createTelemetry(
     proxyPorts: config.ports.map((p) => p.proxyPort),
     logger: deps.logger,
   });
+  try {
+    await telemetry.ready();
+  } catch (error) {
+    await telemetry.shutdown();
+    throw error;
+  }
+  return telemetry;
 }

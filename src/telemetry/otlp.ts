@@ -16,7 +16,7 @@ import {
   type PushMetricExporter,
   type ResourceMetrics,
 } from "@opentelemetry/sdk-metrics";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, errorMessage } from "../errors.ts";
 import { OTLP_EXPORT_INTERVAL_MS, OTLP_EXPORT_TIMEOUT_MS } from "../defaults.ts";
 import type { Logger } from "../log.ts";
 import type { EnvGetter } from "./resource.ts";
@@ -76,6 +76,8 @@ export interface OtlpReader {
   reader: PeriodicExportingMetricReader;
   /** The reporting exporter inside the reader. */
   exporter: ReportingExporter;
+  /** Resolves once the gRPC exporter exists; rejects with {@link ConfigError} if grpc-js refused a setting. */
+  ready: Promise<void>;
 }
 
 /** Everything the gRPC exporter needs, validated and read from the environment. */
@@ -94,7 +96,8 @@ export interface OtlpSettings {
 
 /**
  * Build the OTLP/gRPC periodic reader. Throws {@link ConfigError} for bad settings right away;
- * the gRPC exporter loads in the background and the first export waits for it.
+ * the gRPC exporter loads in the background (`ready` tells when, or what grpc-js refused) and
+ * the first export waits for it.
  */
 export function createOtlpReader(options: OtlpReaderOptions): OtlpReader {
   const settings = otlpSettings(options);
@@ -103,7 +106,18 @@ export function createOtlpReader(options: OtlpReaderOptions): OtlpReader {
     "OTEL_METRIC_EXPORT_INTERVAL",
     OTLP_EXPORT_INTERVAL_MS,
   );
-  const grpc = import("./otlp-grpc.ts").then((module) => module.createGrpcExporter(settings));
+  const grpc = import("./otlp-grpc.ts")
+    .then((module) => module.createGrpcExporter(settings))
+    .catch((cause) => {
+      // grpc-js checks what only it knows: header names, and (on Bun) that TLS files are PEM.
+      throw new ConfigError(
+        "--otlp-endpoint",
+        `cannot set up the OTLP exporter for "${options.endpoint}": ${errorMessage(cause)} ` +
+          "(check OTEL_EXPORTER_OTLP_HEADERS and the OTEL_EXPORTER_OTLP_CERTIFICATE, " +
+          "_CLIENT_KEY and _CLIENT_CERTIFICATE files)",
+        { cause },
+      );
+    });
   const exporter = new ReportingExporter(
     new PendingExporter(grpc),
     options.logger,
@@ -111,7 +125,9 @@ export function createOtlpReader(options: OtlpReaderOptions): OtlpReader {
     options.filter,
   );
   const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis });
-  return { reader, exporter };
+  const ready = grpc.then(() => {});
+  ready.catch(() => {}); // a caller that awaits `ready` sees the rejection; no one else must
+  return { reader, exporter, ready };
 }
 
 /** Validate the endpoint and the OTLP environment into {@link OtlpSettings}. */
@@ -151,10 +167,9 @@ class PendingExporter implements PushMetricExporter {
   }
 
   export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
-    this.#loaded.then(
-      (exporter) => exporter.export(metrics, resultCallback),
-      (error) => resultCallback({ code: EXPORT_FAILED, error }),
-    );
+    const failed = (error: unknown) =>
+      resultCallback({ code: EXPORT_FAILED, error: error as Error });
+    this.#loaded.then((exporter) => exporter.export(metrics, resultCallback), failed).catch(failed);
   }
 
   forceFlush(): Promise<void> {

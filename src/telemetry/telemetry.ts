@@ -77,6 +77,7 @@ export class Telemetry implements ProxyObserver, DeployObserver {
   #provider: MeterProvider;
   #prometheus: PrometheusReader;
   #otlpStats: ExportStats | undefined;
+  #ready: Promise<void> = Promise.resolve();
   #metrics: Instruments;
   #tallies = new Map<number, ProxyTally>();
   #replicaAttrs: Attributes;
@@ -104,6 +105,7 @@ export class Telemetry implements ProxyObserver, DeployObserver {
       });
       readers.push(otlp.reader);
       this.#otlpStats = otlp.exporter.stats;
+      this.#ready = otlp.ready;
     }
     this.#provider = new MeterProvider({ resource, readers });
     const meter = this.#provider.getMeter(METER_NAME);
@@ -121,6 +123,14 @@ export class Telemetry implements ProxyObserver, DeployObserver {
     this.#metrics.replicas.add(0, this.#replicaAttrs);
     for (const port of options.proxyPorts ?? []) this.registerProxyPort(port);
     this.#log.info("Telemetry enabled", { prometheus: true, otlp_endpoint: this.otlpEndpoint });
+  }
+
+  /**
+   * Resolves once every exporter is set up (the OTLP one loads in the background); rejects with
+   * `ConfigError` when grpc-js refused an OTLP setting. Exports wait for it by themselves.
+   */
+  ready(): Promise<void> {
+    return this.#ready;
   }
 
   /** OTLP export outcomes so far (`undefined` without an endpoint). */

@@ -354,6 +354,33 @@ test("telemetry: bad OTLP environment is a ConfigError naming the variable", () 
   );
 });
 
+test("telemetry: a header grpc-js refuses stops createTelemetry (start-up), not the first export", async () => {
+  const config = {
+    telemetry: false,
+    otlpEndpoint: "localhost:4317",
+    otlpInsecure: true,
+    app: "a",
+    replicas: 1,
+    ports: [],
+  };
+  await assert.rejects(
+    createTelemetry(config, {
+      version: "1",
+      env: envOf({ OTEL_EXPORTER_OTLP_HEADERS: "bad key=1" }),
+    }),
+    (e: unknown) =>
+      e instanceof ConfigError && e.flag === "--otlp-endpoint" &&
+      /Metadata key "bad key" contains illegal characters/.test(e.message) &&
+      e.message.includes("check OTEL_EXPORTER_OTLP_HEADERS"),
+  );
+  const fine = await createTelemetry(config, {
+    version: "1",
+    env: envOf({ OTEL_EXPORTER_OTLP_HEADERS: "api-key=s3cret" }),
+  });
+  assert.ok(fine);
+  await fine.shutdown(1000);
+});
+
 test("telemetry: TLS to an IP endpoint is refused at start-up, plaintext to an IP is fine", async () => {
   // Bun and Deno refuse an IP as TLS server name, so the exporter could never connect.
   assert.throws(
