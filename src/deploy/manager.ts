@@ -19,6 +19,7 @@ import {
 import type { BackendPool } from "../proxy/pool.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { errorMessage } from "../errors.ts";
+import { NOTIFY_TIMEOUT_MS } from "../defaults.ts";
 import { type Clock, realClock } from "./clock.ts";
 import { FailureBackoff, type FailureBackoffOptions } from "./backoff.ts";
 import { HookFailedError } from "./errors.ts";
@@ -221,7 +222,11 @@ export class DeployManager {
     const removed = await removeAllManaged(this.#ctx);
     logger.info("Managed containers removed", { count: removed });
     await this.#notifier?.send(stoppedMessage(signal));
-    await this.#notifier?.settled();
+    if (this.#notifier && !(await this.#notifier.settled(NOTIFY_TIMEOUT_MS))) {
+      logger.warn("Notifications still pending at shutdown were dropped", {
+        waited_ms: NOTIFY_TIMEOUT_MS,
+      });
+    }
   }
 
   async #runCheck(): Promise<CheckResult> {

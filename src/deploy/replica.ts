@@ -103,6 +103,8 @@ export async function startReplica(
     version: target.version,
     replica: index,
   });
+  // The create is never aborted half-way: dockerd completes a create it has received even when
+  // we stop waiting, and a container whose id never arrived could not be rolled back.
   const id = await engine.createContainer({
     name,
     image: target.image,
@@ -118,8 +120,9 @@ export async function startReplica(
     publish: publishedPorts(options.ports),
     cmd: config.cmd,
     options: { ...run, user: run.user ?? ctx.user },
-  }, signal);
+  });
   try {
+    signal?.throwIfAborted();
     await engine.startContainer(id, signal);
     const details = await engine.inspectContainer(id, signal);
     if (details?.state !== "running") {

@@ -85,12 +85,17 @@ export class ErrorLimitingNotifier implements Notifier {
     return this.#deliver(() => this.#channel.message(text, priority));
   }
 
-  /** Deliveries run one at a time, in call order, so a thread reads in the order things happened. */
   /** {@inheritDoc Notifier.settled} */
-  settled(): Promise<void> {
-    return this.#queue;
+  settled(timeoutMs: number): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<boolean>((
+      resolve,
+    ) => (timer = setTimeout(resolve, timeoutMs, false)));
+    const done = this.#queue.then(() => true);
+    return Promise.race([done, expired]).finally(() => clearTimeout(timer));
   }
 
+  /** Deliveries run one at a time, in call order, so a thread reads in the order things happened. */
   #deliver(delivery: () => Promise<void>): Promise<void> {
     const next = this.#queue.then(delivery).catch((error) => {
       this.#logger.error("Notification delivery failed", {
@@ -110,5 +115,5 @@ export const nullNotifier: Notifier = {
   sendError: () => Promise.resolve(),
   resetErrors: () => {},
   hookResult: () => Promise.resolve(),
-  settled: () => Promise.resolve(),
+  settled: () => Promise.resolve(true),
 };

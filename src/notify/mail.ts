@@ -105,7 +105,10 @@ export class MailChannel implements Channel {
     const { from, to, version } = this.#settings;
     try {
       this.#transport ??= createTransport(this.#settings);
-      const transport = await this.#transport;
+      const transport = await this.#transport.catch((error) => {
+        this.#transport = undefined; // try to load it again with the next mail
+        throw error;
+      });
       await transport.sendMail({
         from,
         to,

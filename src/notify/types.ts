@@ -29,10 +29,11 @@ export interface Notifier {
   /** The result of a deploy hook; quiet mode sends failures only. */
   hookResult(kind: HookKind, result: HookResult): Promise<void>;
   /**
-   * Resolves once every delivery started so far was attempted (at shutdown, so an error
-   * reported without waiting still goes out before dewy exits).
+   * Wait (at most `timeoutMs`) until every delivery started so far was attempted: at shutdown,
+   * so an error reported without waiting still goes out before dewy exits. Resolves `false`
+   * when deliveries were still pending at the deadline.
    */
-  settled(): Promise<void>;
+  settled(timeoutMs: number): Promise<boolean>;
 }
 
 /** How a message is delivered: errors and important messages stand out in Slack threads. */

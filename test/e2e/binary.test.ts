@@ -4,7 +4,8 @@
  * against the real engine and registry of `engine-up.sh` (deploy 2 replicas, answer through
  * the proxy, `dewy container list`, SIGTERM removes the containers), and a mail notifier
  * delivering to a real SMTP server (nodemailer is loaded on demand, which a bundle must keep;
- * a stop right after a failed check still delivers that check's error mail).
+ * a stop right after a failed check still delivers that check's error mail), and a SIGTERM
+ * while the first replica is being created.
  *
  * Skipped with a message when the binary is missing outside CI; in CI (`CI=true`) that fails.
  * Needs: eval "$(bash test/services/engine-up.sh)"
@@ -165,5 +166,29 @@ test(
         await dewy.stop("SIGKILL");
       }
     });
+  },
+);
+
+test(
+  "binary: SIGTERM while the first replica is being created: exit 0, no container left",
+  binary,
+  async () => {
+    const repo = uniqueName("ship-early");
+    const digests = [pushApp(repo, "1.0.0")];
+    const dewy = startDewyContainer(repo, { port: await freePort(), adminPort: await freePort() });
+    try {
+      // The signal lands while dockerd creates or starts the first replica: a create that was
+      // cut off client-side used to leave a "created" container behind.
+      await dewy.waitForLine(/msg="Starting container"/, 30_000);
+      assert.equal(await dewy.stop("SIGTERM"), 0, dewy.lines.join("\n"));
+      assert.ok(
+        dewy.lines.some((l) => /Managed containers removed/.test(l)),
+        dewy.lines.join("\n"),
+      );
+      assert.deepEqual(managedContainers(repo), [], "managed containers left after SIGTERM");
+    } finally {
+      await dewy.stop("SIGKILL");
+      await removeTestApp(repo, repo, digests);
+    }
   },
 );

@@ -71,7 +71,7 @@ function harness(
     sendError: (e) => note(`error ${(e as Error).message}`),
     resetErrors: () => void notes.push("reset"),
     hookResult: (kind, r) => note(`hook ${kind} ${r.exitCode}`),
-    settled: () => Promise.resolve(),
+    settled: () => Promise.resolve(true),
   };
   const hooks: RunHookOptions[] = [];
   const manager = new DeployManager({
