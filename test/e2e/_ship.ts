@@ -177,17 +177,23 @@ export function startDewyContainer(
   extra: string[] = [],
   env: Record<string, string> = {},
 ): Running {
-  assert.ok(
-    ENGINE_SOCK,
-    'ENGINE_SOCK is not set: run eval "$(bash test/services/engine-up.sh)" first',
-  );
+  const socket = engineSocket();
   const args = [
     "container",
     ...["--registry", `img://${REGISTRY}/${repo}`, "--port", String(ports.port)],
     ...["--health-path", "/health", "--replicas", "2", "--admin-port", String(ports.adminPort)],
     ...extra,
   ];
-  return start(DEWY_BIN, args, { DOCKER_HOST: `unix://${ENGINE_SOCK}`, ...env });
+  return start(DEWY_BIN, args, { DOCKER_HOST: `unix://${socket}`, ...env });
+}
+
+/** The test engine's socket; fails the test with the set-up step when it is not running. */
+export function engineSocket(): string {
+  assert.ok(
+    ENGINE_SOCK,
+    'ENGINE_SOCK is not set: run eval "$(bash test/services/engine-up.sh)" first',
+  );
+  return ENGINE_SOCK;
 }
 
 /** Wait `ms` milliseconds. */
@@ -203,6 +209,7 @@ export function uniqueName(prefix: string): string {
 
 /** Push `REGISTRY/repo:v<version>` of the test app (`push-app.sh` flags allowed); its digest. */
 export function pushApp(repo: string, version: string, ...flags: string[]): string {
+  engineSocket();
   return execFileSync("bash", [`${ROOT}test/services/push-app.sh`, repo, version, ...flags], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "pipe"],
@@ -211,15 +218,13 @@ export function pushApp(repo: string, version: string, ...flags: string[]): stri
 
 /** One request to the engine API over its unix socket; the parsed JSON body (or undefined). */
 export function engineApi(method: string, path: string): unknown {
-  if (!ENGINE_SOCK) {
-    throw new Error('ENGINE_SOCK is not set: run eval "$(bash test/services/engine-up.sh)" first');
-  }
+  const socket = engineSocket();
   const { code, stdout, stderr } = run("curl", [
     "-sS",
     "--max-time",
     "30",
     "--unix-socket",
-    ENGINE_SOCK,
+    socket,
     "-X",
     method,
     `http://engine${path}`,

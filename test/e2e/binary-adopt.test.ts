@@ -8,7 +8,6 @@ import assert from "node:assert/strict";
 import * as net from "node:net";
 import { freePort } from "./_prometheus.ts";
 import {
-  ENGINE_SOCK,
   managedContainers,
   needsBinary,
   pushApp,
@@ -41,10 +40,6 @@ test(
   "binary: after kill -9 a restarted dewy adopts the running replicas; no connection fails once it listens",
   needsBinary(),
   async () => {
-    assert.ok(
-      ENGINE_SOCK,
-      'ENGINE_SOCK is not set: run eval "$(bash test/services/engine-up.sh)" first',
-    );
     const repo = uniqueName("adopt-bin");
     const digests = [pushApp(repo, "1.0.0")];
     const port = await freePort();

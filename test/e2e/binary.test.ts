@@ -20,7 +20,6 @@ import { freePort } from "./_prometheus.ts";
 import { body, header, PASSWORD, USER, withSmtp } from "../_smtp.ts";
 import {
   DEWY_BIN,
-  ENGINE_SOCK,
   httpGet,
   managedContainers,
   needsBinary,
@@ -103,10 +102,6 @@ test(
   "binary: deploys 2 replicas from the registry, serves them, lists them, SIGTERM removes them",
   binary,
   async () => {
-    assert.ok(
-      ENGINE_SOCK,
-      'ENGINE_SOCK is not set: run eval "$(bash test/services/engine-up.sh)" first',
-    );
     const repo = uniqueName("ship-bin");
     const digests = [pushApp(repo, "1.0.0")];
     const port = await freePort();
@@ -139,10 +134,6 @@ test(
   "binary: a mail notifier mails the start-up and a failed check, even when stopped at once",
   binary,
   async () => {
-    assert.ok(
-      ENGINE_SOCK,
-      'ENGINE_SOCK is not set: run eval "$(bash test/services/engine-up.sh)" first',
-    );
     await withSmtp(async ({ port: smtpPort, received }) => {
       const notifier = `mail://127.0.0.1:${smtpPort}/ops@example.com?username=${USER}` +
         `&password=${PASSWORD}&from=dewy@example.com&tls=false`;

@@ -14,7 +14,6 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { freePort, type PrometheusServer, startPrometheus } from "./_prometheus.ts";
 import {
-  ENGINE_SOCK,
   httpGet,
   needsBinary,
   pushApp,
@@ -116,10 +115,6 @@ test(
   "dashboard: every query returns data from a real Prometheus scraping dewy under a workload",
   needsBinary(),
   async () => {
-    assert.ok(
-      ENGINE_SOCK,
-      'ENGINE_SOCK is not set: run eval "$(bash test/services/engine-up.sh)" first',
-    );
     const repo = uniqueName("ship-dash");
     const digests: string[] = [];
     const port = await freePort();

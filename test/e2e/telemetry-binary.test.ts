@@ -18,7 +18,6 @@ import assert from "node:assert/strict";
 import { freePort, startPrometheus } from "./_prometheus.ts";
 import { lastMetric, startOtlpReceiver } from "./_otlp-receiver.ts";
 import {
-  ENGINE_SOCK,
   httpGet,
   needsBinary,
   pushApp,
@@ -31,7 +30,6 @@ test(
   "telemetry binary: a real deploy shows in Prometheus and in the OTLP flush at SIGTERM",
   needsBinary(),
   async () => {
-    assert.ok(ENGINE_SOCK, 'ENGINE_SOCK is not set: run eval "$(bash test/services/engine-up.sh)"');
     const repo = uniqueName("telemetry-bin");
     const digests: string[] = [];
     const port = await freePort();
