@@ -62,6 +62,11 @@ export class ManualClock implements Clock {
     return this.#now;
   }
 
+  /** How many sleeps are waiting for {@link advance}. */
+  get pendingSleeps(): number {
+    return this.#sleepers.length;
+  }
+
   /** A sleep that resolves once {@link advance} has moved time past `now() + ms`. */
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);

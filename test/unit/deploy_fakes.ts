@@ -385,7 +385,11 @@ export function testConfig(overrides: Partial<ContainerConfig> = {}): ContainerC
   };
 }
 
-/** Advance `clock` a second at a time (with real pauses for I/O) until `promise` settles. */
+/**
+ * Advance `clock` a second at a time until `promise` settles. Before each step the code under
+ * test gets real time for its I/O, until it sleeps on the clock again (at most 2 s), so a slow
+ * probe on a loaded machine never sees time jump while it is still in flight.
+ */
 export async function drive<T>(
   clock: ManualClock,
   promise: Promise<T>,
@@ -397,7 +401,10 @@ export async function drive<T>(
   });
   watched.catch(() => {}); // rejections reach the caller through the returned promise
   for (let i = 0; i < maxSteps && !settled; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    const patience = Date.now() + 2_000;
+    do await new Promise((resolve) => setTimeout(resolve, 5)); while (
+      !settled && clock.pendingSleeps === 0 && Date.now() < patience
+    );
     if (!settled) await clock.advance(1_000);
   }
   return watched;
