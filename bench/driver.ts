@@ -6,7 +6,8 @@
  * figure, times telemetry's per-connection cost in-process (`telemetry-cost.ts`, on Bun and
  * Deno), then writes `results.json` and the markdown report.
  *
- * Settings (environment): `BENCH_QUICK=1` (1 repetition, short runs), `BENCH_TARGETS=a,b`
+ * Settings (environment): `BENCH_QUICK=1` (1 repetition, short runs), `BENCH_REPETITIONS=N`
+ * (interleaved rounds, default 3; the report takes medians), `BENCH_TARGETS=a,b`
  * (only these, plus `direct` and `haproxy`), `BENCH_WORK`, `BENCH_BUN`, `BENCH_DENO`,
  * `BENCH_BINARY`, `BENCH_REPORT` (where the report goes), `BENCH_HEADER` (its header).
  * `bun bench/driver.ts --report` renders the report of the last run again from
@@ -49,7 +50,7 @@ const paths: BenchPaths = {
 const BACKEND_PORT = 9001;
 const FIRST_PORT = 9101;
 const FIRST_ADMIN_PORT = 9201;
-const REPETITIONS = quick ? 1 : 3;
+const REPETITIONS = repetitions(env.BENCH_REPETITIONS, quick ? 1 : 3);
 const IDLE_CONNECTIONS = 1000;
 const scenarios: Scenario[] = [
   { name: "ka", path: "/small", connections: 50, seconds: quick ? 3 : 10, close: false },
@@ -60,6 +61,17 @@ const warmups: Scenario[] = [
   { ...scenarios[0], seconds: quick ? 1 : 2 },
   { ...scenarios[2], seconds: 1 },
 ];
+
+/** `BENCH_REPETITIONS` as a positive integer, or exit with a line naming it. */
+function repetitions(text: string | undefined, fallback: number): number {
+  if (text === undefined || text === "") return fallback;
+  const n = Number(text);
+  if (Number.isInteger(n) && n >= 1 && n <= 6) return n;
+  console.error(
+    `bench: BENCH_REPETITIONS must be a whole number from 1 to 6 (the run is bounded to 30 minutes), got "${text}"`,
+  );
+  process.exit(2);
+}
 
 const log = (message: string) =>
   console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
