@@ -40,6 +40,8 @@ export interface ContainerGaugeOptions {
   cacheMs?: number;
   /** Bound on one observation (default {@link CONTAINER_METRICS_TIMEOUT_MS}). */
   timeoutMs?: number;
+  /** Clock for the cache window in ms (default `performance.now`). */
+  now?: () => number;
 }
 
 /** The managed containers of `app`, running or not, inspected. */
@@ -130,6 +132,7 @@ export function registerContainerGauges(
     load: (signal) => observeContainers(source.engine, source.app, signal),
     ttlMs: options.cacheMs ?? CONTAINER_METRICS_CACHE_MS,
     timeoutMs: options.timeoutMs ?? CONTAINER_METRICS_TIMEOUT_MS,
+    now: options.now,
   });
   const appAttrs = { app: source.app };
   let live: ReadonlySet<string> = new Set();

@@ -41,6 +41,11 @@ export interface PrometheusServer {
   query(promql: string): Promise<PromSample[]>;
   /** Poll `promql` until it returns at least one sample with a number (bounded by `timeoutMs`). */
   waitForData(promql: string, timeoutMs: number): Promise<PromSample[]>;
+  /**
+   * Poll `promql` until its first sample equals `expected` (bounded by `timeoutMs`): for
+   * gauges a scrape may still show from before the last change.
+   */
+  waitForValue(promql: string, expected: number, timeoutMs: number): Promise<void>;
   /** Stop the process and remove its data. */
   close(): Promise<void>;
 }
@@ -123,6 +128,17 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
         () => `no numeric data for ${promql} (last: ${JSON.stringify(last)})`,
       );
       return last;
+    },
+    async waitForValue(promql, expected, timeoutMs) {
+      let last: PromSample[] = [];
+      await until(
+        async () => {
+          last = await query(promql);
+          return last.length > 0 && Number(last[0].value) === expected;
+        },
+        timeoutMs,
+        () => `${promql} did not become ${expected} (last: ${JSON.stringify(last)})`,
+      );
     },
     close,
   };

@@ -94,7 +94,8 @@ test("test app: serves its version and /health, stops quickly on SIGTERM", async
     assert.deepEqual(await get(hostPort, "/health"), { status: 200, body: "ok\n" });
     const started = Date.now();
     await engine().stopContainer(id, 10);
-    assert.ok(Date.now() - started < 2_000, `stop took ${Date.now() - started} ms`);
+    // Well under the 10 s stop timeout (an ignored SIGTERM), with room for a loaded engine.
+    assert.ok(Date.now() - started < 8_000, `stop took ${Date.now() - started} ms`);
     assert.equal((await engine().inspectContainer(id))?.exitCode, 0);
   } finally {
     await cleanup();

@@ -193,22 +193,64 @@ export function engineSuite(kind: string, socketPath: string | undefined, missin
     assert.deepEqual(await client.listContainers({ ...labels, "dewy.test": "other" }), []);
   });
 
-  test(`engine(${kind}): events report die when the container stops; stop is quick`, async () => {
-    const client = engine();
+  /**
+   * Subscribe to the events of `filter` and wait until the engine delivers them: `create`
+   * makes a container with those labels, whose create event proves the subscription is live
+   * (engines do not replay events from before it).
+   */
+  async function subscribe(
+    client: DockerEngineClient,
+    filter: Record<string, string>,
+    create: () => Promise<string>,
+  ) {
     const seen: EngineEvent[] = [];
     const abort = new AbortController();
-    const streaming = client.events(labels, (e) => seen.push(e), abort.signal);
+    const streaming = client.events(filter, (e) => seen.push(e), abort.signal);
+    streaming.catch(() => {}); // surfaces through close()
     try {
-      await new Promise((r) => setTimeout(r, 300)); // let the subscription reach the engine
+      const created = await create();
+      await waitFor(
+        "the create event",
+        () => seen.find((e) => e.action === "create" && e.id === created),
+      );
+      return {
+        seen,
+        created,
+        close: async () => {
+          abort.abort();
+          await streaming;
+        },
+      };
+    } catch (error) {
+      abort.abort();
+      throw error;
+    }
+  }
+
+  test(`engine(${kind}): events report die when the container stops; stop is quick`, async () => {
+    const client = engine();
+    const probeLabels = { ...labels, "dewy.replica": "probe" };
+    const events = await subscribe(client, labels, () =>
+      client.createContainer({
+        name: `${repo}-probe`,
+        image: `${image}@${digest}`,
+        labels: probeLabels,
+        publish: [8080],
+        cmd: [],
+        options: runOptions(),
+      }));
+    try {
+      await client.removeContainer(events.created);
       const started = Date.now();
       await client.stopContainer(containerId, 10);
       assert.ok(Date.now() - started < 5_000, "stop took the full timeout: TERM ignored?");
-      const die = await waitFor("a die event", () => seen.find((e) => e.action === "die"));
-      assert.equal(die.id, containerId);
+      const die = await waitFor(
+        "a die event",
+        () => events.seen.find((e) => e.action === "die" && e.id === containerId),
+      );
       assert.equal(die.labels["dewy.test"], run);
     } finally {
-      abort.abort();
-      await streaming;
+      await events.close();
     }
     const details = await client.inspectContainer(containerId);
     assert.equal(details?.state, "exited");
@@ -218,26 +260,25 @@ export function engineSuite(kind: string, socketPath: string | undefined, missin
   test(`engine(${kind}): a crashing container reports die and its exit code`, async () => {
     const client = engine();
     const crashLabels = { ...labels, "dewy.replica": "crash" };
-    const crashed = await client.createContainer({
-      name: `${repo}-crash`,
-      image: `${image}@${digest}`,
-      labels: crashLabels,
-      publish: [8080],
-      cmd: [],
-      options: runOptions({ env: ["APP_CRASH=1"] }),
-    });
-    const seen: EngineEvent[] = [];
-    const abort = new AbortController();
-    const streaming = client.events(crashLabels, (e) => seen.push(e), abort.signal);
+    const events = await subscribe(client, crashLabels, () =>
+      client.createContainer({
+        name: `${repo}-crash`,
+        image: `${image}@${digest}`,
+        labels: crashLabels,
+        publish: [8080],
+        cmd: [],
+        options: runOptions({ env: ["APP_CRASH=1"] }),
+      }));
+    const crashed = events.created;
     try {
-      await new Promise((r) => setTimeout(r, 300));
       await client.startContainer(crashed);
-      const die = await waitFor("a die event", () => seen.find((e) => e.action === "die"));
-      assert.equal(die.id, crashed);
+      const die = await waitFor(
+        "a die event",
+        () => events.seen.find((e) => e.action === "die" && e.id === crashed),
+      );
       assert.equal(die.labels["dewy.replica"], "crash");
     } finally {
-      abort.abort();
-      await streaming;
+      await events.close();
     }
     const details = await waitFor("the exited state", async () => {
       const d = await client.inspectContainer(crashed);

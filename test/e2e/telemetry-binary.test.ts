@@ -66,10 +66,14 @@ test(
       );
       assert.ok(p99 > 0 && p99 <= 5, `p99 ${p99}`);
       assert.equal(await value(`rate(dewy_proxy_errors_total{proxy_port="${port}"}[5m])`), 0);
-      assert.equal(await value(`dewy_proxy_connections_active{proxy_port="${port}"}`), 0);
-      assert.equal(await value(`dewy_proxy_backends{proxy_port="${port}"}`), 2);
-      assert.equal(await value(`dewy_container_replicas{app="${repo}"}`), 2);
-      assert.equal(await value(`sum(dewy_container_status{app="${repo}",state="running"})`), 2);
+      // Gauges: the last scrape may predate the end of the deploy (container states are
+      // sampled at most every 5 s), so they are awaited rather than read once.
+      const settles = (promql: string, expected: number) =>
+        prometheus!.waitForValue(promql, expected, 20_000);
+      await settles(`dewy_proxy_connections_active{proxy_port="${port}"}`, 0);
+      await settles(`dewy_proxy_backends{proxy_port="${port}"}`, 2);
+      await settles(`dewy_container_replicas{app="${repo}"}`, 2);
+      await settles(`sum(dewy_container_status{app="${repo}",state="running"})`, 2);
       assert.ok(await value(`dewy_healthchecks_total`) >= 2);
       assert.equal(await value(`dewy_deployment_duration_count{command="container"}`), 1);
       assert.equal(receiver.exports.length, 0, "exported before the (10 min) interval");

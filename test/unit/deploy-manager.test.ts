@@ -246,7 +246,7 @@ test("deploy: a failed health check rolls back and the old replicas keep serving
     await deployed(h, "v1.0.0");
     const old = h.engine.running();
     publish(h.engine, h.registry, "v2.0.0", { version: "2.0.0", failHealth: true });
-    const result = await drive(h.clock, h.manager.checkNow());
+    const result = await drive(h.clock, h.manager.checkNow(), 1);
     assert.equal(result.outcome, "failed");
     assert.ok(result.error instanceof HealthCheckError, String(result.error));
     assert.match((result.error as Error).message, /within 5s/);
@@ -299,7 +299,7 @@ test("back-off: a failed version is retried after 30 s, then 60 s, not on every 
     await deployed(h, "v1.0.0");
     publish(h.engine, h.registry, "v2.0.0", { version: "2.0.0", failHealth: true });
     const attempts = () => h.log.filter((l) => l.startsWith("create ")).length - 1;
-    const first = await drive(h.clock, h.manager.checkNow());
+    const first = await drive(h.clock, h.manager.checkNow(), 1);
     assert.equal(first.outcome, "failed");
     assert.equal(attempts(), 1);
     // Ticks every 10 s: none may retry before the back-off (30 s from the failure) ends.

@@ -177,7 +177,8 @@ test("proxy: idle connections are closed after the idle timeout", async () => {
 
 test("proxy: an active connection outlives the idle timeout", async () => {
   const echo = await startEchoServer();
-  const proxy = await startProxy({ idleTimeoutMs: 300 });
+  // 12 writes 100 ms apart last twice the idle timeout; the margin absorbs a stalled machine.
+  const proxy = await startProxy({ idleTimeoutMs: 600 });
   try {
     proxy.pool.add(new Backend("127.0.0.1", echo.port));
     const client = net.connect({ port: proxy.port, host: "127.0.0.1" });
@@ -189,6 +190,7 @@ test("proxy: an active connection outlives the idle timeout", async () => {
       client.write("ping");
       await new Promise((r) => setTimeout(r, 100));
     }
+    await waitFor(() => echoed === 48 || closed, 3_000, "every ping echoed");
     assert.equal(closed, false, "an active connection was cut by the idle timeout");
     assert.equal(echoed, 48);
     client.destroy();
@@ -215,6 +217,7 @@ test("proxy: a backend dying mid-stream closes only its own connection", async (
     await waitFor(() => victims.length === 2, 3_000, "two backend connections");
     victims[0].destroy();
     await waitFor(() => firstClosed || secondClosed, 3_000, "one client closed");
+    await waitFor(() => proxy.openConnections <= 1, 3_000, "the proxy to count the close");
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(firstClosed !== secondClosed, true, "exactly one client connection closed");
     assert.equal(proxy.openConnections, 1);

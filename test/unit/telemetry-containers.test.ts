@@ -56,7 +56,12 @@ function fakeEngine(containers: ContainerDetails[]) {
   return { engine, state };
 }
 
-function setup(containers: ContainerDetails[], cacheMs: number, timeoutMs: number) {
+function setup(
+  containers: ContainerDetails[],
+  cacheMs: number,
+  timeoutMs: number,
+  now?: () => number,
+) {
   const lines: string[] = [];
   const logger = new Logger({ level: "debug", format: "json", write: (l) => lines.push(l) });
   const fake = fakeEngine(containers);
@@ -70,6 +75,7 @@ function setup(containers: ContainerDetails[], cacheMs: number, timeoutMs: numbe
     logger,
     cacheMs,
     timeoutMs,
+    now,
   });
   return {
     ...fake,
@@ -106,12 +112,14 @@ test("telemetry containers: gauges of a running container", async () => {
 });
 
 test("telemetry containers: collections within the cache window share one engine sample", async () => {
-  const { scrape, state, provider } = setup([running], 300, 1_000);
+  let now = 0;
+  const { scrape, state, provider } = setup([running], 300, 1_000, () => now);
   try {
     await Promise.all([scrape(), scrape(), scrape()]);
+    now = 299;
     await scrape();
     assert.equal(state.lists, 1);
-    await new Promise((r) => setTimeout(r, 350));
+    now = 300;
     await scrape();
     assert.equal(state.lists, 2);
   } finally {
