@@ -193,6 +193,18 @@ export function engineSuite(kind: string, socketPath: string | undefined, missin
     assert.deepEqual(await client.listContainers({ ...labels, "dewy.test": "other" }), []);
   });
 
+  /** Create (not start) `<repo>-<replica>` from the test image, labelled `dewy.replica`. */
+  function createReplica(client: DockerEngineClient, replica: string, env: string[] = []) {
+    return client.createContainer({
+      name: `${repo}-${replica}`,
+      image: `${image}@${digest}`,
+      labels: { ...labels, "dewy.replica": replica },
+      publish: [8080],
+      cmd: [],
+      options: runOptions({ env }),
+    });
+  }
+
   /**
    * Subscribe to the events of `filter` and wait until the engine delivers them: `create`
    * makes a container with those labels, whose create event proves the subscription is live
@@ -229,16 +241,7 @@ export function engineSuite(kind: string, socketPath: string | undefined, missin
 
   test(`engine(${kind}): events report die when the container stops; stop is quick`, async () => {
     const client = engine();
-    const probeLabels = { ...labels, "dewy.replica": "probe" };
-    const events = await subscribe(client, labels, () =>
-      client.createContainer({
-        name: `${repo}-probe`,
-        image: `${image}@${digest}`,
-        labels: probeLabels,
-        publish: [8080],
-        cmd: [],
-        options: runOptions(),
-      }));
+    const events = await subscribe(client, labels, () => createReplica(client, "probe"));
     try {
       await client.removeContainer(events.created);
       const started = Date.now();
@@ -260,15 +263,11 @@ export function engineSuite(kind: string, socketPath: string | undefined, missin
   test(`engine(${kind}): a crashing container reports die and its exit code`, async () => {
     const client = engine();
     const crashLabels = { ...labels, "dewy.replica": "crash" };
-    const events = await subscribe(client, crashLabels, () =>
-      client.createContainer({
-        name: `${repo}-crash`,
-        image: `${image}@${digest}`,
-        labels: crashLabels,
-        publish: [8080],
-        cmd: [],
-        options: runOptions({ env: ["APP_CRASH=1"] }),
-      }));
+    const events = await subscribe(
+      client,
+      crashLabels,
+      () => createReplica(client, "crash", ["APP_CRASH=1"]),
+    );
     const crashed = events.created;
     try {
       await client.startContainer(crashed);
