@@ -3,13 +3,57 @@
  * the container gauges are in `containers.ts`). The rest of dewy records through
  * {@link Telemetry} methods and never names a metric itself.
  *
- * The proxy's counters are observable: the proxy's hot path only bumps plain numbers in a
- * {@link ProxyTally}, and the SDK reads them at collection time. Per connection that leaves
- * two SDK calls (the two histograms) instead of six, each of which hashes its attributes.
+ * The proxy's hot path makes no SDK call: it bumps plain numbers in a {@link ProxyTally}
+ * (counters, and the two histograms as {@link PlainHistogram}s). The SDK reads the counters
+ * through observable instruments and the histograms through {@link proxyHistogramProducer},
+ * both at collection time. Every SDK `add()`/`record()` hashes its attributes; per connection
+ * that was six calls, then two, now none.
  *
  * @module
  */
-import type { Attributes, Counter, Histogram, Meter, UpDownCounter } from "@opentelemetry/api";
+import {
+  type Attributes,
+  type Counter,
+  type Histogram,
+  type HrTime,
+  type Meter,
+  type UpDownCounter,
+  ValueType,
+} from "@opentelemetry/api";
+import {
+  AggregationTemporality,
+  type CollectionResult,
+  DataPointType,
+  type HistogramMetricData,
+  type MetricProducer,
+} from "@opentelemetry/sdk-metrics";
+import type { Resource } from "@opentelemetry/resources";
+import { PlainHistogram } from "./plain-histogram.ts";
+
+/** Instrumentation scope of every dewy metric (`otel_scope_name` on `/metrics`). */
+export const METER_NAME = "dewy";
+
+/**
+ * Buckets of `dewy.proxy.connection.duration` (seconds): the contract names none, so these
+ * are the SDK's default explicit buckets, which this histogram had when the SDK kept it.
+ */
+export const CONNECTION_DURATION_BUCKETS: readonly number[] = [
+  0,
+  5,
+  10,
+  25,
+  50,
+  75,
+  100,
+  250,
+  500,
+  750,
+  1000,
+  2500,
+  5000,
+  7500,
+  10000,
+];
 
 /** Buckets of `dewy.proxy.connect.latency` (seconds), exactly as the contract lists them. */
 export const CONNECT_LATENCY_BUCKETS: readonly number[] = [
@@ -32,6 +76,12 @@ export const DEPLOYMENT_DURATION_BUCKETS: readonly number[] = [1, 5, 10, 30, 60,
 export class ProxyTally {
   /** `{ proxy_port }`, shared by every series of this port. */
   readonly attrs: Attributes;
+  /** When counting began: the start time of this port's cumulative histogram points. */
+  readonly since: HrTime = hrTimeOf(Date.now());
+  /** `dewy.proxy.connection.duration` */
+  readonly duration = new PlainHistogram(CONNECTION_DURATION_BUCKETS);
+  /** `dewy.proxy.connect.latency` */
+  readonly latency = new PlainHistogram(CONNECT_LATENCY_BUCKETS);
   /** `dewy.proxy.connections.total` */
   connections = 0;
   /** `dewy.proxy.connections.active` */
@@ -88,12 +138,76 @@ export function registerProxyCounters(
   }, [connections, active, bytes, errors, backends]);
 }
 
-/** The synchronous instruments of dewy, created once per meter. */
+/**
+ * The proxy's two histograms for a metric reader (`metricProducers`): at each collection, one
+ * cumulative point per port that has recorded a value, from the {@link ProxyTally}s in
+ * `tallies` (ports added later are picked up), in the `dewy` scope under `resource`. Points are copies, so an export that is
+ * serialised later never sees counts move.
+ */
+export function proxyHistogramProducer(
+  tallies: ReadonlyMap<number, ProxyTally>,
+  resource: Resource,
+): MetricProducer {
+  const metric = (
+    name: string,
+    description: string,
+    pick: (tally: ProxyTally) => PlainHistogram,
+    endTime: HrTime,
+  ): HistogramMetricData => ({
+    descriptor: { name, description, unit: "s", valueType: ValueType.DOUBLE },
+    aggregationTemporality: AggregationTemporality.CUMULATIVE,
+    dataPointType: DataPointType.HISTOGRAM,
+    // Like the SDK's histograms, a port has a series from its first value on: a series of
+    // zeros would make `histogram_quantile` answer NaN for a port that never dialled.
+    dataPoints: [...tallies.values()].filter((tally) => pick(tally).count > 0).map((tally) => {
+      const h = pick(tally);
+      return {
+        attributes: tally.attrs,
+        startTime: tally.since,
+        endTime,
+        value: {
+          buckets: { boundaries: [...h.boundaries], counts: h.counts.slice() },
+          count: h.count,
+          sum: h.sum,
+          min: h.min,
+          max: h.max,
+        },
+      };
+    }),
+  });
+  return {
+    collect(): Promise<CollectionResult> {
+      const now = hrTimeOf(Date.now());
+      const metrics = [
+        metric(
+          "dewy.proxy.connection.duration",
+          "Time from accept to close of a proxied connection",
+          (t) => t.duration,
+          now,
+        ),
+        metric(
+          "dewy.proxy.connect.latency",
+          "Time to establish the backend connection",
+          (t) => t.latency,
+          now,
+        ),
+      ];
+      return Promise.resolve({
+        resourceMetrics: { resource, scopeMetrics: [{ scope: { name: METER_NAME }, metrics }] },
+        errors: [],
+      });
+    },
+  };
+}
+
+/** Epoch milliseconds as OpenTelemetry's `[seconds, nanoseconds]`. */
+function hrTimeOf(ms: number): HrTime {
+  const seconds = Math.floor(ms / 1000);
+  return [seconds, Math.round((ms - seconds * 1000) * 1e6)];
+}
+
+/** The synchronous instruments of dewy, created once per meter (the proxy has none). */
 export interface Instruments {
-  /** `dewy.proxy.connection.duration`: accept → close in seconds (`proxy_port`). */
-  connectionDuration: Histogram;
-  /** `dewy.proxy.connect.latency`: backend dial time in seconds (`proxy_port`). */
-  connectLatency: Histogram;
   /** `dewy.deployments.total`: successful deployments (`command`). */
   deployments: Counter;
   /** `dewy.deployment.duration`: seconds of a successful deployment (`command`). */
@@ -108,18 +222,9 @@ export interface Instruments {
   replicas: UpDownCounter;
 }
 
-/** Create every synchronous instrument of the contract on `meter` (the proxy's histograms too). */
+/** Create every synchronous instrument of the contract on `meter`. */
 export function createInstruments(meter: Meter): Instruments {
   return {
-    connectionDuration: meter.createHistogram("dewy.proxy.connection.duration", {
-      description: "Time from accept to close of a proxied connection",
-      unit: "s",
-    }),
-    connectLatency: meter.createHistogram("dewy.proxy.connect.latency", {
-      description: "Time to establish the backend connection",
-      unit: "s",
-      advice: { explicitBucketBoundaries: [...CONNECT_LATENCY_BUCKETS] },
-    }),
     deployments: meter.createCounter("dewy.deployments.total", {
       description: "Successful deployments",
       unit: "{deployment}",

@@ -12,6 +12,7 @@
 import type { Buffer } from "node:buffer";
 import { readFileSync } from "node:fs";
 import {
+  type MetricProducer,
   PeriodicExportingMetricReader,
   type PushMetricExporter,
   type ResourceMetrics,
@@ -68,6 +69,8 @@ export interface OtlpReaderOptions {
   logger: Logger;
   /** Applied to every collection before export. */
   filter?: (metrics: ResourceMetrics) => ResourceMetrics;
+  /** Metrics collected besides the meter provider's own. */
+  metricProducers?: MetricProducer[];
 }
 
 /** The reader to register on the meter provider, and its exporter (for export statistics). */
@@ -124,7 +127,11 @@ export function createOtlpReader(options: OtlpReaderOptions): OtlpReader {
     options.endpoint,
     options.filter,
   );
-  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis });
+  const reader = new PeriodicExportingMetricReader({
+    exporter,
+    exportIntervalMillis,
+    metricProducers: options.metricProducers,
+  });
   const ready = grpc.then(() => {});
   ready.catch(() => {}); // a caller that awaits `ready` sees the rejection; no one else must
   return { reader, exporter, ready };

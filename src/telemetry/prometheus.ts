@@ -9,7 +9,7 @@
  * @module
  */
 import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
-import type { ResourceMetrics } from "@opentelemetry/sdk-metrics";
+import type { MetricProducer, ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import { type Logger, silentLogger } from "../log.ts";
 
 /**
@@ -24,7 +24,7 @@ import { type Logger, silentLogger } from "../log.ts";
  */
 export class PrometheusReader {
   /** The reader (no server of its own). */
-  readonly reader: PrometheusExporter = new PrometheusExporter({ preventServerStart: true });
+  readonly reader: PrometheusExporter;
   #serializer = new PrometheusSerializer();
   #log: Logger;
   #filter: (metrics: ResourceMetrics) => ResourceMetrics;
@@ -32,11 +32,14 @@ export class PrometheusReader {
   /**
    * @param logger where collection errors are reported (the metrics that did collect are served)
    * @param filter applied to every collection before it is rendered
+   * @param metricProducers metrics collected besides the meter provider's own
    */
   constructor(
     logger: Logger = silentLogger,
     filter: (metrics: ResourceMetrics) => ResourceMetrics = (m) => m,
+    metricProducers: MetricProducer[] = [],
   ) {
+    this.reader = new PrometheusExporter({ preventServerStart: true, metricProducers });
     this.#log = logger;
     this.#filter = filter;
   }

@@ -19,6 +19,8 @@ import { errorMessage } from "../errors.ts";
 import {
   createInstruments,
   type Instruments,
+  METER_NAME,
+  proxyHistogramProducer,
   ProxyTally,
   registerProxyCounters,
 } from "./instruments.ts";
@@ -31,9 +33,6 @@ import {
   registerContainerGauges,
   type StaleSeriesFilter,
 } from "./containers.ts";
-
-/** Instrumentation scope of every dewy metric (`otel_scope_name` on `/metrics`). */
-export const METER_NAME = "dewy";
 
 /** Options of {@link Telemetry}. */
 export interface TelemetryOptions {
@@ -92,10 +91,12 @@ export class Telemetry implements ProxyObserver, DeployObserver {
     // The container gauges are registered after the readers exist; they supply the filter.
     let dropGone: StaleSeriesFilter = (metrics) => metrics;
     const filter: StaleSeriesFilter = (metrics) => dropGone(metrics);
-    this.#prometheus = new PrometheusReader(this.#log, filter);
+    const histograms = proxyHistogramProducer(this.#tallies, resource);
+    this.#prometheus = new PrometheusReader(this.#log, filter, [histograms]);
     const readers: MetricReader[] = [this.#prometheus.reader];
     if (this.otlpEndpoint) {
       const otlp = createOtlpReader({
+        metricProducers: [histograms],
         endpoint: this.otlpEndpoint,
         insecure: options.otlpInsecure ?? false,
         version: options.version,
@@ -160,12 +161,12 @@ export class Telemetry implements ProxyObserver, DeployObserver {
     const tally = this.#tally(proxyPort);
     tally.active--;
     tally.bytes += bytesIn + bytesOut;
-    this.#metrics.connectionDuration.record(seconds, tally.attrs);
+    tally.duration.record(seconds);
   }
 
   /** {@inheritDoc ProxyObserver.backendConnected} */
   backendConnected(proxyPort: number, seconds: number): void {
-    this.#metrics.connectLatency.record(seconds, this.#tally(proxyPort).attrs);
+    this.#tally(proxyPort).latency.record(seconds);
   }
 
   /** {@inheritDoc ProxyObserver.error} (every kind counts in `dewy.proxy.errors.total`). */

@@ -111,6 +111,8 @@ test("otlp e2e: plaintext periodic export carries every instrument with names, u
       assert.equal(metric.scope, "dewy", name);
       if (kind === "sum") {
         assert.equal(metric.isMonotonic, !UP_DOWN.has(name), `${name} monotonic`);
+      }
+      if (kind !== "gauge") {
         assert.equal(metric.temporality, "AGGREGATION_TEMPORALITY_CUMULATIVE", name);
       }
     }
@@ -124,6 +126,9 @@ test("otlp e2e: plaintext periodic export carries every instrument with names, u
     const latency = lastMetric(receiver.exports, "dewy.proxy.connect.latency")!;
     assert.deepEqual(latency.points[0].explicitBounds, CONNECT_LATENCY_BUCKETS);
     assert.equal(latency.points[0].count, 3);
+    const durations = lastMetric(receiver.exports, "dewy.proxy.connection.duration")!;
+    assert.deepEqual(durations.points[0].attributes, { proxy_port: proxy.port });
+    assert.equal(durations.points[0].count, 3);
     const deploy = lastMetric(receiver.exports, "dewy.deployment.duration")!;
     assert.deepEqual(deploy.points[0].explicitBounds, DEPLOYMENT_DURATION_BUCKETS);
     assert.deepEqual(deploy.points[0].attributes, { command: "container" });

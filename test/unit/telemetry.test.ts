@@ -92,7 +92,7 @@ test("telemetry: --telemetry or an OTLP endpoint alone turns it on", async () =>
   }
 });
 
-test("telemetry: counters and gauges exist at 0 from start-up", async () => {
+test("telemetry: counters and gauges exist at 0 from start-up, histograms from their first value", async () => {
   const telemetry = newTelemetry();
   try {
     telemetry.registerProxyPort(8080);
@@ -107,6 +107,10 @@ test("telemetry: counters and gauges exist at 0 from start-up", async () => {
       ]
     ) {
       assert.equal(s.get(`${name}{proxy_port="8080"}`), 0, name);
+    }
+    // Histograms have a series from the first value on (histogram_quantile of zeros is NaN).
+    for (const histogram of ["dewy_proxy_connect_latency", "dewy_proxy_connection_duration"]) {
+      assert.equal(s.get(`${histogram}_count{proxy_port="8080"}`), undefined, histogram);
     }
     assert.equal(s.get(`dewy_deployments_total{command="container"}`), 0);
     assert.equal(s.get(`dewy_deployment_errors_total{command="container"}`), 0);
