@@ -1,6 +1,7 @@
 /**
  * What telemetry costs one proxied connection, measured in-process and without the noise of a
- * loaded machine: the real `Telemetry` (from `createTelemetry`, as dewy builds it) receives the
+ * loaded machine (a lower bound: the loop keeps caches warm that a real proxy's connections
+ * find cold): the real `Telemetry` (from `createTelemetry`, as dewy builds it) receives the
  * observer calls `TcpProxy` makes for one connection (opened, backend connected, closed, with
  * the `performance.now()` timestamps the proxy takes only when an observer is attached), many
  * times over. Prints one JSON line: `{"runtime":"bun","usPerConnection":0.9}` (median of 5
