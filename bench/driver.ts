@@ -205,9 +205,13 @@ async function measureAll(): Promise<Measured> {
     for (const target of targets) {
       for (const scenario of warmups) await runWrk(target.port, scenario, LOAD_CPU);
     }
+    // Rotate the start per round, and run odd rounds backwards: a run is slowed by the one
+    // before it (TIME_WAIT on the shared backend), and every telemetry-on target sits next to
+    // its telemetry-off twin, so each pair takes turns at going second.
     const step = Math.max(1, Math.round(targets.length / REPETITIONS));
     for (let rep = 0; rep < REPETITIONS; rep++) {
       const order = targets.map((_, i) => targets[(i + rep * step) % targets.length]);
+      if (rep % 2 === 1) order.reverse();
       for (const scenario of scenarios) {
         for (const target of order) runs.push(await measure(target, scenario, rep));
       }
