@@ -88,9 +88,9 @@ export class ErrorLimitingNotifier implements Notifier {
   /** {@inheritDoc Notifier.settled} */
   settled(timeoutMs: number): Promise<boolean> {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const expired = new Promise<boolean>((
-      resolve,
-    ) => (timer = setTimeout(resolve, timeoutMs, false)));
+    const expired = new Promise<boolean>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs, false);
+    });
     const done = this.#queue.then(() => true);
     return Promise.race([done, expired]).finally(() => clearTimeout(timer));
   }

@@ -159,20 +159,12 @@ export function proxyHistogramProducer(
     dataPointType: DataPointType.HISTOGRAM,
     // Like the SDK's histograms, a port has a series from its first value on: a series of
     // zeros would make `histogram_quantile` answer NaN for a port that never dialled.
-    dataPoints: [...tallies.values()].filter((tally) => pick(tally).count > 0).map((tally) => {
+    dataPoints: [...tallies.values()].flatMap((tally) => {
       const h = pick(tally);
-      return {
-        attributes: tally.attrs,
-        startTime: tally.since,
-        endTime,
-        value: {
-          buckets: { boundaries: [...h.boundaries], counts: h.counts.slice() },
-          count: h.count,
-          sum: h.sum,
-          min: h.min,
-          max: h.max,
-        },
-      };
+      if (h.count === 0) return [];
+      const buckets = { boundaries: [...h.boundaries], counts: h.counts.slice() };
+      const value = { buckets, count: h.count, sum: h.sum, min: h.min, max: h.max };
+      return [{ attributes: tally.attrs, startTime: tally.since, endTime, value }];
     }),
   });
   return {
