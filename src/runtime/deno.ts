@@ -110,8 +110,10 @@ class DenoRelay implements Relay {
       // Every read and write on the buffer has settled here, so it is free for reuse.
       pool.give(buffer);
     }
-    await to.closeWrite().catch(ignore);
+    // The last direction to end needs no shutdown of its own: both sides sent their FIN, and
+    // closing the sockets sends ours after any bytes still queued (one async op fewer).
     if (--this.#open === 0) this.#finish();
+    else await to.closeWrite().catch(ignore);
   }
 
   #failed(error: unknown): void {
