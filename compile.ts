@@ -4,8 +4,9 @@
  * - `dist/dewy`: one executable. `deno compile` where its runtime download is reachable,
  *   otherwise `bun build --compile` through `scripts/bun-build.ts` (works offline). It says
  *   which one it used.
- * - `dist/dewy.js`: one bundled ES module of the CLI for `deno run -A URL/dist/dewy.js`
- *   (no import map needed) and for `bun run`.
+ * - `dist/dewy.js`: the CLI bundled as an ES module for `deno run -A URL/dist/dewy.js` (no
+ *   import map needed) and for `bun run`, with what it loads on demand in
+ *   `dist/dewy-chunk-*.js` next to it (publish `dist/` as a whole).
  *
  * Run: `node_modules/.bin/bun compile.ts` or `node_modules/.bin/deno run -A compile.ts`.
  * Options: `--only=bun|deno` forces a compiler; `--no-bundle` skips `dist/dewy.js`.
@@ -72,13 +73,16 @@ function compileWithBun(outfile: string): { ok: boolean; output: string } {
   );
 }
 
-function bundle(outfile: string): { ok: boolean; output: string } {
+/** Bundle the CLI into `outfile` and its chunks; the files written, when it worked. */
+function bundle(outfile: string): { ok: boolean; output: string; files: string[] } {
   // target=node: Node built-ins stay `node:` imports, which Deno and Bun both provide.
-  return run(
+  const built = run(
     bin("bun"),
     ["scripts/bun-build.ts", "src/runtime/portable-main.ts", outfile],
     120_000,
   );
+  const files = built.ok ? built.output.split("\n").filter((line) => line.endsWith(".js")) : [];
+  return { ...built, files };
 }
 
 /** How Bun's node-target bundle makes its `require` for the CommonJS dependencies. */
@@ -102,7 +106,7 @@ function portableRequire(file: string): { ok: boolean; output: string } {
     };
   }
   const base = `createRequire(import.meta.url.startsWith("file:") ? import.meta.url : "file:///")`;
-  writeFileSync(file, code.replace(BUNDLE_REQUIRE, base));
+  writeFileSync(file, code.replaceAll(BUNDLE_REQUIRE, base));
   return { ok: true, output: "" };
 }
 
@@ -138,10 +142,14 @@ console.log(
 if (!args.includes("--no-bundle")) {
   const js = join(dist, "dewy.js");
   const built = bundle(js);
-  const result = built.ok ? portableRequire(js) : built;
-  if (!result.ok) {
-    console.error(`compile: bundling ${js} failed:\n${result.output}`);
+  const failed = built.ok ? built.files.map(portableRequire).find((r) => !r.ok) : built;
+  if (failed) {
+    console.error(`compile: bundling ${js} failed:\n${failed.output}`);
     process.exit(1);
   }
-  console.log(`compile: built ${js} (${sizeMiB(js)} MiB), runs with deno run -A or bun run`);
+  console.log(
+    `compile: built ${js} (${sizeMiB(js)} MiB, ${
+      built.files.length - 1
+    } chunks loaded on demand next to it), runs with deno run -A or bun run`,
+  );
 }

@@ -25,9 +25,10 @@ import { runWrk, type Scenario } from "./lib/wrk.ts";
 import { startScraper } from "./lib/scrape.ts";
 import { openIdleConnections } from "./lib/idle.ts";
 import type { MemoryRecord, RunRecord } from "./lib/stats.ts";
-import { renderReport, type TelemetryCost } from "./lib/report.ts";
+import { type IdleRss, renderReport, type TelemetryCost } from "./lib/report.ts";
 import {
   type BenchPaths,
+  denoSourceSpecs,
   LOAD_CPU,
   Processes,
   PROXY_CPU,
@@ -46,6 +47,7 @@ const paths: BenchPaths = {
   bun: env.BENCH_BUN ?? join(root, "node_modules", ".bin", "bun"),
   deno: env.BENCH_DENO ?? join(root, "node_modules", ".bin", "deno"),
   binary: env.BENCH_BINARY ?? join(root, "bench", "out", "dewy-proxy"),
+  denoBundle: env.BENCH_DENO_BUNDLE ?? join(root, "bench", "out", "deno", "proxy-entry.js"),
 };
 const BACKEND_PORT = 9001;
 const FIRST_PORT = 9101;
@@ -148,6 +150,8 @@ interface Measured {
   memory: MemoryRecord[];
   /** Telemetry's in-process cost per connection, per runtime. */
   telemetryCost: TelemetryCost[];
+  /** Idle RSS of the Deno proxy run from source instead of bundled. */
+  denoSourceIdle: IdleRss[];
   /** Where the report goes. */
   reportPath: string;
 }
@@ -190,6 +194,7 @@ async function measureAll(): Promise<Measured> {
   const processes = new Processes(paths.work);
   const runs: RunRecord[] = [];
   const memory: MemoryRecord[] = [];
+  const denoSourceIdle: IdleRss[] = [];
   try {
     await startBackend(processes, paths, BACKEND_PORT);
     const targets: Target[] = [];
@@ -222,6 +227,14 @@ async function measureAll(): Promise<Measured> {
       );
       memory.push(await idleMemory(target, peak));
     }
+    if (specs.some((spec) => spec.name === "dewy-deno")) {
+      for (const [i, spec] of denoSourceSpecs(paths, BACKEND_PORT).entries()) {
+        const port = FIRST_PORT + specs.length + i;
+        const { idleRssMiB } = await startTarget(processes, paths, spec, port, port + 100);
+        log(`started ${spec.name} on ${port} for its idle RSS: ${idleRssMiB.toFixed(1)} MiB`);
+        denoSourceIdle.push({ target: spec.name, idleRssMiB });
+      }
+    }
   } finally {
     await processes.stopAll();
   }
@@ -234,6 +247,7 @@ async function measureAll(): Promise<Measured> {
     runs,
     memory,
     telemetryCost,
+    denoSourceIdle,
     reportPath: env.BENCH_REPORT ?? join(paths.work, quick ? "RESULTS-quick.md" : "RESULTS.md"),
   };
 }

@@ -23,6 +23,16 @@ export interface ReportInput {
   notes: string;
   /** `bench/telemetry-cost.ts` per runtime (absent in results of older runs). */
   telemetryCost?: TelemetryCost[];
+  /** Idle RSS of the Deno proxy run from source, not bundled (absent in older runs). */
+  denoSourceIdle?: IdleRss[];
+}
+
+/** A proxy's RSS after start-up, before any traffic. */
+export interface IdleRss {
+  /** Which proxy. */
+  target: string;
+  /** MiB. */
+  idleRssMiB: number;
 }
 
 /** One line of `bench/telemetry-cost.ts`: telemetry's CPU per proxied connection, in-process. */
@@ -252,6 +262,16 @@ export function renderReport(input: ReportInput): string {
   );
   for (const m of memory) {
     lines.push(`| ${m.target} | ${m.connsOpen} | ${m.connsFailed} | ${fmt(m.connsRssMiB, 1)} |`);
+  }
+  const source = input.denoSourceIdle ?? [];
+  if (source.length > 0) {
+    lines.push(
+      "",
+      "`dewy-deno` runs the proxy bundled the way Deno users get dewy (`dist/dewy.js`, its " +
+        "on-demand parts in chunk files). Run from source instead (`deno run -A " +
+        "bench/proxy-entry.ts`), its idle RSS is " +
+        source.map((m) => `${fmt(m.idleRssMiB, 1)} MiB (${m.target})`).join(", ") + ".",
+    );
   }
 
   lines.push(

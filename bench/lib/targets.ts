@@ -2,7 +2,8 @@
  * The things the benchmark sends traffic to, and starting/stopping them: the nginx backend
  * (CPU 1, next to wrk), `direct` (the backend itself), haproxy, nginx stream, and dewy's
  * proxy (`bench/proxy-entry.ts`) on Bun, on Deno and as the compiled binary, each with
- * telemetry off and on. Every proxy runs pinned to CPU 0.
+ * telemetry off and on. Every proxy runs pinned to CPU 0. Deno runs the proxy bundled the
+ * way Deno users get dewy (`dist/dewy.js`: an ES module whose on-demand parts are chunks).
  *
  * @module
  */
@@ -25,6 +26,8 @@ export interface BenchPaths {
   deno: string;
   /** The `bun build --compile`d proxy-entry. */
   binary: string;
+  /** proxy-entry bundled like `dist/dewy.js` (`scripts/bun-build.ts`), for Deno. */
+  denoBundle: string;
 }
 
 /** How to start one target. */
@@ -67,23 +70,36 @@ export const PROXY_CPU = 0;
 /** The CPU of wrk, the backend, curl and the driver. */
 export const LOAD_CPU = 1;
 
+/** The path of the benchmark's proxy program in the repository. */
+const entry = (paths: BenchPaths) => join(paths.root, "bench", "proxy-entry.ts");
+
+/** `name` and `name+otel`: the proxy run by `program` in front of the backend. */
+function dewy(name: string, program: string[], backendPort: number): TargetSpec[] {
+  return [false, true].map((telemetry) => ({
+    name: telemetry ? `${name}+otel` : name,
+    telemetry,
+    printsReady: true,
+    command: (port, adminPort) => [
+      ...program,
+      "--port",
+      String(port),
+      "--backend",
+      `127.0.0.1:${backendPort}`,
+      ...(telemetry ? ["--telemetry", "--admin-port", String(adminPort)] : []),
+    ],
+  }));
+}
+
+/**
+ * `deno-source` and `deno-source+otel`: the Deno proxy run from source
+ * (`deno run -A bench/proxy-entry.ts`, the import-map way), only for its idle RSS.
+ */
+export function denoSourceSpecs(paths: BenchPaths, backendPort: number): TargetSpec[] {
+  return dewy("deno-source", [paths.deno, "run", "-A", entry(paths)], backendPort);
+}
+
 /** Every target of a full run, in the order of the first repetition. */
 export function targetSpecs(paths: BenchPaths, backendPort: number): TargetSpec[] {
-  const entry = join(paths.root, "bench", "proxy-entry.ts");
-  const dewy = (name: string, program: string[]): TargetSpec[] =>
-    [false, true].map((telemetry) => ({
-      name: telemetry ? `${name}+otel` : name,
-      telemetry,
-      printsReady: true,
-      command: (port, adminPort) => [
-        ...program,
-        "--port",
-        String(port),
-        "--backend",
-        `127.0.0.1:${backendPort}`,
-        ...(telemetry ? ["--telemetry", "--admin-port", String(adminPort)] : []),
-      ],
-    }));
   return [
     { name: "direct", command: null, telemetry: false, printsReady: false },
     {
@@ -100,9 +116,9 @@ export function targetSpecs(paths: BenchPaths, backendPort: number): TargetSpec[
       printsReady: false,
       command: (port) => ["nginx", "-c", writeNginxStreamConfig(paths.work, port, backendPort)],
     },
-    ...dewy("dewy-bun", [paths.bun, "run", entry]),
-    ...dewy("dewy-deno", [paths.deno, "run", "-A", entry]),
-    ...dewy("dewy-bin", [paths.binary]),
+    ...dewy("dewy-bun", [paths.bun, "run", entry(paths)], backendPort),
+    ...dewy("dewy-deno", [paths.deno, "run", "-A", paths.denoBundle], backendPort),
+    ...dewy("dewy-bin", [paths.binary], backendPort),
   ];
 }
 

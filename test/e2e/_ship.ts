@@ -169,13 +169,15 @@ export function start(
 /**
  * Start the binary as `dewy container` on the engine of `engine-up.sh`: the test repository in
  * the local registry, the proxy and admin ports, 2 replicas health-checked on /health, then
- * `extra` flags; `env` is added to `DOCKER_HOST`.
+ * `extra` flags; `env` is added to `DOCKER_HOST`. `program` is how dewy is run (default the
+ * binary; e.g. `[deno, "run", "-A", url]`).
  */
 export function startDewyContainer(
   repo: string,
   ports: { port: number; adminPort: number },
   extra: string[] = [],
   env: Record<string, string> = {},
+  program: string[] = [DEWY_BIN],
 ): Running {
   const socket = engineSocket();
   const args = [
@@ -184,7 +186,8 @@ export function startDewyContainer(
     ...["--health-path", "/health", "--replicas", "2", "--admin-port", String(ports.adminPort)],
     ...extra,
   ];
-  return start(DEWY_BIN, args, { DOCKER_HOST: `unix://${socket}`, ...env });
+  const [command, ...leading] = program;
+  return start(command, [...leading, ...args], { DOCKER_HOST: `unix://${socket}`, ...env });
 }
 
 /** The test engine's socket; fails the test with the set-up step when it is not running. */

@@ -3,8 +3,11 @@
  * test serves the repository folder over HTTP on 127.0.0.1 with the content types a web server
  * sends (.js application/javascript, .ts application/typescript) and runs the bundle
  * (`DEWY_BUNDLE`, default dist/dewy.js, built by compile.ts) with Deno and a fresh, empty
- * DENO_DIR, so nothing comes from a cache; then the import-map variant
+ * DENO_DIR, so nothing comes from a cache: `--version`, `--help`, and a deploy with telemetry on
+ * the engine of `engine-up.sh` (the parts loaded on demand are chunk files next to the bundle,
+ * fetched from the same URL); then the import-map variant
  * (`--import-map=URL/deno.json URL/mod.ts`). Only 127.0.0.1 is contacted.
+ * Needs: eval "$(bash test/services/engine-up.sh)" for the deploy.
  *
  * @module
  */
@@ -16,7 +19,18 @@ import { tmpdir } from "node:os";
 import { extname, join, relative, resolve } from "node:path";
 import process from "node:process";
 import { VERSION } from "../../src/version.ts";
-import { ROOT, run, runAsync } from "./_ship.ts";
+import { freePort } from "./_prometheus.ts";
+import {
+  httpGet,
+  managedContainers,
+  pushApp,
+  removeTestApp,
+  ROOT,
+  run,
+  runAsync,
+  startDewyContainer,
+  uniqueName,
+} from "./_ship.ts";
 
 const DENO = `${ROOT}node_modules/.bin/deno`;
 const BUNDLE = resolve(process.env.DEWY_BUNDLE ?? `${ROOT}dist/dewy.js`);
@@ -58,29 +72,42 @@ async function serveFolder(folder: string): Promise<{ base: string; close(): Pro
   };
 }
 
+/** The environment of a Deno with a fresh DENO_DIR whose npm lookups go to a closed port. */
+type DenoEnv = Record<string, string>;
+
 /**
- * `deno run -A [flags] BASE/path args` with the repository served at BASE and a fresh
- * DENO_DIR. npm lookups go to a closed port on 127.0.0.1, so a run that would need the npm
- * registry fails instead of reaching out.
+ * Serve the repository on 127.0.0.1 and make a fresh DENO_DIR while `body` runs. npm lookups
+ * go to a closed port on 127.0.0.1, so a run that would need the npm registry fails instead of
+ * reaching out.
  */
-async function denoRunUrl(
-  path: string,
-  args: string[],
-  options: { flags?: (base: string) => string[]; cwd?: string } = {},
-) {
+async function withServedRepository<T>(
+  body: (base: string, env: DenoEnv, denoDir: string) => Promise<T>,
+): Promise<T> {
   const served = await serveFolder(ROOT);
   const denoDir = mkdtempSync(join(tmpdir(), "dewy-deno-dir-"));
   try {
-    const flags = options.flags?.(served.base) ?? [];
-    return await runAsync(DENO, ["run", "-A", ...flags, `${served.base}/${path}`, ...args], {
-      env: { DENO_DIR: denoDir, NO_COLOR: "1", NPM_CONFIG_REGISTRY: "http://127.0.0.1:9/" },
-      cwd: options.cwd ?? denoDir,
-      timeoutMs: 60_000,
-    });
+    const env = { DENO_DIR: denoDir, NO_COLOR: "1", NPM_CONFIG_REGISTRY: "http://127.0.0.1:9/" };
+    return await body(served.base, env, denoDir);
   } finally {
     rmSync(denoDir, { recursive: true, force: true });
     await served.close();
   }
+}
+
+/** `deno run -A [flags] BASE/path args` with the repository served at BASE, to completion. */
+function denoRunUrl(
+  path: string,
+  args: string[],
+  options: { flags?: (base: string) => string[]; cwd?: string } = {},
+) {
+  return withServedRepository((base, env, denoDir) => {
+    const flags = options.flags?.(base) ?? [];
+    return runAsync(DENO, ["run", "-A", ...flags, `${base}/${path}`, ...args], {
+      env,
+      cwd: options.cwd ?? denoDir,
+      timeoutMs: 60_000,
+    });
+  });
 }
 
 /**
@@ -109,6 +136,41 @@ test("url: deno run -A http://…/dist/dewy.js --help (fresh DENO_DIR)", needsBu
   assert.match(result.stdout, /^Usage:\n {2}dewy container --registry img:\/\/HOST\/REPO/m);
   assert.match(result.stdout, /--otlp-endpoint HOST:PORT/);
 });
+
+test(
+  "url: deno run -A http://…/dist/dewy.js container deploys, loads its telemetry chunk, SIGTERM cleans up",
+  needsBundle,
+  async () => {
+    const repo = uniqueName("ship-url");
+    const digests = [pushApp(repo, "1.0.0")];
+    const ports = { port: await freePort(), adminPort: await freePort() };
+    try {
+      await withServedRepository(async (base, env) => {
+        // --no-config: a user's folder has no deno.json (the repository's would be found).
+        const program = [DENO, "run", "-A", "--no-config", `${base}/${bundlePath}`];
+        const dewy = startDewyContainer(repo, ports, ["--telemetry"], env, program);
+        try {
+          await dewy.waitForLine(/Container deployed successfully.*version=v1\.0\.0/, 90_000);
+          assert.deepEqual(await httpGet(ports.port), { status: 200, body: "1.0.0" });
+          // The telemetry pipeline is a chunk of its own, fetched from the URL on start-up.
+          const metrics = await httpGet(ports.adminPort, "/metrics");
+          assert.equal(metrics.status, 200, metrics.body);
+          const connections = metrics.body.split("\n").find((line) =>
+            line.startsWith("dewy_proxy_connections_total{") &&
+            line.includes(`proxy_port="${ports.port}"`)
+          );
+          assert.match(connections ?? "", / 1$/, metrics.body);
+          assert.equal(await dewy.stop("SIGTERM"), 0, dewy.lines.join("\n"));
+          assert.deepEqual(managedContainers(repo), [], "managed containers left after SIGTERM");
+        } finally {
+          await dewy.stop("SIGKILL");
+        }
+      });
+    } finally {
+      await removeTestApp(repo, repo, digests);
+    }
+  },
+);
 
 test("url: deno run -A --import-map=http://…/deno.json http://…/mod.ts --version and --help", async () => {
   const version = await denoRunUrl("mod.ts", ["--version"], { flags: importMapFlags, cwd: ROOT });
