@@ -14,9 +14,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { extname, join, relative, resolve } from "node:path";
+import { dirname, extname, join, relative, resolve } from "node:path";
 import process from "node:process";
 import { VERSION } from "../../src/version.ts";
 import { freePort } from "./_prometheus.ts";
@@ -46,10 +46,22 @@ const needsBundle = existsSync(BUNDLE) || process.env.CI === "true" ? {} : {
 };
 if (needsBundle.skip) console.warn(`SKIP: ${needsBundle.skip}`);
 
-/** Serve `folder` read-only on 127.0.0.1; resolves with its base URL and a close function. */
-async function serveFolder(folder: string): Promise<{ base: string; close(): Promise<void> }> {
+/** A folder served over HTTP. */
+interface ServedFolder {
+  /** `http://127.0.0.1:PORT`. */
+  base: string;
+  /** The paths requested so far, in order. */
+  requested: string[];
+  close(): Promise<void>;
+}
+
+/** Serve `folder` read-only on 127.0.0.1, recording the paths requested. */
+async function serveFolder(folder: string): Promise<ServedFolder> {
+  const requested: string[] = [];
   const server: Server = createServer((req, res) => {
-    const path = resolve(folder, `.${decodeURIComponent(new URL(req.url!, "http://x").pathname)}`);
+    const pathname = decodeURIComponent(new URL(req.url!, "http://x").pathname);
+    requested.push(pathname);
+    const path = resolve(folder, `.${pathname}`);
     if (req.method !== "GET" || relative(folder, path).startsWith("..") || !existsSync(path)) {
       res.writeHead(404).end();
       return;
@@ -68,6 +80,7 @@ async function serveFolder(folder: string): Promise<{ base: string; close(): Pro
   const { port } = server.address() as { port: number };
   return {
     base: `http://127.0.0.1:${port}`,
+    requested,
     close: () => new Promise((done) => server.close(() => done())),
   };
 }
@@ -81,13 +94,13 @@ type DenoEnv = Record<string, string>;
  * reaching out.
  */
 async function withServedRepository<T>(
-  body: (base: string, env: DenoEnv, denoDir: string) => Promise<T>,
+  body: (base: string, env: DenoEnv, denoDir: string, requested: string[]) => Promise<T>,
 ): Promise<T> {
   const served = await serveFolder(ROOT);
   const denoDir = mkdtempSync(join(tmpdir(), "dewy-deno-dir-"));
   try {
     const env = { DENO_DIR: denoDir, NO_COLOR: "1", NPM_CONFIG_REGISTRY: "http://127.0.0.1:9/" };
-    return await body(served.base, env, denoDir);
+    return await body(served.base, env, denoDir, served.requested);
   } finally {
     rmSync(denoDir, { recursive: true, force: true });
     await served.close();
@@ -100,13 +113,14 @@ function denoRunUrl(
   args: string[],
   options: { flags?: (base: string) => string[]; cwd?: string } = {},
 ) {
-  return withServedRepository((base, env, denoDir) => {
+  return withServedRepository(async (base, env, denoDir, requested) => {
     const flags = options.flags?.(base) ?? [];
-    return runAsync(DENO, ["run", "-A", ...flags, `${base}/${path}`, ...args], {
+    const result = await runAsync(DENO, ["run", "-A", ...flags, `${base}/${path}`, ...args], {
       env,
       cwd: options.cwd ?? denoDir,
       timeoutMs: 60_000,
     });
+    return { ...result, requested };
   });
 }
 
@@ -123,12 +137,24 @@ const importMapFlags = (base: string) => [
 
 const bundlePath = relative(ROOT, BUNDLE);
 
-test("url: deno run -A http://…/dist/dewy.js --version (fresh DENO_DIR)", needsBundle, async () => {
-  assert.ok(!bundlePath.startsWith(".."), `DEWY_BUNDLE ${BUNDLE} must lie inside ${ROOT}`);
-  const result = await denoRunUrl(bundlePath, ["--version"]);
-  assert.equal(result.code, 0, result.stderr);
-  assert.equal(result.stdout.trim(), `dewy version: ${VERSION} (deno ${denoVersion()})`);
-});
+test(
+  "url: deno run -A http://…/dist/dewy.js --version (fresh DENO_DIR) fetches every chunk",
+  needsBundle,
+  async () => {
+    assert.ok(!bundlePath.startsWith(".."), `DEWY_BUNDLE ${BUNDLE} must lie inside ${ROOT}`);
+    const result = await denoRunUrl(bundlePath, ["--version"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout.trim(), `dewy version: ${VERSION} (deno ${denoVersion()})`);
+    // Deno fetches every chunk at start-up, even those loaded much later (the mail notifier's on
+    // the first mail), so a running dewy never needs the URL's host again.
+    const chunks = readdirSync(dirname(BUNDLE)).filter((f) => /^dewy-chunk-.*\.js$/.test(f));
+    assert.ok(chunks.length > 0, `no chunk files next to ${BUNDLE}`);
+    const bundleFolder = `/${relative(ROOT, dirname(BUNDLE))}/`;
+    for (const chunk of chunks) {
+      assert.ok(result.requested.includes(bundleFolder + chunk), `${chunk} was not fetched`);
+    }
+  },
+);
 
 test("url: deno run -A http://…/dist/dewy.js --help (fresh DENO_DIR)", needsBundle, async () => {
   const result = await denoRunUrl(bundlePath, ["--help"]);
