@@ -55,6 +55,13 @@ const fmt = (value: number, digits = 0) =>
     : "—";
 const ratio = (a: number, b: number) => fmt(a / b, 2);
 
+/** What the telemetry on ÷ off goals compare, per scenario: scenario, label, the number. */
+const TELEMETRY_GOAL_METRICS: Array<[string, string, (x: Summary) => number]> = [
+  ["ka", "KA req per CPU-s", (x) => x.reqPerCpuSecond],
+  ["close", "close req/s", (x) => x.rps],
+  ["1m", "1 MiB MiB/s", (x) => x.mibps],
+];
+
 /** One goal of issue 7: a measured ratio or value against its bound. */
 interface Goal {
   what: string;
@@ -124,13 +131,8 @@ function goals(s: (target: string, scenario: string) => Summary, memory: MemoryR
       unit: "×",
     },
   ];
-  const primary: Array<[string, string, (x: Summary) => number]> = [
-    ["ka", "KA req per CPU-s", (x) => x.reqPerCpuSecond],
-    ["close", "close req/s", (x) => x.rps],
-    ["1m", "1 MiB MiB/s", (x) => x.mibps],
-  ];
   for (const base of DEWY_TARGETS) {
-    for (const [scenario, label, pick] of primary) {
+    for (const [scenario, label, pick] of TELEMETRY_GOAL_METRICS) {
       list.push({
         what: `${base}: telemetry on ÷ off, ${label}`,
         value: pick(s(`${base}+otel`, scenario)) / pick(s(base, scenario)),
@@ -223,6 +225,28 @@ export function renderReport(input: ReportInput): string {
       const on = s(`${base}+otel`, scenario), off = s(base, scenario);
       const throughput = scenario === "1m" ? on.mibps / off.mibps : on.rps / off.rps;
       return [fmt(throughput, 2), fmt(on.reqPerCpuSecond / off.reqPerCpuSecond, 2)];
+    });
+    lines.push(`| ${base} | ${cells.join(" | ")} |`);
+  }
+  lines.push(
+    "",
+    "The same goal numbers round by round (each round's on ÷ off, lowest–highest), to show how " +
+      "far one round of the same two processes strays:",
+    "",
+    `| target | ${TELEMETRY_GOAL_METRICS.map(([, label]) => label).join(" | ")} |`,
+    `|---|${TELEMETRY_GOAL_METRICS.map(() => "---:").join("|")}|`,
+  );
+  const reps = [...new Set(runs.map((r) => r.rep))];
+  for (const base of DEWY_TARGETS.filter((t) => targets.includes(t))) {
+    const cells = TELEMETRY_GOAL_METRICS.map(([scenario, , pick]) => {
+      const perRound = reps.map((rep) => {
+        const round = runs.filter((r) => r.rep === rep);
+        return pick(summarize(round, `${base}+otel`, scenario)) /
+          pick(summarize(round, base, scenario));
+      }).filter(Number.isFinite);
+      return perRound.length
+        ? `${fmt(Math.min(...perRound), 2)}–${fmt(Math.max(...perRound), 2)}`
+        : "—";
     });
     lines.push(`| ${base} | ${cells.join(" | ")} |`);
   }
