@@ -117,6 +117,24 @@ async function measure(target: Target, scenario: Scenario, rep: number): Promise
   return record;
 }
 
+/**
+ * The order of round `rep`. A target and its `+otel` twin always run back to back, so each
+ * round compares the two under the same conditions. The pairs' start rotates per round, and odd
+ * rounds run backwards: a run is slowed by the one before it (TIME_WAIT on the shared backend),
+ * so each twin takes turns at going second and no target always follows the same one.
+ */
+function roundOrder(targets: readonly Target[], rep: number): Target[] {
+  const groups: Target[][] = [];
+  for (const target of targets) {
+    const twin = groups.find((g) => `${g[0].spec.name}+otel` === target.spec.name);
+    if (twin) twin.push(target);
+    else groups.push([target]);
+  }
+  const step = Math.max(1, Math.round(groups.length / REPETITIONS));
+  const order = groups.map((_, i) => groups[(i + rep * step) % groups.length]).flat();
+  return rep % 2 === 1 ? order.reverse() : order;
+}
+
 /** RSS with {@link IDLE_CONNECTIONS} idle connections open through `target`. */
 async function idleMemory(target: Target, loadPeak: number): Promise<MemoryRecord> {
   const conns = await openIdleConnections(target.port, IDLE_CONNECTIONS);
@@ -210,13 +228,8 @@ async function measureAll(): Promise<Measured> {
     for (const target of targets) {
       for (const scenario of warmups) await runWrk(target.port, scenario, LOAD_CPU);
     }
-    // Rotate the start per round, and run odd rounds backwards: a run is slowed by the one
-    // before it (TIME_WAIT on the shared backend), and every telemetry-on target sits next to
-    // its telemetry-off twin, so each pair takes turns at going second.
-    const step = Math.max(1, Math.round(targets.length / REPETITIONS));
     for (let rep = 0; rep < REPETITIONS; rep++) {
-      const order = targets.map((_, i) => targets[(i + rep * step) % targets.length]);
-      if (rep % 2 === 1) order.reverse();
+      const order = roundOrder(targets, rep);
       for (const scenario of scenarios) {
         for (const target of order) runs.push(await measure(target, scenario, rep));
       }
