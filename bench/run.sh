@@ -55,9 +55,9 @@ log "building $BINARY (bun build --compile) and $DENO_BUNDLE (ES module + chunks
 { "$BUN" scripts/bun-build.ts bench/proxy-entry.ts "$BINARY" --compile \
   && "$BUN" scripts/bun-build.ts bench/proxy-entry.ts "$DENO_BUNDLE"; } >"$WORK/compile.log" 2>&1 \
   || { cat "$WORK/compile.log" >&2; exit 1; }
-# Deno writes its V8 code cache on the first run of a script it has not seen, and that run holds
-# about 20 MiB more (still after a minute). Every later start (a restart, an upgrade's second start)
-# finds the cache, so the benchmark warms it once, with telemetry on so its chunk is cached too.
+# The first run of a script Deno has not seen holds about 20 MiB more (still after a minute): it
+# parses and analyses the bundle and its chunks into DENO_DIR. Every later start (a restart, an
+# upgrade's second start) finds that cache, so the benchmark warms it once.
 timeout -s INT 5 taskset -c 1 "$DENO" run -A "$DENO_BUNDLE" --port 0 \
   --backend 127.0.0.1:9 --telemetry >/dev/null 2>&1 || true
 
