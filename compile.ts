@@ -73,7 +73,10 @@ function compileWithBun(outfile: string): { ok: boolean; output: string } {
   );
 }
 
-/** Bundle the CLI into `outfile` and its chunks; the files written, when it worked. */
+/**
+ * Bundle the CLI into `outfile` and the chunks next to it, each made runnable from a URL
+ * ({@link portableRequire}); `files` lists them.
+ */
 function bundle(outfile: string): { ok: boolean; output: string; files: string[] } {
   // target=node: Node built-ins stay `node:` imports, which Deno and Bun both provide.
   const built = run(
@@ -81,8 +84,13 @@ function bundle(outfile: string): { ok: boolean; output: string; files: string[]
     ["scripts/bun-build.ts", "src/runtime/portable-main.ts", outfile],
     120_000,
   );
-  const files = built.ok ? built.output.split("\n").filter((line) => line.endsWith(".js")) : [];
-  return { ...built, files };
+  if (!built.ok) return { ...built, files: [] };
+  const files = built.output.split("\n").filter((line) => line.endsWith(".js"));
+  if (!files.includes(outfile)) {
+    return { ok: false, output: `the bundler did not report ${outfile}:\n${built.output}`, files };
+  }
+  const failed = files.map(portableRequire).find((result) => !result.ok);
+  return { ...(failed ?? { ok: true, output: "" }), files };
 }
 
 /** How Bun's node-target bundle makes its `require` for the CommonJS dependencies. */
@@ -142,9 +150,8 @@ console.log(
 if (!args.includes("--no-bundle")) {
   const js = join(dist, "dewy.js");
   const built = bundle(js);
-  const failed = built.ok ? built.files.map(portableRequire).find((r) => !r.ok) : built;
-  if (failed) {
-    console.error(`compile: bundling ${js} failed:\n${failed.output}`);
+  if (!built.ok) {
+    console.error(`compile: bundling ${js} failed:\n${built.output}`);
     process.exit(1);
   }
   console.log(
