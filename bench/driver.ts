@@ -243,7 +243,8 @@ async function measureAll(): Promise<Measured> {
     if (specs.some((spec) => spec.name === "dewy-deno")) {
       for (const [i, spec] of denoSourceSpecs(paths, BACKEND_PORT).entries()) {
         const port = FIRST_PORT + specs.length + i;
-        const { idleRssMiB } = await startTarget(processes, paths, spec, port, port + 100);
+        const adminPort = FIRST_ADMIN_PORT + specs.length + i;
+        const { idleRssMiB } = await startTarget(processes, paths, spec, port, adminPort);
         log(`started ${spec.name} on ${port} for its idle RSS: ${idleRssMiB.toFixed(1)} MiB`);
         denoSourceIdle.push({ target: spec.name, idleRssMiB });
       }

@@ -94,13 +94,13 @@ type DenoEnv = Record<string, string>;
  * reaching out.
  */
 async function withServedRepository<T>(
-  body: (base: string, env: DenoEnv, denoDir: string, requested: string[]) => Promise<T>,
+  body: (served: ServedFolder, deno: { env: DenoEnv; dir: string }) => Promise<T>,
 ): Promise<T> {
   const served = await serveFolder(ROOT);
   const denoDir = mkdtempSync(join(tmpdir(), "dewy-deno-dir-"));
   try {
     const env = { DENO_DIR: denoDir, NO_COLOR: "1", NPM_CONFIG_REGISTRY: "http://127.0.0.1:9/" };
-    return await body(served.base, env, denoDir, served.requested);
+    return await body(served, { env, dir: denoDir });
   } finally {
     rmSync(denoDir, { recursive: true, force: true });
     await served.close();
@@ -113,11 +113,11 @@ function denoRunUrl(
   args: string[],
   options: { flags?: (base: string) => string[]; cwd?: string } = {},
 ) {
-  return withServedRepository(async (base, env, denoDir, requested) => {
+  return withServedRepository(async ({ base, requested }, deno) => {
     const flags = options.flags?.(base) ?? [];
     const result = await runAsync(DENO, ["run", "-A", ...flags, `${base}/${path}`, ...args], {
-      env,
-      cwd: options.cwd ?? denoDir,
+      env: deno.env,
+      cwd: options.cwd ?? deno.dir,
       timeoutMs: 60_000,
     });
     return { ...result, requested };
@@ -171,7 +171,7 @@ test(
     const digests = [pushApp(repo, "1.0.0")];
     const ports = { port: await freePort(), adminPort: await freePort() };
     try {
-      await withServedRepository(async (base, env) => {
+      await withServedRepository(async ({ base }, { env }) => {
         // --no-config: a user's folder has no deno.json (the repository's would be found).
         const program = [DENO, "run", "-A", "--no-config", `${base}/${bundlePath}`];
         const dewy = startDewyContainer(repo, ports, ["--telemetry"], env, program);
