@@ -1,7 +1,7 @@
 /**
  * The rolling deploy: decide which replicas to start and which to retire, start the new ones
  * one by one (each healthy before it joins the rotation), then drain, stop and remove the old
- * ones. A failure removes every new replica again; the old ones keep serving.
+ * ones. A failure drains and removes every new replica again; the old ones keep serving.
  *
  * @module
  */
@@ -14,7 +14,6 @@ import {
   type DeployTarget,
   drainReplica,
   enterRotation,
-  leaveRotation,
   poolsOf,
   removeContainer,
   type Replica,
@@ -79,6 +78,7 @@ export async function rollout(
   const { serving, signal } = options;
   poolsOf(ctx, options.ports); // fail before starting anything when a proxy is missing
   const deployedAt = unusedDeployTime(ctx, plan.start, serving);
+  const drainMs = ctx.config.drainTimeS * 1000;
   const started: Replica[] = [];
   try {
     for (const index of plan.start) {
@@ -95,10 +95,9 @@ export async function rollout(
       enterRotation(ctx, replica, options.ports);
     }
   } catch (error) {
-    await rollBack(ctx, started, serving);
+    await rollBack(ctx, started, serving, drainMs, signal);
     throw error;
   }
-  const drainMs = ctx.config.drainTimeS * 1000;
   const removed = await Promise.all([
     ...plan.retire.map(async (old) => {
       serving.delete(old);
@@ -135,16 +134,20 @@ function unusedDeployTime(
   return at;
 }
 
+/**
+ * Take the new replicas out of rotation, let the connections they already accepted finish (up
+ * to `drainMs`, none once `signal` aborted), then stop and remove them.
+ */
 async function rollBack(
   ctx: DeployContext,
   started: Replica[],
   serving: Set<Replica>,
+  drainMs: number,
+  signal: AbortSignal | undefined,
 ): Promise<void> {
-  for (const replica of started) {
+  await Promise.all(started.map(async (replica) => {
     serving.delete(replica);
-    leaveRotation(ctx, replica);
-  }
-  await Promise.all(started.map((replica) => {
+    await drainReplica(ctx, replica, drainMs, signal);
     ctx.logger.info("Rolling back container", { container: replica.name });
     return removeContainer(ctx, replica, ROLLBACK_STOP_TIMEOUT_S);
   }));

@@ -15,6 +15,7 @@ import type { DeployObserver } from "../../src/deploy/types.ts";
 import type { Notifier } from "../../src/notify/types.ts";
 import { RegistryRateLimitedError, RegistryUnavailableError } from "../../src/registry/errors.ts";
 import { Logger } from "../../src/log.ts";
+import type { Backend } from "../../src/proxy/pool.ts";
 import type { ContainerConfig } from "../../src/config.ts";
 import {
   drive,
@@ -662,6 +663,35 @@ test("drain: an old replica is stopped only after its open connections finished"
     assert.equal((await check).outcome, "deployed");
     assert.ok(h.log.includes(`stop ${old.label}`));
     assert.equal(h.engine.running().length, 1);
+  } finally {
+    await h.done();
+  }
+});
+
+test("drain: a rollback lets the connections a new replica already took finish", async () => {
+  const h = harness({ drainTimeS: 30, replicas: 2 });
+  try {
+    await deployed(h, "v1.0.0");
+    const v2 = publish(h.engine, h.registry, "v2.0.0", { version: "2.0.0" });
+    let fresh: Backend | undefined;
+    const add = h.pool.add.bind(h.pool);
+    h.pool.add = (backend) => {
+      if (!fresh && h.engine.spec(backend.label).image === v2) {
+        fresh = backend;
+        backend.active++; // a client reached the first new replica and is mid-request
+        h.engine.local.get(v2)!.crash = true; // the second new replica exits at start
+      }
+      return add(backend);
+    };
+    const check = h.manager.checkNow();
+    await until(() => fresh !== undefined && h.log.includes(`remove ${fresh.label}`));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(!h.log.includes(`stop ${fresh!.label}`), "rolled back while a connection was open");
+    fresh!.released(); // the connection ends
+    assert.equal((await check).outcome, "failed");
+    assert.ok(h.log.includes(`stop ${fresh!.label}`));
+    assert.equal(h.manager.status().currentVersion, "v1.0.0");
+    assert.equal(h.pool.size, 2);
   } finally {
     await h.done();
   }
