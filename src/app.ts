@@ -122,12 +122,13 @@ interface Running {
 }
 
 /**
- * Stop accepting on every proxy port first, let open connections finish (up to `drainMs`),
- * then stop and remove the managed containers, close the admin API, and flush telemetry.
- * Every step runs even when an earlier one failed.
+ * Start no new deploy, stop accepting on every proxy port, let open connections finish (up to
+ * `drainMs`), then stop and remove the managed containers, close the admin API, and flush
+ * telemetry. Every step runs even when an earlier one failed.
  */
 async function shutdown(running: Running, signal: StopSignal): Promise<void> {
   const { proxies, manager, admin, telemetry, logger, drainMs } = running;
+  manager?.stopChecks();
   for (const proxy of proxies.values()) proxy.stopAccepting();
   const cut = await Promise.all([...proxies.values()].map((p) => p.drain(drainMs)));
   const cutTotal = cut.reduce((a, b) => a + b, 0);

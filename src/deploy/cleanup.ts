@@ -63,7 +63,7 @@ export async function pruneImages(
  * it so it leaves no clutter and its name can be reused by its replacement.
  */
 export async function discardLost(
-  ctx: Pick<DeployContext, "engine" | "logger">,
+  ctx: Pick<DeployContext, "engine" | "logger" | "config">,
   replica: { id: string; name: string },
 ): Promise<void> {
   try {

@@ -9,6 +9,7 @@ import type { ContainerConfig } from "../config.ts";
 import type { ContainerSummary, Engine } from "../engine/types.ts";
 import type { ImageRegistry, LatestImage } from "../registry/types.ts";
 import { RegistryRateLimitedError } from "../registry/errors.ts";
+import { EngineUnreachableError } from "../engine/errors.ts";
 import type { Notifier } from "../notify/types.ts";
 import {
   deployedMessage,
@@ -105,6 +106,10 @@ export class DeployManager {
   #queue = new SerialQueue();
   #scheduler: CheckScheduler;
   #stop = new AbortController();
+  /** Aborted first at shutdown: no new check, deploy or heal starts. */
+  #checks = new AbortController();
+  /** The back-off time of the running version last reported while replicas are missing. */
+  #postponedHealLogged = 0;
   #started = false;
   #background: Promise<void>[] = [];
 
@@ -131,7 +136,7 @@ export class DeployManager {
       intervalMs: options.config.intervalS * 1000,
       clock: this.#ctx.clock,
       logger: this.#ctx.logger,
-      signal: this.#stop.signal,
+      signal: this.#checks.signal,
     });
   }
 
@@ -204,6 +209,14 @@ export class DeployManager {
   }
 
   /**
+   * Start no new check, deploy or heal from now on (the first step of shutdown, before the
+   * proxies drain); one already running goes on until {@link shutdown} aborts it.
+   */
+  stopChecks(): void {
+    this.#checks.abort(new Error("dewy is shutting down"));
+  }
+
+  /**
    * Stop the loop and the event stream, abort an in-flight deploy (its new replicas are
    * rolled back), take every replica out of rotation, stop and remove every managed container
    * of the app, and notify ``Stop receiving by `<signal>` signal``. The caller closes the proxy
@@ -213,6 +226,7 @@ export class DeployManager {
     if (this.#stop.signal.aborted) return;
     const { logger, config } = this.#ctx;
     logger.info("Shutting down deploy manager", { signal });
+    this.stopChecks();
     this.#stop.abort(new Error(`dewy is shutting down (${signal})`));
     await Promise.all(this.#background);
     await this.settled();
@@ -232,15 +246,23 @@ export class DeployManager {
   async #runCheck(): Promise<CheckResult> {
     const { clock, logger } = this.#ctx;
     const signal = this.#stop.signal;
-    if (signal.aborted) return { outcome: "stopped" };
+    if (this.#checks.signal.aborted) return { outcome: "stopped" };
     if (this.#pausedUntil > clock.now()) {
+      await this.#keepServing(signal);
       return { outcome: "rate-limited", retryAt: this.#pausedUntil };
     }
     let latest: LatestImage;
-    let strays: ContainerSummary[];
     try {
       latest = await this.#registry.latest(signal);
-      logger.debug("Found latest image", { tag: latest.tag, digest: latest.digest });
+    } catch (error) {
+      if (signal.aborted) return { outcome: "stopped" };
+      const failed = this.#checkFailed(error);
+      await this.#keepServing(signal);
+      return failed;
+    }
+    logger.debug("Found latest image", { tag: latest.tag, digest: latest.digest });
+    let strays: ContainerSummary[];
+    try {
       strays = await this.#syncWithEngine(signal);
     } catch (error) {
       return signal.aborted ? { outcome: "stopped" } : this.#checkFailed(error);
@@ -248,17 +270,53 @@ export class DeployManager {
     const target = { version: latest.tag, digest: latest.digest, image: latest.pinnedReference };
     const retryAt = this.#backoff.retryAt(target.digest, clock.now());
     if (retryAt === undefined) {
-      return this.#apply(target, { strays, repository: `${latest.registry}/${latest.repository}` });
+      const result = await this.#apply(target, {
+        strays,
+        repository: `${latest.registry}/${latest.repository}`,
+      });
+      if (result.outcome !== "failed" && result.outcome !== "stopped") this.#streak.succeeded();
+      return result;
     }
     logger.debug("Deploy of a failed version postponed", {
       version: target.version,
       retry_at: new Date(retryAt).toISOString(),
     });
-    const desired = this.#desired;
-    if (desired && this.#backoff.retryAt(desired.digest, clock.now()) === undefined) {
-      await this.#apply(desired, { strays: [] });
-    }
+    this.#streak.succeeded(); // registry and engine answered
+    await this.#keepServing(signal, { synced: true });
     return { outcome: "backoff", version: target.version, retryAt };
+  }
+
+  /**
+   * Restore missing replicas of the running version when the newest one cannot be deployed
+   * now (registry failing or rate-limited, newest version backed off). `synced`: the engine's
+   * containers were just listed.
+   */
+  async #keepServing(signal: AbortSignal, options: { synced?: boolean } = {}): Promise<void> {
+    const desired = this.#desired;
+    if (!desired || signal.aborted) return;
+    const { clock, config, logger } = this.#ctx;
+    const retryAt = this.#backoff.retryAt(desired.digest, clock.now());
+    if (retryAt !== undefined) {
+      const missing = this.#serving.size < config.replicas;
+      if (missing && retryAt !== this.#postponedHealLogged) {
+        this.#postponedHealLogged = retryAt;
+        logger.warn("Replacing missing replicas postponed after a failed attempt", {
+          version: desired.version,
+          serving: this.#serving.size,
+          retry_at: new Date(retryAt).toISOString(),
+        });
+      }
+      return;
+    }
+    if (!options.synced) {
+      try {
+        await this.#syncWithEngine(signal);
+      } catch (error) {
+        logger.debug("Cannot list the app's containers", { error: errorMessage(error) });
+        return;
+      }
+    }
+    await this.#apply(desired, { strays: [] });
   }
 
   /** Drop replicas the engine no longer runs; return running managed containers not tracked. */
@@ -291,31 +349,32 @@ export class DeployManager {
     options: { strays: ContainerSummary[]; repository?: string },
   ): Promise<CheckResult> {
     const { config, clock, logger, observer } = this.#ctx;
-    const replicas = Math.max(1, config.replicas);
+    const replicas = config.replicas;
     const plan = planRollout(this.#serving, target, replicas);
     if (!plan) {
-      logger.debug("Deploy skipped: the newest version runs on every replica", {
+      logger.debug("Nothing to deploy: the version runs on every replica", {
         version: target.version,
       });
-      this.#streak.succeeded();
       return { outcome: "up-to-date", version: target.version };
     }
     const kind: RolloutKind = this.#desired?.digest === target.digest ? "heal" : "deploy";
     try {
       await this.#rollout(kind, target, plan, options);
       this.#backoff.succeeded(target.digest);
-      this.#streak.succeeded();
       return { outcome: kind === "deploy" ? "deployed" : "healed", version: target.version };
     } catch (error) {
       if (this.#stop.signal.aborted) return { outcome: "stopped", version: target.version };
-      const retryAt = this.#backoff.failed(target.digest, clock.now());
+      // A heal of the running version that failed only because the engine was away is tried
+      // again at the next tick: the version is not at fault.
+      const versionAtFault = kind === "deploy" || !(error instanceof EngineUnreachableError);
+      const retryAt = versionAtFault ? this.#backoff.failed(target.digest, clock.now()) : undefined;
       if (kind === "deploy") observer?.deploymentFailed();
       logger.error(
         kind === "deploy" ? "Container deployment failed" : "Replacing replicas failed",
         {
           version: target.version,
           error: errorMessage(error),
-          retry_at: new Date(retryAt).toISOString(),
+          retry_at: new Date(retryAt ?? clock.now() + config.intervalS * 1000).toISOString(),
         },
       );
       void this.#notifier?.sendError(error);
@@ -331,7 +390,7 @@ export class DeployManager {
   ): Promise<void> {
     const ctx = this.#ctx;
     const signal = this.#stop.signal;
-    const replicas = Math.max(1, ctx.config.replicas);
+    const replicas = ctx.config.replicas;
     const image = await ensureImage({
       engine: ctx.engine,
       image: target.image,
@@ -379,11 +438,18 @@ export class DeployManager {
     const { config, logger } = this.#ctx;
     const command = which === "before" ? config.beforeDeployHook : config.afterDeployHook;
     if (!command) return;
+    const signal = this.#stop.signal;
+    if (signal.aborted) {
+      // A hook started now would be killed at once (and reported as failed).
+      logger.warn("Deploy hook skipped: dewy is shutting down", { hook: which, command });
+      if (which === "before") signal.throwIfAborted();
+      return;
+    }
     const result = await this.#runHook({
       command,
       context: { app: config.app, version: target.version, image: target.image },
       logger,
-      signal: this.#stop.signal,
+      signal,
     });
     void this.#notifier?.hookResult(which === "before" ? "Before Deploy" : "After Deploy", result);
     if (which === "before" && !hookSucceeded(result)) {
@@ -396,10 +462,11 @@ export class DeployManager {
     const replica = [...this.#serving].find((r) => r.id === id);
     if (!replica || this.#stop.signal.aborted) return;
     this.#lose(replica, action);
+    if (this.#checks.signal.aborted) return; // shutting down: nothing is replaced any more
     this.#queue.run(async () => {
       await discardLost(this.#ctx, replica);
       const desired = this.#desired;
-      if (!desired || this.#stop.signal.aborted) return;
+      if (!desired || this.#checks.signal.aborted) return;
       if (this.#backoff.retryAt(desired.digest, this.#ctx.clock.now()) !== undefined) return;
       await this.#apply(desired, { strays: [] });
     }).catch((error) => {

@@ -251,20 +251,31 @@ export async function drainReplica(
   return drained;
 }
 
-/** Stop (SIGKILL after `stopTimeoutS`) and remove a container; failures are logged, not thrown. */
+/**
+ * Stop (SIGKILL after `stopTimeoutS`) and remove a container; a failed stop still tries the
+ * forced remove. Failures are logged with the command that cleans up by hand, not thrown.
+ */
 export async function removeContainer(
-  ctx: Pick<DeployContext, "engine" | "logger">,
+  ctx: Pick<DeployContext, "engine" | "logger" | "config">,
   container: { id: string; name: string },
   stopTimeoutS: number,
 ): Promise<boolean> {
   try {
     await ctx.engine.stopContainer(container.id, stopTimeoutS);
+  } catch (error) {
+    ctx.logger.warn("Cannot stop container, removing it by force", {
+      container: container.name,
+      error: errorMessage(error),
+    });
+  }
+  try {
     await ctx.engine.removeContainer(container.id);
     return true;
   } catch (error) {
     ctx.logger.error("Failed to remove container", {
       container: container.name,
       error: errorMessage(error),
+      hint: `remove it by hand: ${ctx.config.runtime} rm -f ${container.name}`,
     });
     return false;
   }

@@ -6,7 +6,7 @@
  */
 import { SHUTDOWN_STOP_CONCURRENCY, STOP_TIMEOUT_S } from "../defaults.ts";
 import { errorMessage } from "../errors.ts";
-import { appFilter } from "./labels.ts";
+import { appFilter, LABEL_APP } from "./labels.ts";
 import { type DeployContext, removeContainer } from "./replica.ts";
 
 /**
@@ -21,7 +21,12 @@ export async function removeAllManaged(
   try {
     containers = await ctx.engine.listContainers(appFilter(ctx.config.app), { all: true });
   } catch (error) {
-    ctx.logger.error("Cannot list managed containers to stop them", { error: errorMessage(error) });
+    const { runtime, app } = ctx.config;
+    ctx.logger.error("Cannot list managed containers to stop them", {
+      error: errorMessage(error),
+      hint:
+        `remove them by hand: ${runtime} rm -f $(${runtime} ps -aq --filter label=${LABEL_APP}=${app})`,
+    });
     return 0;
   }
   let removed = 0;

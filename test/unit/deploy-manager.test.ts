@@ -14,6 +14,7 @@ import type { HookResult, RunHookOptions } from "../../src/deploy/hooks.ts";
 import type { DeployObserver } from "../../src/deploy/types.ts";
 import type { Notifier } from "../../src/notify/types.ts";
 import { RegistryRateLimitedError, RegistryUnavailableError } from "../../src/registry/errors.ts";
+import { EngineUnreachableError } from "../../src/engine/errors.ts";
 import { Logger } from "../../src/log.ts";
 import type { Backend } from "../../src/proxy/pool.ts";
 import type { ContainerConfig } from "../../src/config.ts";
@@ -383,6 +384,69 @@ test("check: a registry failure keeps the running version, is logged once per st
     assert.equal((await h.manager.checkNow()).outcome, "up-to-date");
     assert.ok(h.lines.some((l) => l.includes("Check succeeded again")));
     assert.equal(h.notes.at(-1), "reset");
+  } finally {
+    await h.done();
+  }
+});
+
+test("check: while the registry fails, a replica that vanished unnoticed is still replaced", async () => {
+  const h = harness();
+  try {
+    await deployed(h, "v1.0.0");
+    h.registry.failure = new RegistryUnavailableError("registry 127.0.0.1:5000 is unreachable");
+    await h.engine.vanish(h.pool.backends[0].label);
+    assert.equal((await h.manager.checkNow()).outcome, "failed");
+    assert.equal(h.pool.size, 2);
+    assert.equal(h.engine.running().length, 2);
+    assert.ok(h.lines.some((l) => l.includes("Replacing missing replicas")));
+  } finally {
+    await h.done();
+  }
+});
+
+test("heal: a heal that failed because the engine was away is retried at the next tick", async () => {
+  const h = harness({ replicas: 1 });
+  try {
+    await deployed(h, "v1.0.0");
+    h.engine.down = new EngineUnreachableError("/run/docker.sock", "connection refused");
+    await h.engine.kill(h.pool.backends[0].label); // dockerd restarts, the replica dies with it
+    await until(() => h.lines.some((l) => l.includes("Replacing replicas failed")));
+    await h.manager.settled();
+    h.engine.down = undefined; // the engine is back
+    await h.clock.advance(10_000);
+    assert.equal((await h.manager.checkNow()).outcome, "healed");
+    assert.equal(h.pool.size, 1);
+  } finally {
+    await h.done();
+  }
+});
+
+test("shutdown: a container that cannot be stopped is removed by force", async () => {
+  const h = harness();
+  try {
+    await deployed(h, "v1.0.0");
+    h.engine.stopContainer = () => Promise.reject(new Error("stop timed out"));
+    await h.manager.shutdown("SIGTERM");
+    assert.equal(h.engine.containers.size, 0);
+    assert.ok(h.lines.some((l) => l.includes("Cannot stop container, removing it by force")));
+  } finally {
+    await h.done();
+  }
+});
+
+test("shutdown: after stopChecks no check runs and a replica that dies is not replaced", async () => {
+  const h = harness();
+  try {
+    await deployed(h, "v1.0.0");
+    const creates = () => h.log.filter((l) => l.startsWith("create ")).length;
+    const created = creates();
+    h.manager.stopChecks();
+    assert.equal((await h.manager.checkNow()).outcome, "stopped");
+    await h.engine.kill(h.pool.backends[0].label);
+    await until(() => h.pool.size === 1);
+    await h.manager.settled();
+    assert.equal(h.engine.running().length, 1);
+    assert.equal(creates(), created);
   } finally {
     await h.done();
   }

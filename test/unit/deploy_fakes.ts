@@ -223,6 +223,14 @@ export class FakeEngine implements Engine {
     await this.#exit(c, 137);
   }
 
+  /** Remove a container without any event (as if the event stream had missed it). */
+  async vanish(name: string): Promise<void> {
+    const c = [...this.containers.values()].find((x) => x.name === name)!;
+    this.log.push(`vanish ${c.name}`);
+    await c.server?.close();
+    this.containers.delete(c.id);
+  }
+
   /** Names of running containers, sorted. */
   running(): string[] {
     return [...this.containers.values()].filter((c) => c.state === "running").map((c) => c.name)
