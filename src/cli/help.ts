@@ -109,7 +109,7 @@ ${entry("slack://CHANNEL", "?title=T&url=U&quiet=true&thread=true; needs SLACK_T
 ${
     entry(
       "mail://HOST[:PORT]/TO",
-      "(or smtp://) ?username=&password=&from=&subject=&tls=false&quiet=true; port 587 by default; MAIL_USERNAME, MAIL_PASSWORD, MAIL_FROM fill in what the URL leaves out",
+      "(or smtp://) ?username=&password=&from=&subject=&tls=false&quiet=true; port 587 by default, STARTTLS required unless tls=false; MAIL_USERNAME, MAIL_PASSWORD, MAIL_FROM fill in what the URL leaves out",
     )
   }
 

@@ -65,6 +65,9 @@ function mailHint(error: unknown): string {
   if (code === "EAUTH" || code === "ENOAUTH") {
     return "check the mail username and password: ?username=&password= or MAIL_USERNAME/MAIL_PASSWORD";
   }
+  if (code === "ETLS" && /STARTTLS/i.test(errorMessage(error))) {
+    return "the server does not offer STARTTLS: set tls=false in the mail URL to send unencrypted on a trusted network";
+  }
   if (code === "ETLS" || /certificate/i.test(errorMessage(error))) {
     return "trust the server's CA with NODE_EXTRA_CA_CERTS, or set tls=false on a trusted network";
   }
@@ -140,6 +143,9 @@ async function createTransport(settings: MailSettings): Promise<Transporter> {
     host: settings.host,
     port: settings.port,
     secure: settings.tls && settings.port === IMPLICIT_TLS_PORT,
+    // tls=true means encrypted or nothing: a server that does not offer STARTTLS (or an
+    // attacker who strips it) must not get the password in plain text.
+    requireTLS: settings.tls && settings.port !== IMPLICIT_TLS_PORT,
     ignoreTLS: !settings.tls,
     auth: settings.auth,
     tls: settings.ca ? { ca: settings.ca } : undefined,

@@ -178,6 +178,22 @@ test("notify mail: STARTTLS is used when offered (an untrusted certificate stops
   );
 });
 
+test("notify mail: with TLS on (the default), a server without STARTTLS never gets the password", async () => {
+  await withSmtp(async ({ port, received }) => {
+    const { logger, records } = recordingLogger();
+    await mailNotifier(
+      `mail://127.0.0.1:${port}/ops@example.com?username=${USER}&password=${PASSWORD}&from=dewy@example.com`,
+      {},
+      logger,
+    ).send("must not go out in plain text");
+    assert.equal(received.length, 0);
+    assert.match(
+      String(records.find((r) => r.msg === "Notification delivery failed")?.error),
+      /does not offer STARTTLS: set tls=false/,
+    );
+  }, { disabledCommands: ["STARTTLS"] });
+});
+
 test("notify mail: an unreachable server is logged, never thrown", async () => {
   let port = 0;
   await withSmtp((smtp) => {
