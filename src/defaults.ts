@@ -33,6 +33,8 @@ export const ROLLBACK_STOP_TIMEOUT_S = 5;
 export const REGISTRY_TIMEOUT_MS = 30_000;
 /** Upper bound on `Link` pages followed when listing tags. */
 export const REGISTRY_MAX_PAGES = 100;
+/** Longest pause of the checks a registry's `Retry-After` can ask for (a larger one is capped). */
+export const REGISTRY_MAX_PAUSE_MS = 60 * 60_000;
 /** First back-off after a failed deploy of a version; doubles per failure. */
 export const DEPLOY_RETRY_BASE_MS = 30_000;
 /** Ceiling of the failed-version back-off. */

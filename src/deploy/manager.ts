@@ -20,7 +20,7 @@ import {
 import type { BackendPool } from "../proxy/pool.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { errorMessage } from "../errors.ts";
-import { NOTIFY_TIMEOUT_MS } from "../defaults.ts";
+import { NOTIFY_TIMEOUT_MS, REGISTRY_MAX_PAUSE_MS } from "../defaults.ts";
 import { type Clock, realClock } from "./clock.ts";
 import { FailureBackoff, type FailureBackoffOptions } from "./backoff.ts";
 import { HookFailedError } from "./errors.ts";
@@ -336,8 +336,11 @@ export class DeployManager {
   #checkFailed(error: unknown): CheckResult {
     this.#streak.failed(error, this.#serving.size > 0);
     if (error instanceof RegistryRateLimitedError) {
-      const waitMs = error.retryAfterMs ?? this.#ctx.config.intervalS * 1000;
-      this.#pausedUntil = this.#ctx.clock.now() + waitMs;
+      const asked = error.retryAfterMs ?? this.#ctx.config.intervalS * 1000;
+      this.#pausedUntil = this.#ctx.clock.now() + Math.min(asked, REGISTRY_MAX_PAUSE_MS);
+      this.#ctx.logger.info("Checks paused by the registry's rate limit", {
+        until: new Date(this.#pausedUntil).toISOString(),
+      });
       return { outcome: "rate-limited", error, retryAt: this.#pausedUntil };
     }
     return { outcome: "failed", error };

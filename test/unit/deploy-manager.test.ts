@@ -15,6 +15,7 @@ import type { DeployObserver } from "../../src/deploy/types.ts";
 import type { Notifier } from "../../src/notify/types.ts";
 import { RegistryRateLimitedError, RegistryUnavailableError } from "../../src/registry/errors.ts";
 import { EngineUnreachableError } from "../../src/engine/errors.ts";
+import { REGISTRY_MAX_PAUSE_MS } from "../../src/defaults.ts";
 import { Logger } from "../../src/log.ts";
 import type { Backend } from "../../src/proxy/pool.ts";
 import type { ContainerConfig } from "../../src/config.ts";
@@ -501,6 +502,19 @@ test("check: a 429 from the registry pauses checks for Retry-After", async () =>
     await h.clock.advance(1_000);
     assert.equal((await h.manager.checkNow()).outcome, "up-to-date");
     assert.equal(h.registry.calls, calls + 1);
+  } finally {
+    await h.done();
+  }
+});
+
+test("check: a Retry-After beyond an hour pauses the checks for an hour", async () => {
+  const h = harness();
+  try {
+    await deployed(h, "v1.0.0");
+    h.registry.failure = new RegistryRateLimitedError("rate limited", 99_999_999_000);
+    const limited = await h.manager.checkNow();
+    assert.equal(limited.retryAt, h.clock.now() + REGISTRY_MAX_PAUSE_MS);
+    assert.ok(h.lines.some((l) => l.includes("Checks paused by the registry's rate limit")));
   } finally {
     await h.done();
   }
