@@ -29,6 +29,11 @@ export class RuntimeFailure extends Error {
   }
 }
 
+/** `text` on one line: runs of whitespace (newlines too) collapsed to one space, trimmed. */
+export function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
+
 /** The message of any thrown value, for logs. */
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -51,14 +51,17 @@ const PARSE_OPTIONS = Object.fromEntries(
 
 function unknownFlag(raw: string, word: string): ConfigError {
   const where = raw === word ? raw : `${raw} (in ${word})`;
-  const retired = raw.startsWith("--") ? RETIRED_FLAGS[raw.slice(2)] : undefined;
+  const name = raw.slice(2);
+  const retired = raw.startsWith("--") && Object.hasOwn(RETIRED_FLAGS, name)
+    ? RETIRED_FLAGS[name]
+    : undefined;
   if (retired) {
     return new ConfigError(
       raw,
       `flag ${raw} is not supported by dewy container (${retired}); remove it`,
     );
   }
-  const guess = raw.startsWith("--") ? closest(raw.slice(2), FLAGS.map((f) => f.name)) : undefined;
+  const guess = raw.startsWith("--") ? closest(name, FLAGS.map((f) => f.name)) : undefined;
   const hint = guess ? `did you mean --${guess}?` : "see dewy --help for the flags";
   return new ConfigError(raw, `unknown flag ${where}; ${hint}`);
 }

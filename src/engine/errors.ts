@@ -4,12 +4,7 @@
  *
  * @module
  */
-import { RuntimeFailure } from "../errors.ts";
-
-/** Collapse an engine message to one line without a trailing period or newline. */
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
-}
+import { oneLine, RuntimeFailure } from "../errors.ts";
 
 /**
  * The engine answered, but not with success: an HTTP error status, an `error` line in a

@@ -5,7 +5,7 @@
  * @module
  */
 import { REGISTRY_MAX_BODY_BYTES, REGISTRY_TIMEOUT_MS } from "../defaults.ts";
-import { rootCause } from "../errors.ts";
+import { oneLine, rootCause } from "../errors.ts";
 import {
   RegistryAuthError,
   RegistryError,
@@ -196,7 +196,8 @@ async function detail(response: Response): Promise<string> {
   } catch {
     // Not JSON: show the start of the text.
   }
-  return text ? `: ${text.slice(0, 200)}` : "";
+  // HTML error pages of proxies and CDNs span many lines: keep the log line one line.
+  return text ? `: ${oneLine(text).slice(0, 200)}` : "";
 }
 
 /** What a failing request was doing, for the error messages. */

@@ -355,6 +355,12 @@ test("cli: error: unknown long flag without a close match points to --help", () 
   );
 });
 
+test("cli: error: names of built-in object properties are plain unknown flags", () => {
+  for (const name of ["constructor", "toString", "hasOwnProperty", "__proto__"]) {
+    assertConfigError(() => parse(...containerArgs(`--${name}`)), `--${name}`, "unknown flag");
+  }
+});
+
 test("cli: error: a flag of the original Dewy that container mode does not have says why", () => {
   assertConfigError(
     () => parse(...containerArgs("--slot", "blue")),

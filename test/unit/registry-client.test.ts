@@ -92,12 +92,14 @@ test("registry client: 429 with Retry-After seconds or date gives retryAfterMs",
 
 test("registry client: 5xx is unavailable, 404 names the repository, 400 is a protocol error", async () => {
   let status = 503;
-  await withFake(() => new Response("down for maintenance", { status }), async (host) => {
+  const page = "<html>\n  <body>\n    <h1>down for maintenance</h1>\n  </body>\n</html>\n";
+  await withFake(() => new Response(page, { status }), async (host) => {
     await assert.rejects(
       registry(host).latest(),
       (e: unknown) =>
         e instanceof RegistryUnavailableError && e.status === 503 &&
-        e.message.includes("down for maintenance"),
+        e.message.includes("<html> <body> <h1>down for maintenance</h1>") &&
+        !e.message.includes("\n"),
     );
     status = 404;
     await assert.rejects(
