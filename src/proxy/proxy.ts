@@ -213,10 +213,9 @@ export class TcpProxy {
     const observer = this.#observer;
     const port = this.port;
     // Each backend in rotation is tried at most once; no bytes were sent yet, so a retry
-    // on another backend is invisible to the client.
-    let attempts = Math.max(1, this.pool.size);
-    let backend: Backend | undefined;
-    while (attempts-- > 0 && (backend = this.pool.next())) {
+    // on another backend is invisible to the client. `failed` exists only once a dial failed.
+    let failed: Backend[] | undefined;
+    for (let backend = this.pool.next(); backend; backend = this.#untried(failed!)) {
       backend.active++;
       const dialStart = observer ? performance.now() : 0;
       let upstream: TcpConn;
@@ -237,6 +236,7 @@ export class TcpProxy {
           backend: backend.address,
           error,
         });
+        (failed ??= []).push(backend);
         continue;
       }
       observer?.backendConnected(port, (performance.now() - dialStart) / 1000);
@@ -249,12 +249,24 @@ export class TcpProxy {
       });
       return;
     }
-    if (!backend) {
+    if (!failed) {
       observer?.error(port, "no_backend");
       this.#log.debug("No backend available, closing client", { proxy_port: port });
     }
     open.client.close();
     this.#finished(open, startedAt, 0, 0);
+  }
+
+  /**
+   * The next backend in rotation that has not failed this client yet. One full turn of the
+   * cursor sees every backend, whatever other connections did with the cursor meanwhile.
+   */
+  #untried(failed: readonly Backend[]): Backend | undefined {
+    for (let turn = this.pool.size; turn > 0; turn--) {
+      const backend = this.pool.next();
+      if (backend && !failed.includes(backend)) return backend;
+    }
+    return undefined;
   }
 
   #finished(open: OpenConnection, startedAt: number, bytesIn: number, bytesOut: number): void {

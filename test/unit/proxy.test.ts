@@ -98,6 +98,25 @@ test("proxy: a refusing backend is skipped, the client is served by the next one
   }
 });
 
+test("proxy: clients arriving together are each retried on the backend that answers", async () => {
+  const good = await startReplyServer("served");
+  const proxy = await startProxy();
+  try {
+    proxy.pool.add(new Backend("127.0.0.1", await refusedPort()));
+    proxy.pool.add(new Backend("127.0.0.1", good.port));
+    let unserved = 0;
+    for (let round = 0; round < 20; round++) {
+      // Two clients move the shared round-robin cursor while the first one's dial fails.
+      const results = await Promise.all([exchange(proxy.port, "a"), exchange(proxy.port, "b")]);
+      unserved += results.filter((r) => r.received.toString() !== "served").length;
+    }
+    assert.equal(unserved, 0, "a retry went back to the refusing backend");
+  } finally {
+    proxy.close();
+    await good.close();
+  }
+});
+
 test("proxy: with no backend the client is closed and an error counted", async () => {
   const { counts, observer } = countingObserver();
   const proxy = await startProxy({ observer });
