@@ -2,6 +2,9 @@
 // proxy's memory is measured by the test process.
 //   node test/_bulk.mjs serve BYTES         → prints the port, sends BYTES to each connection
 //   node test/_bulk.mjs read PORT BYTES     → reads slowly from PORT, prints the bytes received
+//   node test/_bulk.mjs push PORT MS        → writes to PORT as fast as it is taken for MS ms,
+//                                             prints "held N" (bytes taken by then), then waits
+//                                             until all is taken, ends, prints "sent M"
 import * as net from "node:net";
 
 const [mode, a, b] = process.argv.slice(2);
@@ -46,4 +49,24 @@ if (mode === "serve") {
     console.log(received);
     process.exit(received === expected ? 0 : 1);
   });
+} else if (mode === "push") {
+  const chunk = Buffer.alloc(64 * 1024, 0x62);
+  const socket = net.connect(Number(a), "127.0.0.1");
+  socket.on("error", () => process.exit(1));
+  let taken = 0;
+  let writing = true;
+  const onTaken = () => void (taken += chunk.length);
+  const pump = () => {
+    while (writing) if (!socket.write(chunk, onTaken)) return void socket.once("drain", pump);
+  };
+  socket.on("connect", pump);
+  setTimeout(() => {
+    writing = false;
+    console.log(`held ${taken}`);
+    socket.end(() => {
+      console.log(`sent ${taken}`);
+      process.exit(0);
+    });
+  }, Number(b));
+  setTimeout(() => process.exit(1), 60_000).unref();
 }

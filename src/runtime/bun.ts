@@ -140,7 +140,10 @@ class BunRelay implements Relay {
   #replayEarly(side: Side): void {
     const early = side.early;
     side.early = null;
-    if (early) { for (const chunk of early) this.forward(side, chunk); }
+    if (early) {
+      for (const chunk of early) this.forward(side, chunk);
+      if (side.peer!.queue.length === 0) side.socket.resume?.();
+    }
     if (side.readEnded) this.sourceEnded(side);
   }
 
@@ -242,7 +245,11 @@ const handler: BunSocketHandler = {
   data(socket, chunk) {
     const side = socket.data;
     if (side.relay) side.relay.forward(side, chunk);
-    else (side.early ??= []).push(chunk.slice());
+    else {
+      // No relay yet: keep this chunk, and leave the rest in the kernel until there is one.
+      (side.early ??= []).push(chunk.slice());
+      socket.pause?.();
+    }
   },
   drain(socket) {
     socket.data.relay?.drained(socket.data);

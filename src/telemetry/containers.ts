@@ -148,6 +148,7 @@ export function registerContainerGauges(
         });
       }
       failing = true;
+      live = new Set();
       return;
     }
     failing = false;

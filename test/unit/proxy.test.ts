@@ -360,6 +360,44 @@ test("proxy: 200 MB to a slow reader keeps memory bounded (backpressure)", async
   }
 });
 
+test("proxy: a client waiting for its backend is not read ahead, and nothing it sent is lost", async () => {
+  let received = 0;
+  let ended!: () => void;
+  const allReceived = new Promise<void>((resolve) => (ended = resolve));
+  const sink = await startServer((socket) => {
+    socket.on("data", (d: Uint8Array) => void (received += d.length));
+    socket.on("end", () => {
+      socket.end();
+      ended();
+    });
+  });
+  const proxy = await startProxy();
+  let release!: () => void;
+  proxy.holdClientsUntil(new Promise<void>((resolve) => (release = resolve)), 10_000);
+  // A Node child pushes as fast as the proxy takes it for 1 s while no backend exists.
+  const bulk = new URL("../_bulk.mjs", import.meta.url).pathname;
+  const pusher = spawn("node", [bulk, "push", String(proxy.port), "1000"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let output = "";
+  pusher.stdout!.on("data", (d) => (output += d));
+  try {
+    await waitFor(() => output.includes("held "), 10_000, "the pusher's first report");
+    const held = Number(/held (\d+)/.exec(output)![1]);
+    assert.ok(held < 64 * 1024 * 1024, `the proxy took ${held} bytes with nowhere to send them`);
+    proxy.pool.add(new Backend("127.0.0.1", sink.port));
+    release();
+    const [code] = await once(pusher, "exit");
+    assert.equal(code, 0);
+    await allReceived;
+    assert.equal(received, Number(/sent (\d+)/.exec(output)![1]));
+  } finally {
+    proxy.close();
+    pusher.kill();
+    await sink.close();
+  }
+});
+
 test("proxy: at start-up a client waits for the first backend instead of being closed", async () => {
   const echo = await startReplyServer("adopted");
   const { counts, observer } = countingObserver();

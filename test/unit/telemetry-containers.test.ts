@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MeterProvider } from "@opentelemetry/sdk-metrics";
+import { MeterProvider, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import type { ContainerDetails, Engine } from "../../src/engine/types.ts";
 import { registerContainerGauges } from "../../src/telemetry/containers.ts";
 import { PrometheusReader } from "../../src/telemetry/prometheus.ts";
@@ -65,9 +65,11 @@ function setup(
   const lines: string[] = [];
   const logger = new Logger({ level: "debug", format: "json", write: (l) => lines.push(l) });
   const fake = fakeEngine(containers);
-  const prometheus = new PrometheusReader();
+  // Wired as in production: the reader drops the series of containers not seen this cycle.
+  let dropGone = (m: ResourceMetrics) => m;
+  const prometheus = new PrometheusReader(undefined, (m) => dropGone(m));
   const provider = new MeterProvider({ readers: [prometheus.reader] });
-  registerContainerGauges(provider.getMeter("dewy"), {
+  dropGone = registerContainerGauges(provider.getMeter("dewy"), {
     engine: fake.engine,
     app: "myapp",
     desiredReplicas: 3,
@@ -150,7 +152,9 @@ test("telemetry containers: a hung engine costs at most the timeout, is aborted 
       2,
     );
     state.mode = "fail";
-    await scrape();
+    const failed = await scrape();
+    // Nothing is emitted for a cycle the engine could not be read: no stale "running".
+    assert.equal([...failed.keys()].some((k) => k.startsWith("dewy_container_status")), false);
     assert.equal(lines.filter((l) => l.includes("Container metrics unavailable")).length, 2);
     assert.match(lines.at(-1)!, /engine socket refused/);
   } finally {
@@ -187,7 +191,7 @@ test("container gauges: a container that is gone leaves /metrics (the SDK alone 
   const replaced = { ...running, id: "b".repeat(64), name: "myapp-1700000100-0" };
   const containers = [running];
   const fake = fakeEngine(containers);
-  let dropGone = (m: import("@opentelemetry/sdk-metrics").ResourceMetrics) => m;
+  let dropGone = (m: ResourceMetrics) => m;
   const prometheus = new PrometheusReader(undefined, (m) => dropGone(m));
   const provider = new MeterProvider({ readers: [prometheus.reader] });
   dropGone = registerContainerGauges(provider.getMeter("dewy"), {
