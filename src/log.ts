@@ -64,11 +64,6 @@ export class Logger {
     return child;
   }
 
-  /** Whether records of `level` are printed (guard expensive attribute building). */
-  enabled(level: LogLevel): boolean {
-    return SEVERITY[level] >= this.#min;
-  }
-
   /** Log at debug level. */
   debug(msg: string, attrs?: LogAttrs): void {
     if (this.#min <= 0) this.#emit("debug", msg, attrs);

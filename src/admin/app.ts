@@ -12,7 +12,7 @@ import { type Logger, silentLogger } from "../log.ts";
 import type { AdminSource, MetricsSource } from "./types.ts";
 
 /** `command` of `/api/status`: the original's enum as an integer (server 0, assets 1, container 2). */
-const CONTAINER_COMMAND = 2;
+const STATUS_COMMAND_CONTAINER = 2;
 
 /** `Content-Type` of the Prometheus text exposition format served at `/metrics`. */
 const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -71,7 +71,7 @@ export function createAdminApp(source: AdminSource, options: AdminAppOptions = {
   route("get", "/api/status", () => {
     const s = source.status();
     return json({
-      command: CONTAINER_COMMAND,
+      command: STATUS_COMMAND_CONTAINER,
       current_version: s.currentVersion,
       is_running: false,
       name: s.app,

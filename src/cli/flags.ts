@@ -20,8 +20,6 @@ export interface FlagSpec {
   readonly short?: string;
   /** `string` flags take a value, `boolean` flags take none. */
   readonly type: "string" | "boolean";
-  /** Whether every occurrence is kept (`--port`, `--cmd`); otherwise the last one wins. */
-  readonly multiple?: boolean;
   /** Placeholder of the value in the help text (`URL`). */
   readonly arg?: string;
   /** One-line description for the help text, default included. */
@@ -41,7 +39,6 @@ export const FLAGS: readonly FlagSpec[] = [
     name: "port",
     short: "p",
     type: "string",
-    multiple: true,
     arg: "PROXY[:CONTAINER]",
     help: "public port of the proxy and the container port behind it; repeatable (required; " +
       "without :CONTAINER the image's single EXPOSEd TCP port is used)",
@@ -57,7 +54,6 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: "cmd",
     type: "string",
-    multiple: true,
     arg: "ARG",
     help: "replaces the image's CMD, one argument per --cmd; repeatable (default: the image's CMD)",
   },

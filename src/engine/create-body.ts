@@ -11,18 +11,17 @@ const PUBLISH_HOST_IP = "127.0.0.1";
 
 /**
  * Build the create-container request body. Each published port gets
- * `{"HostIp":"127.0.0.1","HostPort":""}` (a random free host port); with `--network host`
- * nothing is published (the engine would discard the bindings). dewy's labels override
+ * `{"HostIp":"127.0.0.1","HostPort":""}` (a random free host port; the CLI rejects
+ * `--network host`, which would leave nothing to publish). dewy's labels override
  * same-named `--label` values.
  */
 export function containerCreateBody(spec: CreateContainerSpec): Record<string, unknown> {
   const options = spec.options;
-  const hostNetwork = options.network === "host";
   const exposed: Record<string, Record<string, never>> = {};
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
   for (const port of spec.publish) {
     exposed[`${port}/tcp`] = {};
-    if (!hostNetwork) bindings[`${port}/tcp`] = [{ HostIp: PUBLISH_HOST_IP, HostPort: "" }];
+    bindings[`${port}/tcp`] = [{ HostIp: PUBLISH_HOST_IP, HostPort: "" }];
   }
   const hostConfig: Record<string, unknown> = {
     PortBindings: bindings,

@@ -133,14 +133,12 @@ export function decodeImageInspect(
   };
 }
 
-/** `GET /images/json` → summaries (`<none>` tags dropped). */
+/** `GET /images/json` → id and creation time of each image. */
 export function decodeImageList(raw: unknown, operation: string): ImageSummary[] {
   return list(raw, operation, "the image list").map((entry) => {
     const image = object(entry, operation, "an image");
     return {
       id: id(image, operation),
-      repoTags: strings(image.RepoTags).filter((t) => t !== "<none>:<none>"),
-      repoDigests: strings(image.RepoDigests).filter((d) => d !== "<none>@<none>"),
       created: count(image.Created),
     };
   });

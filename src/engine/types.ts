@@ -73,8 +73,6 @@ export interface EngineEvent {
 /** An image as listed by the engine. */
 export interface ImageSummary {
   id: string;
-  repoTags: string[];
-  repoDigests: string[];
   /** Unix seconds. */
   created: number;
 }

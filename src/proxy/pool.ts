@@ -75,7 +75,8 @@ export type PoolChangeListener = (inRotation: number, delta: number) => void;
  * const pool = new BackendPool();
  * const b = pool.add(new Backend("127.0.0.1", 32768, "app-1700000000-0"));
  * pool.next(); // b
- * await pool.retire(b, 30_000); // out of rotation, wait for its connections
+ * pool.remove(b); // out of rotation; its open connections go on
+ * await b.whenIdle(30_000); // wait (drain) until they finished
  * ```
  */
 export class BackendPool {
@@ -106,11 +107,6 @@ export class BackendPool {
     return backend;
   }
 
-  /** Find a backend in rotation by address. */
-  find(host: string, port: number): Backend | undefined {
-    return this.#rotation.find((b) => b.host === host && b.port === port);
-  }
-
   /** Take `backend` out of rotation at once; open connections are not touched. */
   remove(backend: Backend): boolean {
     const i = this.#rotation.indexOf(backend);
@@ -119,15 +115,6 @@ export class BackendPool {
     backend.draining = true;
     this.#onChange?.(this.#rotation.length, -1);
     return true;
-  }
-
-  /**
-   * Take `backend` out of rotation and wait (up to `drainMs`) for its open connections to
-   * finish. Resolves `true` when it became idle, `false` when time ran out.
-   */
-  retire(backend: Backend, drainMs: number, signal?: AbortSignal): Promise<boolean> {
-    this.remove(backend);
-    return backend.whenIdle(drainMs, signal);
   }
 
   /** The next backend in round-robin order, or `undefined` when none is in rotation. */

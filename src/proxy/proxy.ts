@@ -244,6 +244,13 @@ export class TcpProxy {
       open.relay = this.#runtime.relay(open.client, upstream, {
         onEnd: (result) => {
           chosen.released();
+          if (result.error !== undefined) {
+            this.#log.debug("Proxied connection ended by an error", {
+              proxy_port: port,
+              backend: chosen.address,
+              error: result.error,
+            });
+          }
           this.#finished(open, startedAt, result.clientToBackend, result.backendToClient);
         },
       });

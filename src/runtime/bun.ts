@@ -27,7 +27,6 @@ import process from "node:process";
 // Minimal structural types for the parts of Bun used here (no dependency on @types/bun).
 interface BunSocket {
   data: Side;
-  readonly remoteAddress: string;
   write(data: Uint8Array): number;
   shutdown(halfClose?: boolean): void;
   end(): void;
@@ -42,7 +41,6 @@ interface BunSocketHandler {
   end(socket: BunSocket): void;
   close(socket: BunSocket, error?: Error): void;
   error(socket: BunSocket, error: Error): void;
-  connectError?(socket: BunSocket, error: Error): void;
   binaryType?: "uint8array" | "buffer";
 }
 interface BunTcpListener {
@@ -99,11 +97,6 @@ class Side implements TcpConn {
   // second setsockopt per socket only costs a syscall on each new connection.
   constructor(socket: BunSocket) {
     this.socket = socket;
-  }
-
-  /** Read on demand: it costs a getpeername() syscall, and the relay never needs it. */
-  get remoteAddress(): string {
-    return this.socket.remoteAddress;
   }
 
   close(): void {

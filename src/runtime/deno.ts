@@ -46,12 +46,9 @@ const largeBuffers = new BufferPool(64 * 1024, 64);
 
 class DenoConn implements TcpConn {
   readonly raw: Deno.TcpConn;
-  readonly remoteAddress: string;
   #closed = false;
   constructor(raw: Deno.TcpConn) {
     this.raw = raw;
-    const addr = raw.remoteAddr as Deno.NetAddr;
-    this.remoteAddress = addr.hostname;
     try {
       raw.setNoDelay(true);
     } catch { /* already closed */ }

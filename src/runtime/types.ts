@@ -23,13 +23,11 @@ export interface TcpListener {
  * {@link Runtime.relay}, which moves the bytes in the runtime's fastest way.
  */
 export interface TcpConn {
-  /** Peer address as text (`127.0.0.1`, `::1`). */
-  readonly remoteAddress: string;
   /** Close both directions at once (the relay does this itself when both sides ended). */
   close(): void;
 }
 
-/** Why dialling a TCP peer failed. `refused` and `timeout` are safe to retry elsewhere. */
+/** Why dialling a TCP peer failed (no byte was sent, so any kind is retried elsewhere). */
 export type ConnectFailure = "refused" | "timeout" | "unreachable" | "other";
 
 /** Thrown by {@link Runtime.connectTcp}; carries the normalised failure kind. */

@@ -206,8 +206,6 @@ export class FakeEngine implements Engine {
     await this.#check();
     return [...this.local.entries()].map(([ref, i]) => ({
       id: i.id,
-      repoTags: [],
-      repoDigests: [ref],
       created: i.created,
     }));
   }

@@ -125,16 +125,18 @@ test("engine create body: ports on 127.0.0.1 random, labels, run options", () =>
   });
 });
 
-test("engine create body: host network publishes nothing, empty options are left out", () => {
+test("engine create body: empty options are left out", () => {
   const body = JSON.parse(JSON.stringify(containerCreateBody({
     name: "n",
     image: "i",
     labels: {},
     publish: [8080],
     cmd: [],
-    options: { env: [], binds: [], extraHosts: [], labels: {}, network: "host" },
+    options: { env: [], binds: [], extraHosts: [], labels: {} },
   })));
-  assert.deepEqual(body.HostConfig, { PortBindings: {}, NetworkMode: "host" });
+  assert.deepEqual(body.HostConfig, {
+    PortBindings: { "8080/tcp": [{ HostIp: "127.0.0.1", HostPort: "" }] },
+  });
   assert.equal("Cmd" in body, false);
   assert.equal("Env" in body, false);
   assert.equal("User" in body, false);

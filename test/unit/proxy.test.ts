@@ -6,6 +6,7 @@ import { once } from "node:events";
 import { runtime } from "../_runtime.ts";
 import { type ProxyObserver, TcpProxy } from "../../src/proxy/proxy.ts";
 import { Backend } from "../../src/proxy/pool.ts";
+import { Logger } from "../../src/log.ts";
 import {
   exchange,
   refusedPort,
@@ -248,6 +249,29 @@ test("proxy: a backend dying mid-stream closes only its own connection", async (
   }
 });
 
+test("proxy: a connection a backend resets is logged at debug level with the error", async () => {
+  const victims: net.Socket[] = [];
+  const backend = await startServer((socket) => void victims.push(socket));
+  const lines: string[] = [];
+  const logger = new Logger({ level: "debug", write: (line) => lines.push(line) });
+  const proxy = await startProxy({ logger });
+  try {
+    proxy.pool.add(new Backend("127.0.0.1", backend.port));
+    const client = net.connect({ port: proxy.port, host: "127.0.0.1" });
+    client.on("error", () => {}).resume();
+    await waitFor(() => victims.length === 1, 3_000, "the backend connection");
+    victims[0].resetAndDestroy();
+    await waitFor(() => proxy.openConnections === 0, 3_000, "the proxy to end the relay");
+    const line = lines.find((l) => l.includes("Proxied connection ended by an error"));
+    assert.ok(line, lines.join("\n"));
+    assert.match(line, new RegExp(`backend=127.0.0.1:${backend.port}`));
+    client.destroy();
+  } finally {
+    proxy.close();
+    await backend.close();
+  }
+});
+
 test("proxy: reports connections, bytes both ways and dials to its observer", async () => {
   const echo = await startEchoServer();
   const { counts, observer } = countingObserver();
@@ -281,7 +305,8 @@ test("proxy: retiring a backend waits for its open connections (drain)", async (
     client.write("before");
     await waitFor(() => echoed === "before", 3_000, "echo before retiring");
     let drained: boolean | undefined;
-    const retiring = proxy.pool.retire(backend, 5_000).then((idle) => (drained = idle));
+    proxy.pool.remove(backend);
+    const retiring = backend.whenIdle(5_000).then((idle) => (drained = idle));
     await new Promise((r) => setTimeout(r, 150));
     assert.equal(drained, undefined, "retire resolved while a connection was still open");
     client.write("during");
