@@ -65,8 +65,25 @@ const MEMORY_UNITS: Record<string, number> = {
 /** Docker's smallest memory limit. */
 const MIN_MEMORY_BYTES = 6 * 2 ** 20;
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
-const IPV6 = /^\[?[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\]?$/;
+const HEX_GROUP = /^[0-9A-Fa-f]{1,4}$/;
 const USER = /^[A-Za-z0-9_.-]+(?::[A-Za-z0-9_.-]+)?$/;
+
+/** An IPv6 address: eight hex groups, one `::` for a run of zeros, an IPv4 tail allowed. */
+function isIPv6(text: string): boolean {
+  const halves = text.split("::");
+  if (halves.length > 2) return false;
+  const groups = halves.map((half) => (half === "" ? [] : half.split(":")));
+  const all = groups.flat();
+  const last = all.at(-1);
+  const ipv4Tail = last !== undefined && IPV4.test(last);
+  const hex = ipv4Tail ? all.slice(0, -1) : all;
+  if (!hex.every((g) => HEX_GROUP.test(g))) return false;
+  const width = hex.length + (ipv4Tail ? 2 : 0);
+  return halves.length === 2 ? width < 8 : width === 8;
+}
+
+/** Integers beyond this lose precision in JSON and overflow the engine's int64 fields. */
+const LARGEST_NUMBER = Number.MAX_SAFE_INTEGER;
 
 function bad(option: string, value: string, problem: string): never {
   throw new ConfigError(option, `option ${option} "${value}": ${problem}`);
@@ -133,6 +150,9 @@ function setRestart(value: string, { into, option }: RunOptionTarget): void {
   if (!m || (m[2] !== undefined && m[1] !== "on-failure")) {
     bad(option, value, "must be no, always, unless-stopped or on-failure[:MAX_RETRIES]");
   }
+  if (m[2] !== undefined && Number(m[2]) > LARGEST_NUMBER) {
+    bad(option, value, `MAX_RETRIES must be at most ${LARGEST_NUMBER}`);
+  }
   into.restart = m[2] === undefined
     ? { name: m[1] }
     : { name: m[1], maximumRetryCount: Number(m[2]) };
@@ -143,12 +163,14 @@ function setMemory(value: string, { into, option }: RunOptionTarget): void {
   if (!m) bad(option, value, "must be a size like 512m or 1.5g (units b, k, m, g, t)");
   const bytes = Math.floor(Number(m[1]) * MEMORY_UNITS[m[2].toLowerCase()]);
   if (bytes < MIN_MEMORY_BYTES) bad(option, value, "must be at least 6m (docker's minimum)");
+  if (bytes > LARGEST_NUMBER) bad(option, value, "is larger than any memory limit docker takes");
   into.memoryBytes = bytes;
 }
 
 function setCpus(value: string, { into, option }: RunOptionTarget): void {
   const nano = /^\d+(?:\.\d+)?$/.test(value.trim()) ? Math.round(Number(value) * 1e9) : 0;
   if (nano <= 0) bad(option, value, "must be a number of CPUs greater than 0, e.g. 0.5 or 2");
+  if (nano > LARGEST_NUMBER) bad(option, value, "is more CPUs than docker can limit to");
   into.nanoCpus = nano;
 }
 
@@ -176,11 +198,11 @@ function setUser(value: string, { into, option }: RunOptionTarget): void {
 
 function addHost(value: string, { into, option }: RunOptionTarget): void {
   const m = /^([^:=\s]+)[:=](.+)$/.exec(value);
-  const ip = m?.[2] ?? "";
-  if (!m || !(ip === "host-gateway" || IPV4.test(ip) || IPV6.test(ip))) {
+  const ip = (m?.[2] ?? "").replace(/^\[(.*)\]$/, "$1");
+  if (!m || !(ip === "host-gateway" || IPV4.test(ip) || isIPv6(ip))) {
     bad(option, value, "write HOST:IP with an IPv4/IPv6 address or host-gateway, e.g. db:10.0.0.5");
   }
-  into.extraHosts.push(`${m[1]}:${ip.replace(/^\[(.*)\]$/, "$1")}`);
+  into.extraHosts.push(`${m[1]}:${ip}`);
 }
 
 function addLabel(value: string, { into, option }: RunOptionTarget): void {

@@ -191,6 +191,31 @@ test("passthrough: error: --add-host without an address", () => {
   assertConfigError(() => run("--add-host", "db:database"), "--add-host", `"db:database"`);
 });
 
+test("passthrough: --add-host takes real IPv6 addresses only", () => {
+  const good = ["v6:::", "v6:fe80::1", "v6:2001:db8:0:0:0:0:0:1", "v6:[::ffff:10.0.0.5]"];
+  assert.deepEqual(run(...good.flatMap((g) => ["--add-host", g])).extraHosts, [
+    "v6:::",
+    "v6:fe80::1",
+    "v6:2001:db8:0:0:0:0:0:1",
+    "v6:::ffff:10.0.0.5",
+  ]);
+  for (
+    const value of ["db::", "db:[::1", "db:1::2::3", "db:12345::1", "db:1:2:3:4:5:6:7", "db::::"]
+  ) {
+    assertConfigError(() => run("--add-host", value), "--add-host", `"${value}"`, "HOST:IP");
+  }
+});
+
+test("passthrough: error: sizes, CPUs and retry counts beyond what the engine takes", () => {
+  assertConfigError(() => run("-m", "99999999999999999999t"), "-m", "larger than any memory");
+  assertConfigError(() => run("--cpus", "99999999999"), "--cpus", "more CPUs");
+  assertConfigError(
+    () => run("--restart", "on-failure:99999999999999999999"),
+    "--restart",
+    "MAX_RETRIES must be at most",
+  );
+});
+
 test("passthrough: -l/--label in every form", () => {
   const got = run("-l", "team=web", "--label", "tier", "--label=a.b=c=d", "-lx=1", "-l=y=2");
   assert.deepEqual(got.labels, { team: "web", tier: "", "a.b": "c=d", x: "1", y: "2" });
