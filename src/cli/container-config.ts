@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ContainerConfig } from "../config.ts";
+import type { ContainerConfig, PortMapping } from "../config.ts";
 import {
   ADMIN_PORT,
   ADMIN_PORT_ATTEMPTS,
@@ -43,6 +43,22 @@ export function parseAdminPort(flags: FlagValues): number {
     min: 1,
     max: 65536 - ADMIN_PORT_ATTEMPTS,
   });
+}
+
+/**
+ * A proxy port inside the admin API's range would take the admin port (the proxy binds first)
+ * and `dewy container list`, which scans the range, would talk to the app instead.
+ */
+function checkPortsOutsideAdminRange(ports: readonly PortMapping[], adminPort: number): void {
+  const last = adminPort + ADMIN_PORT_ATTEMPTS - 1;
+  const clash = ports.find((p) => p.proxyPort >= adminPort && p.proxyPort <= last);
+  if (clash) {
+    throw new ConfigError(
+      "--port",
+      `--port ${clash.proxyPort} is in the admin API's port range ${adminPort}-${last}; ` +
+        "choose another proxy port or move the range with --admin-port",
+    );
+  }
 }
 
 function oneOf<T extends string>(
@@ -137,6 +153,8 @@ export function buildContainerConfig(
   const image = parseImageUrl(registry, { calver: flags.last("calver")?.trim() });
   const replicas = flags.last("replicas");
   const endpoint = otlpEndpoint(flags);
+  const adminPort = parseAdminPort(flags);
+  checkPortsOutsideAdminRange(ports, adminPort);
   return {
     registry,
     app: appName(flags, image.app),
@@ -150,7 +168,7 @@ export function buildContainerConfig(
     drainTimeS: seconds(flags, "drain-time", DRAIN_TIME_S, 0),
     runtime: oneOf("--runtime", flags.last("runtime"), RUNTIMES, "docker"),
     proxyIdleTimeoutS: seconds(flags, "proxy-idle-timeout", PROXY_IDLE_TIMEOUT_S, 0),
-    adminPort: parseAdminPort(flags),
+    adminPort,
     intervalS: seconds(flags, "interval", POLL_INTERVAL_S, 1),
     calver: image.calver,
     notifier: notifier(flags, inputs.env),

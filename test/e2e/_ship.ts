@@ -11,6 +11,8 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
+import { ADMIN_PORT_ATTEMPTS } from "../../src/defaults.ts";
+import { freePort } from "./_prometheus.ts";
 
 /** The repository folder (with a trailing slash). */
 export const ROOT: string = fileURLToPath(new URL("../../", import.meta.url));
@@ -166,6 +168,26 @@ export function start(
   };
 }
 
+/** The proxy and admin ports of one dewy under test. */
+export interface DewyPorts {
+  /** The proxy's public port. */
+  port: number;
+  /** The admin API's port. */
+  adminPort: number;
+}
+
+/**
+ * A free proxy port and a free admin port whose range (it and the next nine, which dewy
+ * reserves for the admin API) does not hold the proxy port.
+ */
+export async function dewyPorts(): Promise<DewyPorts> {
+  const port = await freePort();
+  for (;;) {
+    const adminPort = await freePort();
+    if (port < adminPort || port >= adminPort + ADMIN_PORT_ATTEMPTS) return { port, adminPort };
+  }
+}
+
 /**
  * Start the binary as `dewy container` on the engine of `engine-up.sh`: the test repository in
  * the local registry, the proxy and admin ports, 2 replicas health-checked on /health, then
@@ -174,7 +196,7 @@ export function start(
  */
 export function startDewyContainer(
   repo: string,
-  ports: { port: number; adminPort: number },
+  ports: DewyPorts,
   extra: string[] = [],
   env: Record<string, string> = {},
   program: string[] = [DEWY_BIN],

@@ -6,8 +6,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as net from "node:net";
-import { freePort } from "./_prometheus.ts";
 import {
+  dewyPorts,
   managedContainers,
   needsBinary,
   pushApp,
@@ -42,8 +42,8 @@ test(
   async () => {
     const repo = uniqueName("adopt-bin");
     const digests = [pushApp(repo, "1.0.0")];
-    const port = await freePort();
-    const ports = { port, adminPort: await freePort() };
+    const ports = await dewyPorts();
+    const { port } = ports;
     const extra = ["--interval", "60", "--drain-time", "1"];
     let dewy = startDewyContainer(repo, ports, extra);
     try {

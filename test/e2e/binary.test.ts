@@ -16,10 +16,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { VERSION } from "../../src/version.ts";
-import { freePort } from "./_prometheus.ts";
 import { body, header, PASSWORD, USER, withSmtp } from "../_smtp.ts";
 import {
   DEWY_BIN,
+  dewyPorts,
   httpGet,
   managedContainers,
   needsBinary,
@@ -81,17 +81,12 @@ test("binary: a bad flag exits 2 with one line naming it", binary, () => {
 
 test("binary: an unreachable engine exits 1 with a message naming the socket", binary, async () => {
   const socket = `/tmp/${uniqueName("no-engine")}/docker.sock`;
+  const { port, adminPort } = await dewyPorts();
   const result = run(
     DEWY_BIN,
-    [
-      "container",
-      "--registry",
-      `img://${REGISTRY}/app`,
-      "--port",
-      String(await freePort()),
-      "--admin-port",
-      String(await freePort()),
-    ],
+    ["container", "--registry", `img://${REGISTRY}/app`, "--port", String(port)].concat(
+      ["--admin-port", String(adminPort)],
+    ),
     { env: { DOCKER_HOST: `unix://${socket}` }, timeoutMs: 30_000 },
   );
   assert.equal(result.code, 1, `${result.stdout}${result.stderr}`);
@@ -104,8 +99,7 @@ test(
   async () => {
     const repo = uniqueName("ship-bin");
     const digests = [pushApp(repo, "1.0.0")];
-    const port = await freePort();
-    const adminPort = await freePort();
+    const { port, adminPort } = await dewyPorts();
     const dewy = startDewyContainer(repo, { port, adminPort }, ["--drain-time", "2"]);
     try {
       await dewy.waitForLine(/Container deployed successfully.*version=v1\.0\.0/, 90_000);
@@ -140,8 +134,7 @@ test(
       // Nothing is pushed to this repository, so the first check fails; SIGTERM follows at once,
       // while that error mail may still be on its way: it must go out before dewy exits.
       const repo = uniqueName("ship-mail");
-      const ports = { port: await freePort(), adminPort: await freePort() };
-      const dewy = startDewyContainer(repo, ports, ["--notifier", notifier]);
+      const dewy = startDewyContainer(repo, await dewyPorts(), ["--notifier", notifier]);
       try {
         await dewy.waitForLine(/Check failed/, 30_000);
         assert.equal(await dewy.stop("SIGTERM"), 0, dewy.lines.join("\n"));
@@ -166,7 +159,7 @@ test(
   async () => {
     const repo = uniqueName("ship-early");
     const digests = [pushApp(repo, "1.0.0")];
-    const dewy = startDewyContainer(repo, { port: await freePort(), adminPort: await freePort() });
+    const dewy = startDewyContainer(repo, await dewyPorts());
     try {
       // The signal lands while dockerd creates or starts the first replica: a create that was
       // cut off client-side used to leave a "created" container behind.

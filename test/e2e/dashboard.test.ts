@@ -12,8 +12,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { freePort, type PrometheusServer, startPrometheus } from "./_prometheus.ts";
+import { type PrometheusServer, startPrometheus } from "./_prometheus.ts";
 import {
+  dewyPorts,
   httpGet,
   needsBinary,
   pushApp,
@@ -117,8 +118,7 @@ test(
   async () => {
     const repo = uniqueName("ship-dash");
     const digests: string[] = [];
-    const port = await freePort();
-    const adminPort = await freePort();
+    const { port, adminPort } = await dewyPorts();
     const admin = `http://127.0.0.1:${adminPort}`;
     // The repository is empty at start-up: the first connections find no backend (proxy errors).
     const dewy = startDewyContainer(repo, { port, adminPort }, [

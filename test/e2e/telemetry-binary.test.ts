@@ -15,9 +15,10 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { freePort, startPrometheus } from "./_prometheus.ts";
+import { startPrometheus } from "./_prometheus.ts";
 import { lastMetric, startOtlpReceiver } from "./_otlp-receiver.ts";
 import {
+  dewyPorts,
   httpGet,
   needsBinary,
   pushApp,
@@ -32,8 +33,7 @@ test(
   async () => {
     const repo = uniqueName("telemetry-bin");
     const digests: string[] = [];
-    const port = await freePort();
-    const adminPort = await freePort();
+    const { port, adminPort } = await dewyPorts();
     const receiver = await startOtlpReceiver();
     const dewy = startDewyContainer(repo, { port, adminPort }, [
       ...["--telemetry", "--otlp-endpoint", `localhost:${receiver.port}`, "--otlp-insecure"],

@@ -19,8 +19,8 @@ import { tmpdir } from "node:os";
 import { dirname, extname, join, relative, resolve } from "node:path";
 import process from "node:process";
 import { VERSION } from "../../src/version.ts";
-import { freePort } from "./_prometheus.ts";
 import {
+  dewyPorts,
   httpGet,
   managedContainers,
   pushApp,
@@ -169,7 +169,7 @@ test(
   async () => {
     const repo = uniqueName("ship-url");
     const digests = [pushApp(repo, "1.0.0")];
-    const ports = { port: await freePort(), adminPort: await freePort() };
+    const ports = await dewyPorts();
     try {
       await withServedRepository(async ({ base }, { env }) => {
         // --no-config: a user's folder has no deno.json (the repository's would be found).

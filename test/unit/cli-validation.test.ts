@@ -1,4 +1,5 @@
 import { test } from "node:test";
+import assert from "node:assert/strict";
 import { parseCommandLine } from "../../src/cli/mod.ts";
 import { assertConfigError, containerArgs, noEnv, REGISTRY } from "./cli-assert.ts";
 
@@ -268,4 +269,15 @@ test("cli validation: passthrough errors surface from parseCommandLine", () => {
     "--privileged",
     "option --privileged conflicts",
   );
+});
+
+test("cli validation: a proxy port inside the admin API's port range", () => {
+  assertConfigError(withFlags("-p", "17539"), "--port", "17539", "17539-17548", "--admin-port");
+  assertConfigError(
+    withFlags("-p", "9005:80", "--admin-port", "9000"),
+    "--port",
+    "9005",
+    "9000-9009",
+  );
+  assert.equal(parse(...containerArgs("-p", "17549")).kind, "container");
 });

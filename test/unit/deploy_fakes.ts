@@ -204,7 +204,7 @@ export class FakeEngine implements Engine {
   }
   async listImages(): Promise<ImageSummary[]> {
     await this.#check();
-    return [...this.local.entries()].map(([ref, i]) => ({
+    return [...this.local.values()].map((i) => ({
       id: i.id,
       created: i.created,
     }));
