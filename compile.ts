@@ -29,6 +29,10 @@ const bin = (name: string) => {
 };
 const args = process.argv.slice(2);
 const only = args.find((a) => a.startsWith("--only="))?.slice("--only=".length);
+if (only !== undefined && only !== "bun" && only !== "deno") {
+  console.error(`compile.ts: --only=${only} is not a compiler; use --only=bun or --only=deno`);
+  process.exit(2);
+}
 
 function run(command: string, argv: string[], timeoutMs: number): { ok: boolean; output: string } {
   const result = spawnSync(command, argv, {

@@ -22,7 +22,7 @@ function portNumber(spec: string, which: string, text: string): number {
 function parseOne(raw: string): PortMapping {
   const spec = raw.trim();
   if (spec === "") throw new ConfigError(FLAG, `--port is empty; ${FORMAT}`);
-  if (/[,-]/.test(spec)) {
+  if (/,|\d-\d/.test(spec)) {
     throw new ConfigError(
       FLAG,
       `--port "${spec}": ranges and lists are not supported in container mode; repeat --port for each port`,

@@ -136,7 +136,7 @@ export function parseImageUrl(url: string, options: ParseImageUrlOptions = {}): 
       `repository "${path}" must be lowercase path segments of a-z, 0-9 and . _ - separators`,
     );
   }
-  const hub = DOCKER_HUB_ALIASES.has(hostname) && !port;
+  const hub = DOCKER_HUB_ALIASES.has(hostname) && (!port || port === "443");
   const repository = hub && !path.includes("/") ? `library/${path}` : path;
   const host = hub ? DOCKER_HUB : port ? `${hostname}:${port}` : hostname;
   const apiHost = hub ? DOCKER_HUB_API : host;

@@ -75,6 +75,7 @@ test("cli validation: port ranges and lists are rejected", () => {
     "repeat --port",
   );
   assertConfigError(withFlags("-p", "80,81"), "--port", `"80,81"`, "ranges and lists");
+  assertConfigError(withFlags("-p", "-1"), "--port", `"-1"`, "must be a number 1-65535");
 });
 
 test("cli validation: port with more than one colon", () => {

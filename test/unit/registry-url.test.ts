@@ -47,6 +47,7 @@ const GOOD: Good[] = [
     apiBase: "https://registry-1.docker.io",
     repository: "library/nginx",
   }],
+  ["img://docker.io:443/nginx", { host: "docker.io", repository: "library/nginx" }],
   ["img://registry-1.docker.io/bitnami/redis", { host: "docker.io", repository: "bitnami/redis" }],
   ["img://myuser/myapp", {
     host: "docker.io",
