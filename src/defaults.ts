@@ -27,6 +27,8 @@ export const ADMIN_PORT_ATTEMPTS = 10;
 export const ADMIN_CLIENT_TIMEOUT_MS = 2_000;
 /** Graceful stop timeout (seconds) for old replicas and at shutdown, before SIGKILL. */
 export const STOP_TIMEOUT_S = 10;
+/** Lines of output logged for a replica that failed to start or to become healthy. */
+export const FAILED_OUTPUT_LINES = 30;
 /** Stop timeout (seconds) for replicas of a failed deploy being rolled back. */
 export const ROLLBACK_STOP_TIMEOUT_S = 5;
 /** Registry HTTP request timeout. */

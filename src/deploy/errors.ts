@@ -42,7 +42,8 @@ export class HealthCheckError extends Error {
   constructor(container: string, target: string, timeoutS: number, last: string) {
     super(
       `container ${container} did not become healthy at ${target} within ${timeoutS}s ` +
-        `(last probe: ${last}): check the app's logs or raise --health-timeout`,
+        `(last probe: ${last}): its last output is logged ("Output of the failed container"); ` +
+        "fix the app or raise --health-timeout",
     );
     this.name = "HealthCheckError";
     this.container = container;
@@ -58,7 +59,7 @@ export class ContainerExitedError extends Error {
     super(
       `container ${container} is ${state || "gone"} (exit code ${exitCode}${
         oomKilled ? ", killed for lack of memory" : ""
-      }) instead of running: check its logs (docker logs ${container})`,
+      }) instead of running: its last output is logged ("Output of the failed container")`,
     );
     this.name = "ContainerExitedError";
     this.container = container;

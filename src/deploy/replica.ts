@@ -10,9 +10,14 @@ import type { ContainerDetails, Engine } from "../engine/types.ts";
 import type { Logger } from "../log.ts";
 import { Backend, type BackendPool } from "../proxy/pool.ts";
 import { errorMessage } from "../errors.ts";
-import { ROLLBACK_STOP_TIMEOUT_S } from "../defaults.ts";
+import { FAILED_OUTPUT_LINES, ROLLBACK_STOP_TIMEOUT_S } from "../defaults.ts";
 import type { Clock } from "./clock.ts";
-import { ContainerExitedError, MissingProxyError, PortNotPublishedError } from "./errors.ts";
+import {
+  ContainerExitedError,
+  HealthCheckError,
+  MissingProxyError,
+  PortNotPublishedError,
+} from "./errors.ts";
 import { probeTarget, waitHealthy } from "./health.ts";
 import { containerName, replicaLabels } from "./labels.ts";
 import { publishedPorts, type ResolvedPort } from "./ports.ts";
@@ -148,8 +153,27 @@ export async function startReplica(
     await waitUntilHealthy(ctx, replica, options.ports, signal);
     return replica;
   } catch (error) {
+    if (error instanceof ContainerExitedError || error instanceof HealthCheckError) {
+      await logLastOutput(ctx, { id, name });
+    }
     await removeContainer(ctx, { id, name }, ROLLBACK_STOP_TIMEOUT_S);
     throw error;
+  }
+}
+
+/** Log what a failed replica printed last: once it is removed, nobody can read it any more. */
+async function logLastOutput(ctx: DeployContext, container: { id: string; name: string }) {
+  try {
+    const output = await ctx.engine.containerLogs(container.id, FAILED_OUTPUT_LINES);
+    ctx.logger.warn("Output of the failed container", {
+      container: container.name,
+      output: output.trimEnd() || "(nothing)",
+    });
+  } catch (error) {
+    ctx.logger.debug("Cannot read the output of the failed container", {
+      container: container.name,
+      error: errorMessage(error),
+    });
   }
 }
 

@@ -16,6 +16,7 @@ import {
   decodeContainerList,
   decodeImageInspect,
   decodeImageList,
+  decodeLogs,
 } from "./decode.ts";
 import { EngineError } from "./errors.ts";
 import { labelFilter, streamEvents } from "./events.ts";
@@ -162,6 +163,17 @@ export class DockerEngineClient implements Engine {
       signal,
     });
     return status === 404 ? undefined : decodeContainerDetails(body, operation);
+  }
+
+  /** `GET /containers/{id}/logs?stdout=1&stderr=1&tail=…`, frames decoded to text. */
+  async containerLogs(id: string, lines: number, signal?: AbortSignal): Promise<string> {
+    const { body } = await this.#http.call(`read the output of container ${id}`, {
+      path: `/containers/${segment(id)}/logs`,
+      query: { stdout: "1", stderr: "1", tail: String(lines) },
+      bytes: true,
+      signal,
+    });
+    return decodeLogs(body as Uint8Array);
   }
 
   /** `POST /containers/{id}/stop?t=…`; already stopped or already gone is not an error. */

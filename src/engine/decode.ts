@@ -179,3 +179,23 @@ export function decodePullProgress(raw: unknown, operation: string): PullProgres
   if (typeof progress.total === "number") out.total = progress.total;
   return out;
 }
+
+/**
+ * The text of `GET /containers/{id}/logs`. Without a TTY the engine sends frames (an 8-byte
+ * header: stream 0/1/2, three zero bytes, the big-endian length) — stdout and stderr
+ * interleaved in order; with a TTY it sends the bytes as they are.
+ */
+export function decodeLogs(bytes: Uint8Array): string {
+  const framed = bytes.length >= 8 && bytes[0] <= 2 && bytes[1] === 0 && bytes[2] === 0 &&
+    bytes[3] === 0;
+  if (!framed) return new TextDecoder().decode(bytes);
+  const decoder = new TextDecoder();
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let text = "";
+  for (let at = 0; at + 8 <= bytes.length;) {
+    const end = Math.min(bytes.length, at + 8 + view.getUint32(at + 4));
+    text += decoder.decode(bytes.subarray(at + 8, end), { stream: true });
+    at = end;
+  }
+  return text + decoder.decode();
+}

@@ -41,6 +41,8 @@ export interface EngineRequest {
   unversioned?: boolean;
   /** The answer is not JSON (`/_ping` says `OK`): read and drop it. */
   ignoreBody?: boolean;
+  /** The answer is bytes (container logs): `body` is a `Uint8Array`. */
+  bytes?: boolean;
   /** Cancels the request. */
   signal?: AbortSignal;
   /** Extra time on top of the request timeout (a stop's grace period). */
@@ -97,7 +99,7 @@ export class EngineTransport {
   }
 
   /**
-   * Send a request and read its whole JSON answer within the request timeout.
+   * Send a request and read its whole JSON answer (or its bytes) within the request timeout.
    * @throws {EngineError} on a status outside 2xx/`accept`, or a body that is not JSON
    * @throws {EngineUnreachableError} when the socket cannot be reached or answers too late
    */
@@ -107,6 +109,9 @@ export class EngineTransport {
     const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
     try {
       const response = await this.#send(operation, request, signal);
+      if (request.bytes) {
+        return { status: response.status, body: new Uint8Array(await response.arrayBuffer()) };
+      }
       const text = await response.text();
       if (request.ignoreBody || !text.trim()) return { status: response.status, body: undefined };
       try {

@@ -105,6 +105,8 @@ export interface Engine {
   startContainer(id: string, signal?: AbortSignal): Promise<void>;
   /** Inspect a container; `undefined` when it does not exist. */
   inspectContainer(id: string, signal?: AbortSignal): Promise<ContainerDetails | undefined>;
+  /** The last `lines` lines a container wrote to stdout and stderr, as text. */
+  containerLogs(id: string, lines: number, signal?: AbortSignal): Promise<string>;
   /** Stop with SIGTERM, SIGKILL after `timeoutS`. Already stopped is not an error. */
   stopContainer(id: string, timeoutS: number, signal?: AbortSignal): Promise<void>;
   /** Remove (force). Already gone is not an error. */

@@ -285,6 +285,8 @@ export function engineSuite(kind: string, socketPath: string | undefined, missin
     });
     assert.equal(details.exitCode, 1);
     assert.equal(details.oomKilled, false);
+    // What it wrote to stderr, unframed from the engine's multiplexed log stream.
+    assert.equal(await client.containerLogs(crashed, 30), "APP_CRASH=1: exiting with status 1\n");
     await client.removeContainer(crashed);
   });
 

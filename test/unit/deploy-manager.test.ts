@@ -273,8 +273,12 @@ test("deploy: a replica that crashes at start fails the deploy at once", async (
     publish(h.engine, h.registry, "v2.0.0", { version: "2.0.0", crash: true });
     const result = await h.manager.checkNow();
     assert.ok(result.error instanceof ContainerExitedError, String(result.error));
-    assert.match((result.error as Error).message, /exit code 1/);
+    assert.match((result.error as Error).message, /exit code 1.*"Output of the failed container"/);
     assert.equal(h.pool.size, 2);
+    // Its output is logged before the container is removed, or nobody could read it.
+    const output = h.lines.findIndex((l) => l.includes("Output of the failed container"));
+    assert.match(h.lines[output], /fatal: DATABASE_URL is not set/);
+    assert.ok(output < h.lines.findIndex((l) => l.includes("Container deployment failed")));
   } finally {
     await h.done();
   }

@@ -173,6 +173,15 @@ export class FakeEngine implements Engine {
       restartCount: 0,
     };
   }
+  /** A crashing image "printed" why; every other container printed its version at start. */
+  async containerLogs(id: string): Promise<string> {
+    await this.#check();
+    const c = this.#get(id);
+    const image = this.local.get(c.image)!;
+    return image.crash
+      ? "listening on :8080\nfatal: DATABASE_URL is not set\n"
+      : `serving ${image.version}\n`;
+  }
   async stopContainer(id: string): Promise<void> {
     await this.#check();
     const c = this.containers.get(id);

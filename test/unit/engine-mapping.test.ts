@@ -14,6 +14,7 @@ import {
   decodeContainerDetails,
   decodeEvent,
   decodeImageInspect,
+  decodeLogs,
   decodePullProgress,
 } from "../../src/engine/decode.ts";
 import { EngineError } from "../../src/engine/errors.ts";
@@ -185,6 +186,24 @@ test("engine decode: image exposed TCP ports sorted, udp ignored", () => {
     exposedTcpPorts: [8080, 8081, 9090],
     repoDigests: ["r/app@sha256:1"],
   });
+});
+
+test("engine decode: container logs, framed (stdout and stderr interleaved) or raw (TTY)", () => {
+  const frame = (stream: number, bytes: Uint8Array) => {
+    const header = new Uint8Array(8);
+    header[0] = stream;
+    new DataView(header.buffer).setUint32(4, bytes.length);
+    return [...header, ...bytes];
+  };
+  const utf8 = new TextEncoder().encode("café\n");
+  const framed = new Uint8Array([
+    ...frame(1, new TextEncoder().encode("listening\n")),
+    ...frame(2, utf8.subarray(0, 4)), // "é" split across two frames
+    ...frame(2, utf8.subarray(4)),
+  ]);
+  assert.equal(decodeLogs(framed), "listening\ncafé\n");
+  assert.equal(decodeLogs(new TextEncoder().encode("tty output\r\n")), "tty output\r\n");
+  assert.equal(decodeLogs(new Uint8Array()), "");
 });
 
 test("engine decode: events keep container events with actor id and attributes", () => {
