@@ -30,7 +30,7 @@ import { discardLost, pruneImages, reapExited } from "./cleanup.ts";
 import { watchContainerExits } from "./events.ts";
 import { listContainerInfo } from "./info.ts";
 import { appFilter } from "./labels.ts";
-import { resolvePorts } from "./ports.ts";
+import { type ResolvedPort, resolvePorts } from "./ports.ts";
 import { ensureImage } from "./pull.ts";
 import {
   type DeployContext,
@@ -132,7 +132,6 @@ export class DeployManager {
     this.#streak = new FailureStreak(this.#ctx.logger, options.notifier);
     this.#scheduler = new CheckScheduler({
       check: () => this.#runCheck(),
-      queue: this.#queue,
       intervalMs: options.config.intervalS * 1000,
       clock: this.#ctx.clock,
       logger: this.#ctx.logger,
@@ -184,8 +183,11 @@ export class DeployManager {
   }
 
   /** Resolves when no check, deploy or heal is running or queued. */
-  settled(): Promise<void> {
-    return this.#queue.settled();
+  async settled(): Promise<void> {
+    do {
+      await this.#scheduler.idle();
+      await this.#queue.settled();
+    } while (this.#scheduler.busy);
   }
 
   /** The state for `GET /api/status`. */
@@ -243,6 +245,10 @@ export class DeployManager {
     }
   }
 
+  /**
+   * One check. Pulling a new version and its before-deploy hook run outside the queue, so a
+   * heal of the running version never waits behind them; the rollout itself runs in it.
+   */
   async #runCheck(): Promise<CheckResult> {
     const { clock, logger } = this.#ctx;
     const signal = this.#stop.signal;
@@ -261,37 +267,53 @@ export class DeployManager {
       return failed;
     }
     logger.debug("Found latest image", { tag: latest.tag, digest: latest.digest });
-    let strays: ContainerSummary[];
-    try {
-      strays = await this.#syncWithEngine(signal);
-    } catch (error) {
-      return signal.aborted ? { outcome: "stopped" } : this.#checkFailed(error);
-    }
     const target = { version: latest.tag, digest: latest.digest, image: latest.pinnedReference };
     const retryAt = this.#backoff.retryAt(target.digest, clock.now());
-    if (retryAt === undefined) {
-      const result = await this.#apply(target, {
-        strays,
-        repository: `${latest.registry}/${latest.repository}`,
+    if (retryAt !== undefined) {
+      logger.debug("Deploy of a failed version postponed", {
+        version: target.version,
+        retry_at: new Date(retryAt).toISOString(),
       });
-      if (result.outcome !== "failed" && result.outcome !== "stopped") this.#streak.succeeded();
-      return result;
+      this.#streak.succeeded(); // the registry answered
+      await this.#keepServing(signal);
+      return { outcome: "backoff", version: target.version, retryAt };
     }
-    logger.debug("Deploy of a failed version postponed", {
-      version: target.version,
-      retry_at: new Date(retryAt).toISOString(),
+    let prepared: readonly ResolvedPort[] | undefined;
+    if (this.#desired?.digest !== target.digest) {
+      try {
+        prepared = await this.#prepare("deploy", target);
+      } catch (error) {
+        // An engine that cannot be reached fails the check, not the version.
+        const engineAway = error instanceof EngineUnreachableError && !signal.aborted;
+        return engineAway ? this.#checkFailed(error) : this.#failed("deploy", target, error);
+      }
+    }
+    const result = await this.#queue.run(async (): Promise<CheckResult> => {
+      let strays: ContainerSummary[];
+      try {
+        strays = await this.#syncWithEngine(signal);
+      } catch (error) {
+        return signal.aborted ? { outcome: "stopped" } : this.#checkFailed(error);
+      }
+      return this.#apply(target, { strays, prepared });
     });
-    this.#streak.succeeded(); // registry and engine answered
-    await this.#keepServing(signal, { synced: true });
-    return { outcome: "backoff", version: target.version, retryAt };
+    const outcome = result.outcome;
+    if (outcome === "up-to-date" || outcome === "deployed" || outcome === "healed") {
+      this.#streak.succeeded();
+    }
+    if (outcome === "deployed") {
+      await this.#hook("after", target);
+      const repository = `${latest.registry}/${latest.repository}`;
+      await this.#queue.run(() => pruneImages(this.#ctx, repository, this.#serving));
+    }
+    return result;
   }
 
   /**
    * Restore missing replicas of the running version when the newest one cannot be deployed
-   * now (registry failing or rate-limited, newest version backed off). `synced`: the engine's
-   * containers were just listed.
+   * now (registry failing or rate-limited, newest version backed off).
    */
-  async #keepServing(signal: AbortSignal, options: { synced?: boolean } = {}): Promise<void> {
+  async #keepServing(signal: AbortSignal): Promise<void> {
     const desired = this.#desired;
     if (!desired || signal.aborted) return;
     const { clock, config, logger } = this.#ctx;
@@ -308,15 +330,15 @@ export class DeployManager {
       }
       return;
     }
-    if (!options.synced) {
+    await this.#queue.run(async () => {
       try {
         await this.#syncWithEngine(signal);
       } catch (error) {
         logger.debug("Cannot list the app's containers", { error: errorMessage(error) });
         return;
       }
-    }
-    await this.#apply(desired, { strays: [] });
+      await this.#apply(desired, { strays: [] });
+    });
   }
 
   /** Drop replicas the engine no longer runs; return running managed containers not tracked. */
@@ -346,68 +368,89 @@ export class DeployManager {
     return { outcome: "failed", error };
   }
 
-  /** Make what serves match `target`: deploy it, heal it, or do nothing. Never rejects. */
+  /**
+   * Make what serves match `target`: deploy it, heal it, or do nothing. `prepared`: the ports
+   * of a deploy whose image and before-deploy hook are done. Never rejects.
+   */
   async #apply(
     target: DeployTarget,
-    options: { strays: ContainerSummary[]; repository?: string },
+    options: { strays: ContainerSummary[]; prepared?: readonly ResolvedPort[] },
   ): Promise<CheckResult> {
-    const { config, clock, logger, observer } = this.#ctx;
-    const replicas = config.replicas;
-    const plan = planRollout(this.#serving, target, replicas);
+    const plan = planRollout(this.#serving, target, this.#ctx.config.replicas);
     if (!plan) {
-      logger.debug("Nothing to deploy: the version runs on every replica", {
+      this.#ctx.logger.debug("Nothing to deploy: the version runs on every replica", {
         version: target.version,
       });
       return { outcome: "up-to-date", version: target.version };
     }
     const kind: RolloutKind = this.#desired?.digest === target.digest ? "heal" : "deploy";
     try {
-      await this.#rollout(kind, target, plan, options);
+      const ports = options.prepared ?? await this.#prepare(kind, target);
+      await this.#rollout(kind, target, plan, { ports, strays: options.strays });
       this.#backoff.succeeded(target.digest);
       return { outcome: kind === "deploy" ? "deployed" : "healed", version: target.version };
     } catch (error) {
-      if (this.#stop.signal.aborted) return { outcome: "stopped", version: target.version };
-      // A heal of the running version that failed only because the engine was away is tried
-      // again at the next tick: the version is not at fault.
-      const versionAtFault = kind === "deploy" || !(error instanceof EngineUnreachableError);
-      const retryAt = versionAtFault ? this.#backoff.failed(target.digest, clock.now()) : undefined;
-      if (kind === "deploy") observer?.deploymentFailed();
-      logger.error(
-        kind === "deploy" ? "Container deployment failed" : "Replacing replicas failed",
-        {
-          version: target.version,
-          error: errorMessage(error),
-          retry_at: new Date(retryAt ?? clock.now() + config.intervalS * 1000).toISOString(),
-        },
-      );
-      void this.#notifier?.sendError(error);
-      return { outcome: "failed", version: target.version, error, retryAt };
+      return this.#failed(kind, target, error);
     }
   }
 
-  async #rollout(
-    kind: RolloutKind,
-    target: DeployTarget,
-    plan: RolloutPlan,
-    options: { strays: ContainerSummary[]; repository?: string },
-  ): Promise<void> {
+  /** A deploy or heal of `target` failed: back-off, log, notify. */
+  #failed(kind: RolloutKind, target: DeployTarget, error: unknown): CheckResult {
+    if (this.#stop.signal.aborted) return { outcome: "stopped", version: target.version };
+    const { config, clock, logger, observer } = this.#ctx;
+    // A rollout that failed only because the engine was away is tried again at the next
+    // tick: the version is not at fault.
+    const versionAtFault = !(error instanceof EngineUnreachableError);
+    const retryAt = versionAtFault ? this.#backoff.failed(target.digest, clock.now()) : undefined;
+    if (kind === "deploy") observer?.deploymentFailed();
+    logger.error(
+      kind === "deploy" ? "Container deployment failed" : "Replacing replicas failed",
+      {
+        version: target.version,
+        error: errorMessage(error),
+        retry_at: new Date(retryAt ?? clock.now() + config.intervalS * 1000).toISOString(),
+      },
+    );
+    void this.#notifier?.sendError(error);
+    return { outcome: "failed", version: target.version, error, retryAt };
+  }
+
+  /**
+   * Get `target`'s image onto the engine and resolve its ports; for a deploy, also run the
+   * before-deploy hook. Returns the port mappings.
+   */
+  async #prepare(kind: RolloutKind, target: DeployTarget): Promise<readonly ResolvedPort[]> {
     const ctx = this.#ctx;
-    const signal = this.#stop.signal;
-    const replicas = ctx.config.replicas;
     const image = await ensureImage({
       engine: ctx.engine,
       image: target.image,
       auth: this.#registry.pullAuth(),
       logger: ctx.logger,
       clock: ctx.clock,
-      signal,
+      signal: this.#stop.signal,
     });
     if (image.pulled) void this.#notifier?.send(pulledMessage(target.version));
     const ports = resolvePorts(ctx.config.ports, target.image, image.exposedTcpPorts);
     if (kind === "deploy") {
-      ctx.logger.info("Starting container deployment", { version: target.version, replicas });
+      ctx.logger.info("Starting container deployment", {
+        version: target.version,
+        replicas: ctx.config.replicas,
+      });
       await this.#hook("before", target);
-    } else {
+    }
+    return ports;
+  }
+
+  /** Start the replicas of `plan`, retire the rest; a deploy is then reported and notified. */
+  async #rollout(
+    kind: RolloutKind,
+    target: DeployTarget,
+    plan: RolloutPlan,
+    options: { ports: readonly ResolvedPort[]; strays: ContainerSummary[] },
+  ): Promise<void> {
+    const ctx = this.#ctx;
+    const replicas = ctx.config.replicas;
+    if (kind === "heal") {
       ctx.logger.info("Replacing missing replicas", {
         version: target.version,
         replicas: plan.start.join(","),
@@ -415,10 +458,10 @@ export class DeployManager {
     }
     const startedAt = ctx.clock.now();
     const started = await rollout(ctx, plan, {
-      ports,
+      ports: options.ports,
       serving: this.#serving,
       strays: options.strays,
-      signal,
+      signal: this.#stop.signal,
     });
     this.#desired = target;
     if (kind === "heal") return;
@@ -432,8 +475,6 @@ export class DeployManager {
     void this.#notifier?.sendImportant(
       deployedMessage({ started: started.length, total: replicas, tag: target.version }),
     );
-    await this.#hook("after", target);
-    if (options.repository) await pruneImages(ctx, options.repository, this.#serving);
   }
 
   /** Run a deploy hook; a failed before-deploy hook throws {@link HookFailedError}. */

@@ -1,7 +1,7 @@
 /**
  * When checks run: one at a time, a tick every `--interval` (skipped while a check runs) and
- * on demand (`POST /api/deploy`), plus the queue that keeps checks, deploys and heals from
- * ever overlapping.
+ * on demand (`POST /api/deploy`), plus the queue that keeps rollouts and heals from ever
+ * overlapping.
  *
  * @module
  */
@@ -44,8 +44,6 @@ export class SerialQueue {
 export interface CheckSchedulerOptions {
   /** One check; should not reject (a rejection is logged as a bug and reported as failed). */
   check(): Promise<CheckResult>;
-  /** The queue checks share with deploys and heals. */
-  queue: SerialQueue;
   /** Gap between ticks. */
   intervalMs: number;
   /** Time source of the ticks. */
@@ -70,6 +68,11 @@ export class CheckScheduler {
   /** Whether a check is running (or queued to run) right now. */
   get busy(): boolean {
     return this.#current !== null;
+  }
+
+  /** Resolves when no check is running (a follow-up included). */
+  async idle(): Promise<void> {
+    while (this.#current) await this.#current;
   }
 
   /**
@@ -101,8 +104,8 @@ export class CheckScheduler {
   }
 
   #start(): Promise<CheckResult> {
-    const { queue, logger } = this.#options;
-    const current = queue.run(() => this.#options.check())
+    const { logger } = this.#options;
+    const current = this.#options.check()
       .catch((error): CheckResult => {
         logger.error("Unexpected deploy manager failure", { error: errorMessage(error) });
         return { outcome: "failed", error };

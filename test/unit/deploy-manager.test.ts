@@ -426,6 +426,33 @@ test("heal: a heal that failed because the engine was away is retried at the nex
   }
 });
 
+test("heal: a replica that dies while a new version is pulling is replaced at once", async () => {
+  const h = harness({ replicas: 1 });
+  try {
+    await deployed(h, "v1.0.0");
+    publish(h.engine, h.registry, "v2.0.0", { version: "2.0.0" });
+    let release!: () => void;
+    const slowPull = new Promise<void>((resolve) => (release = resolve));
+    const pull = h.engine.pull.bind(h.engine);
+    let pulling = false;
+    h.engine.pull = async (image, options) => {
+      pulling = true;
+      await slowPull;
+      return pull(image, options);
+    };
+    const check = h.manager.checkNow();
+    await until(() => pulling);
+    await h.engine.kill(h.pool.backends[0].label); // v1 crashes during a long pull
+    await until(() => h.pool.size === 1 && h.manager.status().replicas === 1);
+    assert.equal(await body(h.pool.backends[0].address), "1.0.0");
+    release();
+    assert.equal((await check).outcome, "deployed");
+    assert.equal(await body(h.pool.backends[0].address), "2.0.0");
+  } finally {
+    await h.done();
+  }
+});
+
 test("shutdown: a container that cannot be stopped is removed by force", async () => {
   const h = harness();
   try {
@@ -478,7 +505,7 @@ test("check: an engine failure keeps the proxy serving", async () => {
   try {
     await deployed(h, "v1.0.0");
     publish(h.engine, h.registry, "v1.1.0", { version: "1.1.0" });
-    h.engine.down = new Error("connect ENOENT /run/docker.sock");
+    h.engine.down = new EngineUnreachableError("/run/docker.sock", "connect ENOENT");
     const result = await h.manager.checkNow();
     assert.equal(result.outcome, "failed");
     assert.equal(h.pool.size, 2);
