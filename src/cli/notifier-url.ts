@@ -7,6 +7,7 @@
  * @module
  */
 import { ConfigError } from "../errors.ts";
+import { parseBoolWord } from "../registry/url.ts";
 
 /** A parsed `slack://` notifier URL. */
 export interface SlackNotifierUrl {
@@ -77,9 +78,7 @@ function readQuery(url: string, query: string, known: string[]): URLSearchParams
 function readBool(url: string, params: URLSearchParams, key: string, fallback: boolean): boolean {
   const value = params.get(key);
   if (value === null) return fallback;
-  if (/^(true|t|1)$/i.test(value)) return true;
-  if (/^(false|f|0)$/i.test(value)) return false;
-  return fail(url, `${key}=${value} must be true or false`);
+  return parseBoolWord(value) ?? fail(url, `${key}=${value} must be true or false`);
 }
 
 function decode(url: string, text: string): string {

@@ -10,6 +10,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Buffer } from "node:buffer";
 import { ConfigError } from "../errors.ts";
+import { DOCKER_HUB_ALIASES } from "./url.ts";
 
 /** A user name and password (or token) for one registry. */
 export interface Credentials {
@@ -27,12 +28,10 @@ export interface CredentialSources {
   homeDir: string;
 }
 
-const DOCKER_HUB_KEYS = new Set(["docker.io", "index.docker.io", "registry-1.docker.io"]);
-
 /** `https://index.docker.io/v1/` → `docker.io`; `HOST:PORT/…` → `host:port`. */
 function registryKey(value: string): string {
   const host = value.replace(/^[a-z]+:\/\//i, "").split("/")[0].toLowerCase();
-  return DOCKER_HUB_KEYS.has(host) ? "docker.io" : host;
+  return DOCKER_HUB_ALIASES.has(host) ? "docker.io" : host;
 }
 
 function fromEntry(entry: unknown, path: string, key: string): Credentials | undefined {

@@ -40,7 +40,12 @@ export interface ParseImageUrlOptions {
 const FLAG = "--registry";
 const DOCKER_HUB = "docker.io";
 const DOCKER_HUB_API = "registry-1.docker.io";
-const DOCKER_HUB_ALIASES = new Set([DOCKER_HUB, "index.docker.io", DOCKER_HUB_API]);
+/** Every host name Docker Hub goes by (in image references and in `~/.docker/config.json`). */
+export const DOCKER_HUB_ALIASES: ReadonlySet<string> = new Set([
+  DOCKER_HUB,
+  "index.docker.io",
+  DOCKER_HUB_API,
+]);
 const QUERY_KEYS = ["pre-release", "calver", "insecure"];
 const LABEL = "[a-z0-9](?:[a-z0-9-]*[a-z0-9])?";
 const HOSTNAME = new RegExp(`^(?:${LABEL}(?:\\.${LABEL})*|\\[[0-9a-f:.]+\\])$`);
@@ -56,10 +61,15 @@ export function isLoopbackHost(hostname: string): boolean {
   return hostname === "localhost" || hostname === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
+/** A URL parameter's boolean as the original dewy reads it (Go's `strconv.ParseBool`). */
+export function parseBoolWord(value: string): boolean | undefined {
+  if (/^(true|t|1)$/i.test(value)) return true;
+  if (/^(false|f|0)$/i.test(value)) return false;
+  return undefined;
+}
+
 function parseBool(url: string, key: string, value: string): boolean {
-  if (/^(true|1)$/i.test(value)) return true;
-  if (/^(false|0)$/i.test(value)) return false;
-  return fail(url, `${key}=${value} must be true or false`);
+  return parseBoolWord(value) ?? fail(url, `${key}=${value} must be true or false`);
 }
 
 function splitHost(url: string, authority: string): { hostname: string; port: string } {

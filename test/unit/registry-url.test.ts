@@ -59,6 +59,8 @@ const GOOD: Good[] = [
   ["img://linuxserver/a/b", { host: "docker.io", repository: "linuxserver/a/b" }],
   ["img://ghcr.io/a/b?pre-release=true", { preRelease: true, calver: "" }],
   ["img://ghcr.io/a/b?pre-release=false", { preRelease: false }],
+  ["img://ghcr.io/a/b?pre-release=T", { preRelease: true }],
+  ["img://ghcr.io/a/b?insecure=f", { insecure: false }],
   ["img://ghcr.io/a/b?calver=YYYY.0M.0D", { calver: "YYYY.0M.0D" }],
   ["img://ghcr.io/a/b", { calver: "YY.MM.MICRO" }, "YY.MM.MICRO"],
   ["img://ghcr.io/a/b?calver=YYYY.0M", { calver: "YYYY.0M" }, "YYYY.0M"],

@@ -190,23 +190,18 @@ test("telemetry containers: CachedLoad caches failures too and times out with a 
 test("container gauges: a container that is gone leaves /metrics (the SDK alone would keep it)", async () => {
   const replaced = { ...running, id: "b".repeat(64), name: "myapp-1700000100-0" };
   const containers = [running];
-  const fake = fakeEngine(containers);
-  let dropGone = (m: ResourceMetrics) => m;
-  const prometheus = new PrometheusReader(undefined, (m) => dropGone(m));
-  const provider = new MeterProvider({ readers: [prometheus.reader] });
-  dropGone = registerContainerGauges(provider.getMeter("dewy"), {
-    engine: fake.engine,
-    app: "myapp",
-    desiredReplicas: 1,
-  }, { logger: new Logger({ write: () => {} }), cacheMs: 0, timeoutMs: 1_000 });
+  const { scrape, provider } = setup(containers, 0, 1_000);
   const names = async () =>
     new Set(
-      [...parseExposition(await prometheus.render()).keys()]
+      [...(await scrape()).keys()]
         .filter((key) => key.startsWith("dewy_container_info{"))
         .map((key) => /container="([^"]*)"/.exec(key)?.[1]),
     );
-  assert.deepEqual(await names(), new Set([running.name]));
-  containers.splice(0, 1, replaced);
-  assert.deepEqual(await names(), new Set([replaced.name]));
-  await provider.shutdown();
+  try {
+    assert.deepEqual(await names(), new Set([running.name]));
+    containers.splice(0, 1, replaced);
+    assert.deepEqual(await names(), new Set([replaced.name]));
+  } finally {
+    await provider.shutdown();
+  }
 });
