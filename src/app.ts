@@ -96,7 +96,9 @@ export async function runContainer(runtime: Runtime, config: ContainerConfig): P
     await notifier.send(startedMessage(VERSION));
     await adopted;
   } catch (error) {
-    await shutdown({ proxies, manager, admin, telemetry, logger, drainMs: 0 }, "SIGTERM");
+    // Replicas adopted from an earlier dewy keep running: the next start adopts them again.
+    const running = { proxies, manager, admin, telemetry, logger, drainMs: 0, leaveRunning: true };
+    await shutdown(running, "SIGTERM");
     throw error;
   }
 
@@ -119,6 +121,8 @@ interface Running {
   logger: Logger;
   /** How long open proxied connections get to finish. */
   drainMs: number;
+  /** A failed start-up: leave the app's running replicas for the next dewy to adopt. */
+  leaveRunning?: boolean;
 }
 
 /**
@@ -127,7 +131,7 @@ interface Running {
  * telemetry. Every step runs even when an earlier one failed.
  */
 async function shutdown(running: Running, signal: StopSignal): Promise<void> {
-  const { proxies, manager, admin, telemetry, logger, drainMs } = running;
+  const { proxies, manager, admin, telemetry, logger, drainMs, leaveRunning } = running;
   manager?.stopChecks();
   for (const proxy of proxies.values()) proxy.stopAccepting();
   const cut = await Promise.all([...proxies.values()].map((p) => p.drain(drainMs)));
@@ -136,7 +140,7 @@ async function shutdown(running: Running, signal: StopSignal): Promise<void> {
     logger.warn("Closed connections still open after the drain time", { count: cutTotal });
   }
   const steps: Array<[string, () => Promise<unknown> | undefined]> = [
-    ["stop managed containers", () => manager?.shutdown(signal)],
+    ["stop managed containers", () => manager?.shutdown(signal, { leaveRunning })],
     ["close the admin API", () => admin?.server.close()],
     ["flush telemetry", () => telemetry?.shutdown()],
   ];

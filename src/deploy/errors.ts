@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { ContainerDetails } from "../engine/types.ts";
 
 /** The image does not expose exactly one TCP port and `--port` gave no container port. */
 export class PortResolutionError extends Error {
@@ -63,6 +64,16 @@ export class ContainerExitedError extends Error {
     );
     this.name = "ContainerExitedError";
     this.container = container;
+  }
+
+  /** The error for container `name` whose inspection (`undefined`: gone) shows it is not running. */
+  static of(name: string, details: ContainerDetails | undefined): ContainerExitedError {
+    return new ContainerExitedError(
+      name,
+      details?.state ?? "",
+      details?.exitCode ?? -1,
+      details?.oomKilled ?? false,
+    );
   }
 }
 

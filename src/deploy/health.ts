@@ -89,10 +89,5 @@ async function probeOnce(options: WaitHealthyOptions, target: string): Promise<s
 async function assertRunning(options: WaitHealthyOptions): Promise<void> {
   const details = await options.engine.inspectContainer(options.container.id, options.signal);
   if (details?.state === "running") return;
-  throw new ContainerExitedError(
-    options.container.name,
-    details?.state ?? "",
-    details?.exitCode ?? -1,
-    details?.oomKilled ?? false,
-  );
+  throw ContainerExitedError.of(options.container.name, details);
 }

@@ -222,9 +222,10 @@ export class DeployManager {
    * Stop the loop and the event stream, abort an in-flight deploy (its new replicas are
    * rolled back), take every replica out of rotation, stop and remove every managed container
    * of the app, and notify ``Stop receiving by `<signal>` signal``. The caller closes the proxy
-   * listeners (and drains them) first.
+   * listeners (and drains them) first. `leaveRunning` (a start-up that failed): the replicas
+   * that were already running stay for the next dewy to adopt; only new ones are rolled back.
    */
-  async shutdown(signal: StopSignal): Promise<void> {
+  async shutdown(signal: StopSignal, options: { leaveRunning?: boolean } = {}): Promise<void> {
     if (this.#stop.signal.aborted) return;
     const { logger, config } = this.#ctx;
     logger.info("Shutting down deploy manager", { signal });
@@ -234,9 +235,15 @@ export class DeployManager {
     await this.settled();
     const replicas = [...this.#serving];
     this.#serving.clear();
-    await Promise.all(replicas.map((r) => drainReplica(this.#ctx, r, config.drainTimeS * 1000)));
-    const removed = await removeAllManaged(this.#ctx);
-    logger.info("Managed containers removed", { count: removed });
+    if (options.leaveRunning) {
+      logger.info("Running replicas left for the next dewy to adopt", { count: replicas.length });
+    } else {
+      await Promise.all(
+        replicas.map((r) => drainReplica(this.#ctx, r, config.drainTimeS * 1000)),
+      );
+      const removed = await removeAllManaged(this.#ctx);
+      logger.info("Managed containers removed", { count: removed });
+    }
     await this.#notifier?.send(stoppedMessage(signal));
     if (this.#notifier && !(await this.#notifier.settled(NOTIFY_TIMEOUT_MS))) {
       logger.warn("Notifications still pending at shutdown were dropped", {

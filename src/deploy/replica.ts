@@ -130,14 +130,7 @@ export async function startReplica(
     signal?.throwIfAborted();
     await engine.startContainer(id, signal);
     const details = await engine.inspectContainer(id, signal);
-    if (details?.state !== "running") {
-      throw new ContainerExitedError(
-        name,
-        details?.state ?? "",
-        details?.exitCode ?? -1,
-        details?.oomKilled ?? false,
-      );
-    }
+    if (details?.state !== "running") throw ContainerExitedError.of(name, details);
     const replica: Replica = {
       ...target,
       id,

@@ -107,6 +107,8 @@ export interface Running {
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
   /** The child, e.g. to check that it is still running. */
   child: ChildProcess;
+  /** Resolves with the exit code once the child has exited by itself or been stopped. */
+  exited: Promise<number | null>;
 }
 
 /** Start `command args` with `env` added to this process's environment. */
@@ -141,6 +143,7 @@ export function start(
   return {
     lines,
     child,
+    exited,
     async waitForLine(pattern, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

@@ -1,11 +1,12 @@
 /**
  * Issue 6, scenario 5: `kill -9` the compiled dewy while its replicas run, start it again:
  * it adopts the running replicas (same containers, no redeploy) and no connection fails
- * once it listens.
+ * once it listens. A start that fails in between (no admin port) leaves them running.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as net from "node:net";
+import { ADMIN_PORT_ATTEMPTS } from "../../src/defaults.ts";
 import {
   dewyPorts,
   managedContainers,
@@ -16,6 +17,20 @@ import {
   startDewyContainer,
   uniqueName,
 } from "./_ship.ts";
+
+/** Listen on `count` ports from `first` on 127.0.0.1 (a port someone else holds is taken too). */
+async function takePorts(first: number, count: number): Promise<net.Server[]> {
+  const servers: net.Server[] = [];
+  for (let port = first; port < first + count; port++) {
+    const server = net.createServer();
+    const listening = await new Promise<boolean>((resolve) => {
+      server.once("error", () => resolve(false));
+      server.listen(port, "127.0.0.1", () => resolve(true));
+    });
+    if (listening) servers.push(server);
+  }
+  return servers;
+}
 
 /** One HTTP/1.0 GET on a new connection; resolves with the body, or `error:<why>`. */
 function getOnce(port: number): Promise<string> {
@@ -58,6 +73,23 @@ test(
         "replicas survive kill -9",
       );
       assert.equal(await getOnce(port), "error:ECONNREFUSED", "nothing listens while dewy is down");
+
+      // A start that fails (every admin port taken) exits 1 and leaves the replicas running.
+      const taken = await takePorts(ports.adminPort, ADMIN_PORT_ATTEMPTS);
+      try {
+        const failing = startDewyContainer(repo, ports, extra);
+        const code = await Promise.race([failing.exited, sleep(60_000).then(() => "running")]);
+        await failing.stop("SIGKILL");
+        assert.equal(code, 1, failing.lines.join("\n"));
+        assert.ok(failing.lines.some((l) => l.includes("Cannot start the admin API")));
+      } finally {
+        for (const server of taken) server.close();
+      }
+      assert.deepEqual(
+        managedContainers(repo).map((c) => c.Id).sort(),
+        before,
+        "a failed start leaves the running replicas alone",
+      );
 
       dewy = startDewyContainer(repo, ports, extra);
       // Hammer the port from the moment dewy starts; count what fails after the first accept

@@ -453,6 +453,18 @@ test("heal: a replica that dies while a new version is pulling is replaced at on
   }
 });
 
+test("shutdown: after a failed start-up the running replicas are left for the next dewy", async () => {
+  const h = harness();
+  try {
+    await deployed(h, "v1.0.0");
+    await h.manager.shutdown("SIGTERM", { leaveRunning: true });
+    assert.equal(h.engine.running().length, 2);
+    assert.ok(h.lines.some((l) => l.includes("Running replicas left for the next dewy")));
+  } finally {
+    await h.done();
+  }
+});
+
 test("shutdown: a container that cannot be stopped is removed by force", async () => {
   const h = harness();
   try {
