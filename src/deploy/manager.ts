@@ -112,6 +112,7 @@ export class DeployManager {
   #postponedHealLogged = 0;
   #started = false;
   #background: Promise<void>[] = [];
+  #adopted: Promise<void> = Promise.resolve();
 
   /** @param options configuration, engine, registry, proxies and collaborators */
   constructor(options: DeployManagerOptions) {
@@ -149,7 +150,7 @@ export class DeployManager {
     this.#started = true;
     const { signal } = this.#stop;
     const { logger } = this.#ctx;
-    await this.#queue.run(async () => {
+    await (this.#adopted = this.#queue.run(async () => {
       try {
         this.#desired = await adoptRunning(this.#ctx, { serving: this.#serving, signal });
       } catch (error) {
@@ -159,7 +160,7 @@ export class DeployManager {
           });
         }
       }
-    });
+    }));
     if (signal.aborted) return;
     this.#background.push(
       watchContainerExits({
@@ -259,6 +260,7 @@ export class DeployManager {
   async #runCheck(): Promise<CheckResult> {
     const { clock, logger } = this.#ctx;
     const signal = this.#stop.signal;
+    await this.#adopted; // what runs is known only once adoption is done
     if (this.#checks.signal.aborted) return { outcome: "stopped" };
     if (this.#pausedUntil > clock.now()) {
       await this.#keepServing(signal);
@@ -383,6 +385,7 @@ export class DeployManager {
     target: DeployTarget,
     options: { strays: ContainerSummary[]; prepared?: readonly ResolvedPort[] },
   ): Promise<CheckResult> {
+    if (this.#checks.signal.aborted) return { outcome: "stopped", version: target.version };
     const plan = planRollout(this.#serving, target, this.#ctx.config.replicas);
     if (!plan) {
       this.#ctx.logger.debug("Nothing to deploy: the version runs on every replica", {
@@ -403,13 +406,14 @@ export class DeployManager {
 
   /** A deploy or heal of `target` failed: back-off, log, notify. */
   #failed(kind: RolloutKind, target: DeployTarget, error: unknown): CheckResult {
-    if (this.#stop.signal.aborted) return { outcome: "stopped", version: target.version };
+    if (this.#checks.signal.aborted) return { outcome: "stopped", version: target.version };
     const { config, clock, logger, observer } = this.#ctx;
     // A rollout that failed only because the engine was away is tried again at the next
     // tick: the version is not at fault.
     const versionAtFault = !(error instanceof EngineUnreachableError);
     const retryAt = versionAtFault ? this.#backoff.failed(target.digest, clock.now()) : undefined;
     if (kind === "deploy") observer?.deploymentFailed();
+    if (!versionAtFault) return { ...this.#checkFailed(error), version: target.version };
     logger.error(
       kind === "deploy" ? "Container deployment failed" : "Replacing replicas failed",
       {
@@ -490,10 +494,10 @@ export class DeployManager {
     const command = which === "before" ? config.beforeDeployHook : config.afterDeployHook;
     if (!command) return;
     const signal = this.#stop.signal;
-    if (signal.aborted) {
+    if (this.#checks.signal.aborted) {
       // A hook started now would be killed at once (and reported as failed).
       logger.warn("Deploy hook skipped: dewy is shutting down", { hook: which, command });
-      if (which === "before") signal.throwIfAborted();
+      if (which === "before") this.#checks.signal.throwIfAborted();
       return;
     }
     const result = await this.#runHook({

@@ -415,7 +415,7 @@ test("heal: a heal that failed because the engine was away is retried at the nex
     await deployed(h, "v1.0.0");
     h.engine.down = new EngineUnreachableError("/run/docker.sock", "connection refused");
     await h.engine.kill(h.pool.backends[0].label); // dockerd restarts, the replica dies with it
-    await until(() => h.lines.some((l) => l.includes("Replacing replicas failed")));
+    await until(() => h.lines.some((l) => l.includes("Check failed")));
     await h.manager.settled();
     h.engine.down = undefined; // the engine is back
     await h.clock.advance(10_000);
@@ -906,6 +906,112 @@ test("deploy: a new version within the same second as the last deploy gets unuse
     assert.equal(fresh.length, 2);
     assert.ok(fresh.every((n) => !old.includes(n)));
   } finally {
+    await h.done();
+  }
+});
+
+test("shutdown: a deploy whose before-deploy hook ends after stopChecks is not rolled out", async () => {
+  let inHook = false;
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const commands: string[] = [];
+  const h = harness({ beforeDeployHook: "./migrate.sh", afterDeployHook: "./warm.sh" }, {
+    runHook: async (options) => {
+      commands.push(options.command);
+      if (options.context.version === "v2.0.0" && options.command === "./migrate.sh") {
+        inHook = true;
+        await gate;
+      }
+      return hookResult(options.command, 0);
+    },
+  });
+  try {
+    await deployed(h, "v1.0.0");
+    commands.length = 0;
+    publish(h.engine, h.registry, "v2.0.0", { version: "2.0.0" });
+    const check = h.manager.checkNow();
+    await until(() => inHook);
+    const creates = h.log.filter((l) => l.startsWith("create ")).length;
+    h.manager.stopChecks(); // SIGTERM: the proxies drain now, up to --drain-time
+    release();
+    assert.equal((await check).outcome, "stopped");
+    assert.equal(h.log.filter((l) => l.startsWith("create ")).length, creates);
+    assert.deepEqual(commands, ["./migrate.sh"], "no after-deploy hook during shutdown");
+    assert.equal(h.events.failed, 0);
+  } finally {
+    await h.done();
+  }
+});
+
+test("shutdown: a check whose registry call fails after stopChecks heals nothing", async () => {
+  const h = harness();
+  try {
+    await deployed(h, "v1.0.0");
+    let release!: () => void;
+    h.registry.gate = new Promise<void>((resolve) => (release = resolve));
+    const calls = h.registry.calls;
+    const check = h.manager.checkNow();
+    await until(() => h.registry.calls > calls);
+    await h.engine.vanish(h.pool.backends[0].label);
+    const creates = h.log.filter((l) => l.startsWith("create ")).length;
+    h.manager.stopChecks();
+    h.registry.failure = new RegistryUnavailableError("registry 127.0.0.1:5000 is unreachable");
+    release();
+    await check;
+    assert.equal(h.log.filter((l) => l.startsWith("create ")).length, creates);
+  } finally {
+    h.registry.gate = undefined;
+    h.registry.failure = undefined;
+    await h.done();
+  }
+});
+
+test("adoption: a check asked for while adopting waits for it (no hook for the running version)", async () => {
+  const h = harness({ replicas: 1, beforeDeployHook: "./migrate.sh" });
+  try {
+    const image = publish(h.engine, h.registry, "v1.0.0", { version: "1.0.0" });
+    await h.engine.pull(image);
+    await h.engine.seed("app-1767225600-0", image, {
+      "dewy.managed": "true",
+      "dewy.app": "app",
+      "dewy.version": "v1.0.0",
+      "dewy.replica": "0",
+    });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const inspect = h.engine.inspectContainer.bind(h.engine);
+    h.engine.inspectContainer = async (id) => {
+      await gate; // adoption takes a while
+      return inspect(id);
+    };
+    const started = h.manager.start();
+    const check = h.manager.checkNow(); // POST /api/deploy: the admin API is already up
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    await started;
+    assert.equal((await check).outcome, "up-to-date");
+    await h.manager.settled();
+    assert.deepEqual(h.engine.running(), ["app-1767225600-0"]);
+    assert.deepEqual(h.hooks, []);
+  } finally {
+    await h.done();
+  }
+});
+
+test("heal: an engine restart that kills every replica is reported once per failure streak", async () => {
+  const h = harness({ replicas: 3 });
+  try {
+    await deployed(h, "v1.0.0");
+    h.engine.down = new EngineUnreachableError("/run/docker.sock", "connection refused");
+    for (const backend of [...h.pool.backends]) await h.engine.kill(backend.label);
+    await until(() => h.pool.size === 0);
+    await h.manager.settled();
+    const errors = h.lines.filter((l) =>
+      l.includes("level=ERROR") && /Replacing replicas failed|Check failed/.test(l)
+    );
+    assert.equal(errors.length, 1, errors.join("\n"));
+  } finally {
+    h.engine.down = undefined;
     await h.done();
   }
 });
