@@ -10,9 +10,11 @@ import { listContainers, parseCommandLine } from "./cli/mod.ts";
 import { ConfigError, errorMessage } from "./errors.ts";
 import { VERSION } from "./version.ts";
 import { runContainer } from "./app.ts";
+import { keepLoopbackOffProxies } from "./cli/no-proxy.ts";
 
 /** Run the CLI with `runtime`'s arguments; resolves with the process exit code. */
 export async function main(runtime: Runtime): Promise<number> {
+  keepLoopbackOffProxies(runtime);
   try {
     const command = parseCommandLine(runtime.args(), (name) => runtime.env(name));
     switch (command.kind) {

@@ -373,6 +373,7 @@ export const bunRuntime: Runtime = {
   serveHttp,
   onSignal,
   env: (name) => process.env[name],
+  setEnv: (name, value) => void (process.env[name] = value),
   args: () => process.argv.slice(2),
   exit: (code) => process.exit(code),
 };

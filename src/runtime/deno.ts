@@ -273,6 +273,7 @@ export const denoRuntime: Runtime = {
   serveHttp,
   onSignal,
   env: (name) => Deno.env.get(name),
+  setEnv: (name, value) => Deno.env.set(name, value),
   args: () => Deno.args,
   exit: (code) => Deno.exit(code),
 };

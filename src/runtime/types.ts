@@ -152,6 +152,8 @@ export interface Runtime {
   onSignal(signal: SignalName, handler: () => void): () => void;
   /** Read an environment variable. */
   env(name: string): string | undefined;
+  /** Set an environment variable of this process (seen by `fetch` and by child processes). */
+  setEnv(name: string, value: string): void;
   /** Command-line arguments after the program (and script) name. */
   args(): string[];
   /** Exit the process now with `code`. */

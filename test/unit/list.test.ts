@@ -5,7 +5,15 @@ import {
   type IncomingMessage,
   type ServerResponse,
 } from "node:http";
-import { createServer as createTcpServer, type Server, type Socket } from "node:net";
+import {
+  type AddressInfo,
+  createServer as createTcpServer,
+  type Server,
+  type Socket,
+} from "node:net";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import process from "node:process";
 import { listContainers } from "../../src/cli/mod.ts";
 import { renderContainerTable } from "../../src/cli/list-table.ts";
 
@@ -258,4 +266,37 @@ test("list table: UPSTREAM grows with the longest address, DEPLOY TIME is 23 wid
     "               2026-01-02 03:04:05    a",
     "[::1]:65000    2026-01-02 03:04:05    b",
   ]);
+});
+
+test("list: the CLI reaches its admin API directly although HTTP_PROXY is set", async () => {
+  // A proxy that cannot reach this host's loopback: it answers 502 to everything.
+  const proxy = createTcpServer((socket) => {
+    socket.on("error", () => {});
+    socket.once("data", () => socket.end("HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n"));
+  });
+  await listen(proxy, 0);
+  const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  const range = await listenRange([{ kind: "http", handler: json({ containers: [] }) }]);
+  try {
+    const root = new URL("../../", import.meta.url).pathname;
+    const [command, ...args] = "Deno" in globalThis
+      ? [process.execPath, "run", "-A", "--no-check", "mod.ts"]
+      : [process.execPath, "mod.ts"];
+    const child = spawn(command, [...args, "container", "list", "--admin-port", `${range.base}`], {
+      cwd: root,
+      env: { ...process.env, HTTP_PROXY: proxyUrl, http_proxy: proxyUrl, NO_PROXY: "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout!.on("data", (d) => (output += d));
+    child.stderr!.on("data", (d) => (output += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    const [code] = await once(child, "exit");
+    clearTimeout(timer);
+    assert.equal(code, 0, output);
+    assert.match(output, /No containers found\./);
+  } finally {
+    await range.close();
+    await closeServer(proxy);
+  }
 });
