@@ -77,6 +77,8 @@ export interface DeployManagerOptions {
   user?: string;
   /** Back-off of failed versions (default: DEPLOY_RETRY_BASE_MS doubling to DEPLOY_RETRY_MAX_MS). */
   backoff?: FailureBackoffOptions;
+  /** How long shutdown waits for notifications still queued (default {@link NOTIFY_TIMEOUT_MS}). */
+  notifyTimeoutMs?: number;
 }
 
 /** What a rollout is for: a new version, or restoring replicas of the current one. */
@@ -112,6 +114,7 @@ export class DeployManager {
   #postponedHealLogged = 0;
   #started = false;
   #background: Promise<void>[] = [];
+  #notifyTimeoutMs: number;
   #adopted: Promise<void> = Promise.resolve();
 
   /** @param options configuration, engine, registry, proxies and collaborators */
@@ -129,6 +132,7 @@ export class DeployManager {
     this.#registry = options.registry;
     this.#notifier = options.notifier;
     this.#runHook = options.runHook ?? runHook;
+    this.#notifyTimeoutMs = options.notifyTimeoutMs ?? NOTIFY_TIMEOUT_MS;
     this.#backoff = new FailureBackoff(options.backoff);
     this.#streak = new FailureStreak(this.#ctx.logger, options.notifier);
     this.#scheduler = new CheckScheduler({
@@ -245,10 +249,12 @@ export class DeployManager {
       const removed = await removeAllManaged(this.#ctx);
       logger.info("Managed containers removed", { count: removed });
     }
-    await this.#notifier?.send(stoppedMessage(signal));
-    if (this.#notifier && !(await this.#notifier.settled(NOTIFY_TIMEOUT_MS))) {
+    // Queued, not awaited: deliveries go one at a time, so awaiting this one would wait for
+    // every delivery before it as well; settled() bounds the whole wait instead.
+    void this.#notifier?.send(stoppedMessage(signal));
+    if (this.#notifier && !(await this.#notifier.settled(this.#notifyTimeoutMs))) {
       logger.warn("Notifications still pending at shutdown were dropped", {
-        waited_ms: NOTIFY_TIMEOUT_MS,
+        waited_ms: this.#notifyTimeoutMs,
       });
     }
   }

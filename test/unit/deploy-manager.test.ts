@@ -12,11 +12,12 @@ import {
 } from "../../src/deploy/errors.ts";
 import type { HookResult, RunHookOptions } from "../../src/deploy/hooks.ts";
 import type { DeployObserver } from "../../src/deploy/types.ts";
-import type { Notifier } from "../../src/notify/types.ts";
+import type { Channel, Notifier } from "../../src/notify/types.ts";
 import { RegistryRateLimitedError, RegistryUnavailableError } from "../../src/registry/errors.ts";
 import { EngineUnreachableError } from "../../src/engine/errors.ts";
 import { REGISTRY_MAX_PAUSE_MS } from "../../src/defaults.ts";
-import { Logger } from "../../src/log.ts";
+import { Logger, silentLogger } from "../../src/log.ts";
+import { ErrorLimitingNotifier } from "../../src/notify/limiter.ts";
 import type { Backend } from "../../src/proxy/pool.ts";
 import type { ContainerConfig } from "../../src/config.ts";
 import {
@@ -460,6 +461,27 @@ test("shutdown: after a failed start-up the running replicas are left for the ne
     await h.manager.shutdown("SIGTERM", { leaveRunning: true });
     assert.equal(h.engine.running().length, 2);
     assert.ok(h.lines.some((l) => l.includes("Running replicas left for the next dewy")));
+  } finally {
+    await h.done();
+  }
+});
+
+test("shutdown: a slow notifier holds shutdown for the notify timeout at most, queue included", async () => {
+  // A Slack or SMTP server that takes 300 ms per message, with three messages still queued.
+  const channel: Channel = {
+    name: "slow",
+    message: () => new Promise((resolve) => setTimeout(resolve, 300)),
+    hookResult: () => new Promise((resolve) => setTimeout(resolve, 300)),
+  };
+  const notifier = new ErrorLimitingNotifier({ channel, quiet: false, logger: silentLogger });
+  const h = harness({}, { notifier, notifyTimeoutMs: 500 });
+  try {
+    for (const text of ["pulled", "hook", "deployed"]) void notifier.send(text);
+    const started = Date.now();
+    await h.manager.shutdown("SIGTERM");
+    const tookMs = Date.now() - started;
+    assert.ok(tookMs < 900, `shutdown took ${tookMs} ms for a 500 ms notify timeout`);
+    assert.ok(h.lines.some((l) => l.includes("Notifications still pending at shutdown")));
   } finally {
     await h.done();
   }
