@@ -10,7 +10,7 @@ import type { Runtime, SignalName } from "./runtime/types.ts";
 import type { ContainerConfig } from "./config.ts";
 import { Logger } from "./log.ts";
 import { errorMessage } from "./errors.ts";
-import { STARTUP_HOLD_MS, TCP_PROBE_SETTLE_MS } from "./defaults.ts";
+import { NOTIFY_TIMEOUT_MS, STARTUP_HOLD_MS, TCP_PROBE_SETTLE_MS } from "./defaults.ts";
 import { VERSION } from "./version.ts";
 import { TcpProxy } from "./proxy/proxy.ts";
 import { DockerEngineClient } from "./engine/client.ts";
@@ -96,9 +96,13 @@ export async function runContainer(runtime: Runtime, config: ContainerConfig): P
     await notifier.send(startedMessage(VERSION));
     await adopted;
   } catch (error) {
+    // A port that cannot be bound is an error notification (reference §7.1); the stop message
+    // after it is muted by the notifier while the error stands.
+    void notifier.sendError(error);
     // Replicas adopted from an earlier dewy keep running: the next start adopts them again.
     const running = { proxies, manager, admin, telemetry, logger, drainMs: 0, leaveRunning: true };
     await shutdown(running, "SIGTERM");
+    await notifier.settled(NOTIFY_TIMEOUT_MS);
     throw error;
   }
 

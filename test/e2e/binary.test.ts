@@ -15,6 +15,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
+import * as net from "node:net";
 import { VERSION } from "../../src/version.ts";
 import { body, header, PASSWORD, USER, withSmtp } from "../_smtp.ts";
 import {
@@ -27,6 +28,7 @@ import {
   REGISTRY,
   removeTestApp,
   run,
+  sleep,
   startDewyContainer,
   uniqueName,
 } from "./_ship.ts";
@@ -148,6 +150,35 @@ test(
         assert.equal(header(received[0].raw, "X-Mailer"), `dewy/${VERSION}`);
       } finally {
         await dewy.stop("SIGKILL");
+      }
+    });
+  },
+);
+
+test(
+  "binary: a proxy port that is taken exits 1 and mails the error",
+  binary,
+  async () => {
+    await withSmtp(async ({ port: smtpPort, received }) => {
+      const notifier = `mail://127.0.0.1:${smtpPort}/ops@example.com?username=${USER}` +
+        `&password=${PASSWORD}&from=dewy@example.com&tls=false`;
+      const ports = await dewyPorts();
+      const holder = net.createServer();
+      await new Promise<void>((resolve) => holder.listen(ports.port, "0.0.0.0", resolve));
+      const dewy = startDewyContainer(uniqueName("ship-taken"), ports, ["--notifier", notifier]);
+      try {
+        const code = await Promise.race([dewy.exited, sleep(60_000).then(() => "running")]);
+        assert.equal(code, 1, dewy.lines.join("\n"));
+        const bodies = received.map((mail) => body(mail.raw).split("\n")[0]);
+        assert.ok(
+          bodies.some((b) =>
+            b.startsWith("Error occurred (count: 1)") && b.includes(`${ports.port}`)
+          ),
+          JSON.stringify(bodies),
+        );
+      } finally {
+        await dewy.stop("SIGKILL");
+        holder.close();
       }
     });
   },
