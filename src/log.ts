@@ -107,8 +107,9 @@ function textOf(value: unknown): string {
   return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
 }
 
+/** A value as is when it is one plain word; quoted (control characters escaped) otherwise. */
 function quote(s: string): string {
-  return /^[^\s"=]+$/.test(s) ? s : JSON.stringify(s);
+  return /^[^\s"=\p{Cc}]+$/u.test(s) ? s : JSON.stringify(s);
 }
 
 /** A logger that prints nothing (library use and tests). */
