@@ -62,6 +62,15 @@ demo_containers() {
     jq -r '.[] | "\(.Names[0] | ltrimstr("/"))  \(.State)"'
 }
 
+# Remove what dewy could not (it was killed): the next demo must not adopt stale replicas.
+remove_demo_containers() {
+  local id
+  for id in $(curl -sf -m 10 --unix-socket "$ENGINE_SOCK_PATH" -G http://engine/containers/json \
+    --data-urlencode all=1 --data-urlencode "filters={\"label\":[\"dewy.app=$REPO\"]}" | jq -r '.[].Id'); do
+    curl -sf -m 30 --unix-socket "$ENGINE_SOCK_PATH" -X DELETE "http://engine/containers/$id?force=1" >/dev/null
+  done
+}
+
 # Publish REPO:vVERSION of the test app (it answers its version on GET /).
 publish() {
   bash test/services/push-app.sh "$REPO" "$1" 2>/dev/null >/dev/null || fail "could not push $REGISTRY/$REPO:v$1"
@@ -85,7 +94,8 @@ alive_dewy() { [ -n "$dewy_pid" ] && kill -0 "$dewy_pid" 2>/dev/null; }
 
 cleanup() {
   local status=$?
-  trap - EXIT INT TERM
+  trap - EXIT
+  trap '' INT TERM # a second Ctrl-C must not cut the clean-up short (it is bounded: 60 s)
   set +e # every cleanup step runs, whatever failed before
   [ -n "${load_pid:-}" ] && kill "$load_pid" 2>/dev/null
   if alive_dewy; then
@@ -100,9 +110,17 @@ cleanup() {
       wait "$dewy_pid" && ok "dewy exited with status 0" || say "dewy exited with status $?"
     fi
     grep -E 'msg="(Managed containers removed|Dewy stopped)"' "$work/dewy.log" | tidy_log | indent
+  fi
+  if [ -n "$dewy_pid" ]; then # also when dewy had exited by itself
     local left
     left=$(demo_containers 2>/dev/null || true)
-    [ -z "$left" ] && ok "no demo container left" || { say "containers left:"; echo "$left" | indent; }
+    if [ -z "$left" ]; then
+      ok "no demo container left"
+    else
+      say "containers left (removing them):"
+      echo "$left" | indent
+      remove_demo_containers
+    fi
   fi
   if registry_up; then
     delete_demo_tags
@@ -144,7 +162,7 @@ step "Building dist/dewy"
 if [ -x "$DEWY" ]; then
   say "dist/dewy exists ($("$DEWY" --version)); delete it to rebuild"
 else
-  node_modules/.bin/bun compile.ts 2>&1 | indent || fail "compile.ts failed (output above)"
+  node_modules/.bin/bun compile.ts --only=bun 2>&1 | indent || fail "compile.ts failed (output above)"
 fi
 
 # --- 2. the first version --------------------------------------------------------------------
@@ -184,7 +202,7 @@ publish 1.1.0
 load_pid=$!
 sleep 1
 say "\$ curl -X POST '$admin/api/deploy?wait=true'     ${dim}(what a registry webhook or CI would call)${off}"
-curl -s -X POST "$admin/api/deploy?wait=true" | jq -c . | indent
+curl -s -m 120 -X POST "$admin/api/deploy?wait=true" | jq -c . | indent
 sleep 1
 touch "$work/stop-load"
 wait "$load_pid" || true

@@ -29,6 +29,17 @@ if [ "${SKIP_PODMAN:-0}" = 1 ]; then with_podman=0; else with_podman=1; fi
 # Services that were already up (a developer's own session) are left running afterwards.
 already_up=0
 curl -sf --max-time 2 --unix-socket /run/engine-ci/docker.sock http://engine/_ping >/dev/null 2>&1 && already_up=1
+# The test runner in progress (its own process group, made by `timeout`), stopped on the way out.
+runner=""
+cleanup() {
+  if [ -n "$runner" ]; then kill -TERM -- "-$runner" 2>/dev/null; runner=""; fi
+  if [ "$already_up" = 1 ]; then log "leaving the engine and registry running (they were up before)"; return; fi
+  log "stopping container engine(s) and registry"
+  bash test/services/engine-down.sh >&2 || true
+}
+# Set before anything starts: Ctrl-C or a cancelled CI job during start-up stops it too.
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 log "starting container engine(s) and registry"
 if env_lines=$(WITH_PODMAN=$with_podman bash test/services/engine-up.sh); then
   eval "$env_lines"
@@ -36,12 +47,6 @@ if env_lines=$(WITH_PODMAN=$with_podman bash test/services/engine-up.sh); then
 else
   record "services: engine-up" 0
 fi
-cleanup() {
-  if [ "$already_up" = 1 ]; then log "leaving the engine and registry running (they were up before)"; return; fi
-  log "stopping container engine(s) and registry"
-  bash test/services/engine-down.sh >&2 || true
-}
-trap cleanup EXIT
 
 # --- static checks ----------------------------------------------------------------------------
 log "checking that the core is runtime-neutral"
@@ -63,8 +68,8 @@ else
 fi
 
 # --- the executable ---------------------------------------------------------------------------
-log "building dist/dewy (compile.ts)"
-if node_modules/.bin/bun compile.ts >&2; then
+log "building dist/dewy (compile.ts --only=bun: deno compile would download its runtime)"
+if node_modules/.bin/bun compile.ts --only=bun >&2; then
   record "build: compile.ts" 1
   export DEWY_BIN=$root/dist/dewy DEWY_BUNDLE=$root/dist/dewy.js
 else
@@ -75,10 +80,30 @@ fi
 files=("$@")
 [ ${#files[@]} -gt 0 ] || files=(test/unit test/e2e)
 
+# Run one runtime's tests, bounded in time (the two together stay well inside CI's 90 minutes),
+# their output shown as it comes and kept in $work/<runtime>.log; sets `status`.
+run_tests() { # run_tests LOG COMMAND...
+  local out=$1
+  shift
+  timeout -k 10 1500 "$@" >"$out" 2>&1 &
+  runner=$!
+  tail -n +1 -f --pid="$runner" "$out" >&2 &
+  local shown=$!
+  wait "$runner" # a signal interrupts this wait at once (the trap then stops the runner)
+  status=$?
+  runner=""
+  wait "$shown"
+}
+
+# A runner that exited non-zero without a failed test (a crash after its summary) is a failure.
+check_status() { # check_status RUNTIME FAILED
+  if [ "$status" != 0 ] && [ "$2" = 0 ]; then record "$1: the test runner exited with status $status" 0; fi
+}
+
 run_deno() {
   local out=$work/deno.log
   log "deno test (${files[*]})"
-  timeout -k 10 2400 node_modules/.bin/deno test -A --no-check "${files[@]}" 2>&1 | tee "$out" >&2
+  run_tests "$out" node_modules/.bin/deno test -A --no-check "${files[@]}"
   local summary
   summary=$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$out" | tail -n 1)
   if [ -z "$summary" ]; then
@@ -89,13 +114,14 @@ run_deno() {
   p=$(sed -E 's/.*\| ([0-9]+) passed.*/\1/' <<<"$summary")
   f=$(sed -E 's/.*\| ([0-9]+) failed.*/\1/' <<<"$summary")
   passed=$((passed + p)); failed=$((failed + f))
+  check_status deno "$f"
   grep -E ' \.\.\. FAILED' "$out" | sed 's/^/deno: /' | while read -r line; do echo "$line"; done >>"$work/failed.txt"
 }
 
 run_bun() {
   local out=$work/bun.log
   log "bun test (${files[*]})"
-  timeout -k 10 2400 node_modules/.bin/bun test --timeout 180000 "${files[@]}" 2>&1 | tee "$out" >&2
+  run_tests "$out" node_modules/.bin/bun test --timeout 180000 "${files[@]}"
   local p f
   p=$(grep -E '^ *[0-9]+ pass$' "$out" | tail -n 1 | tr -dc '0-9')
   f=$(grep -E '^ *[0-9]+ fail$' "$out" | tail -n 1 | tr -dc '0-9')
@@ -104,6 +130,7 @@ run_bun() {
     return
   fi
   passed=$((passed + p)); failed=$((failed + ${f:-0}))
+  check_status bun "${f:-0}"
   grep -E '^\(fail\)' "$out" | sed 's/^/bun: /' >>"$work/failed.txt"
 }
 

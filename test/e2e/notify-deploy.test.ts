@@ -11,8 +11,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createServer } from "node:http";
-import { type AddressInfo, createServer as createTcpServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import process from "node:process";
+import { dewyPorts } from "./_ship.ts";
 
 const ENGINE_SOCK = process.env.ENGINE_SOCK;
 const REGISTRY = process.env.TEST_REGISTRY ?? "127.0.0.1:5000";
@@ -53,14 +54,6 @@ async function startSlack(): Promise<FakeSlack> {
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-async function freePort(): Promise<number> {
-  const server = createTcpServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Pushes `repo:v<version>` of the test app to the test registry. */
@@ -141,13 +134,14 @@ async function withDewy(
   pushApp(app, "1.0.0");
   removeImages(app);
   const slack = await startSlack();
+  const ports = await dewyPorts();
   const args = [
     "--registry",
     `img://${REGISTRY}/${app}`,
     "--port",
-    String(await freePort()),
+    String(ports.port),
     "--admin-port",
-    String(await freePort()),
+    String(ports.adminPort),
     "--interval",
     "2",
     "--notifier",

@@ -10,8 +10,14 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { freePort } from "./_prometheus.ts";
-import { ENGINE_SOCK, managedContainers, REGISTRY, runAsync, uniqueName } from "./_ship.ts";
+import {
+  dewyPorts,
+  ENGINE_SOCK,
+  managedContainers,
+  REGISTRY,
+  runAsync,
+  uniqueName,
+} from "./_ship.ts";
 
 test("ship demo: DEMO_AUTO=1 npm run demo deploys v1.1.0 under load with 0 failed requests and cleans up", async () => {
   assert.ok(
@@ -19,12 +25,13 @@ test("ship demo: DEMO_AUTO=1 npm run demo deploys v1.1.0 under load with 0 faile
     'ENGINE_SOCK is not set: run eval "$(bash test/services/engine-up.sh)" first',
   );
   const repo = uniqueName("ship-demo");
+  const ports = await dewyPorts();
   const result = await runAsync("bash", ["examples/demo.sh"], {
     env: {
       DEMO_AUTO: "1",
       DEMO_REPO: repo,
-      DEMO_PORT: String(await freePort()),
-      DEMO_ADMIN_PORT: String(await freePort()),
+      DEMO_PORT: String(ports.port),
+      DEMO_ADMIN_PORT: String(ports.adminPort),
       NO_COLOR: "1",
     },
     timeoutMs: 300_000,

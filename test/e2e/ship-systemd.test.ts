@@ -2,11 +2,12 @@
  * e2e: examples/dewy.service, the systemd unit of the telemetry docs. `systemd-analyze verify`
  * accepts it, and its ExecStart command line, run through the compiled binary (`DEWY_BIN`)
  * against the test engine, starts dewy: the admin API answers /metrics and /api/status, the
- * unreachable registry (ghcr.io; no internet here) is logged as a JSON error while dewy keeps
- * running, and SIGTERM exits 0.
+ * unreachable registry is logged as a JSON error while dewy keeps running, and SIGTERM exits 0.
  *
- * The command line is used as written except the binary path and the proxy port (8080 becomes
- * a free port, so parallel runs do not collide). Needs: eval "$(bash test/services/engine-up.sh)"
+ * The command line is used as written except the binary path, the proxy port (8080 becomes a
+ * free port, so parallel runs do not collide) and the registry's host: ghcr.io becomes a closed
+ * port on 127.0.0.1, so the test sends nothing off this machine. Needs:
+ * eval "$(bash test/services/engine-up.sh)"
  *
  * @module
  */
@@ -15,6 +16,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ADMIN_PORT, ADMIN_PORT_ATTEMPTS } from "../../src/defaults.ts";
 import { freePort } from "./_prometheus.ts";
 import { DEWY_BIN, ENGINE_SOCK, needsBinary, ROOT, run, sleep, start } from "./_ship.ts";
 
@@ -73,16 +75,20 @@ test(
       'ENGINE_SOCK is not set: run eval "$(bash test/services/engine-up.sh)" first',
     );
     const [, ...args] = execStart(UNIT);
-    const port = args.indexOf("--port") + 1;
-    args[port] = String(await freePort());
+    let port = await freePort();
+    while (port >= ADMIN_PORT && port < ADMIN_PORT + ADMIN_PORT_ATTEMPTS) port = await freePort();
+    args[args.indexOf("--port") + 1] = String(port);
+    const registry = `127.0.0.1:${await freePort()}`; // nothing listens there
+    const url = args.indexOf("--registry") + 1;
+    args[url] = args[url].replace("ghcr.io", registry);
     const dewy = start(DEWY_BIN, args, { DOCKER_HOST: `unix://${ENGINE_SOCK}` });
     try {
       const started = JSON.parse(await dewy.waitForLine(/"msg":"Admin API started"/, 30_000));
       const admin = started.address as string;
       assert.match(admin, /^http:\/\/127\.0\.0\.1:175(39|4\d)$/);
 
-      const failure = JSON.parse(await dewy.waitForLine(/"level":"ERROR".*ghcr\.io/, 60_000));
-      assert.match(failure.error, /ghcr\.io/);
+      const failure = JSON.parse(await dewy.waitForLine(/"level":"ERROR".*127\.0\.0\.1/, 60_000));
+      assert.ok(failure.error.includes(registry), failure.error);
 
       const status = await fetch(`${admin}/api/status`);
       assert.equal(status.status, 200);

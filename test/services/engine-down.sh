@@ -39,7 +39,8 @@ if live_pid "$RUN_DIR/dockerd.pid" >/dev/null; then
 fi
 stop_daemon "$RUN_DIR/dockerd.pid" 20 dockerd
 
-if live_pid "$RUN_DIR/podman.pid" >/dev/null; then
+# The podman CLI works on its storage without the service, so this also runs when it died.
+if [ -f "$RUN_DIR/podman/containers.conf" ]; then
   podman_env
   log "removing podman containers"
   timeout 30 podman rm -af -t 0 >/dev/null 2>&1 || true

@@ -70,8 +70,8 @@ AUTH_REGISTRY_HTPASSWD='dewy:$2y$05$pFyBxlLfWqevbivHW1qWROK4RAWwcmvXlGxQSbVJR93f
 # start_registry NAME ADDR [auth]
 start_registry() {
   local name=$1 addr=$2 auth=${3:-} pidfile="$RUN_DIR/$1.pid" logfile="$RUN_DIR/$1.log"
-  local probe=(curl -fsS "http://$addr/v2/")
-  [ -n "$auth" ] && probe=(curl -fsS -u "$AUTH_REGISTRY_USER:$AUTH_REGISTRY_PASSWORD" "http://$addr/v2/")
+  local probe=(curl -fsS -m 2 "http://$addr/v2/")
+  [ -n "$auth" ] && probe=(curl -fsS -m 2 -u "$AUTH_REGISTRY_USER:$AUTH_REGISTRY_PASSWORD" "http://$addr/v2/")
   if live_pid "$pidfile" >/dev/null; then
     log "$name already running"
     return 0
@@ -99,7 +99,8 @@ EOF
 }
 
 # --- dockerd --------------------------------------------------------------------------------
-docker_ping() { curl -fsS --unix-socket "$DOCKER_SOCK" http://localhost/_ping; }
+# -m 2: a daemon can hold its socket open without answering while it starts.
+docker_ping() { curl -fsS -m 2 --unix-socket "$DOCKER_SOCK" http://localhost/_ping; }
 
 launch_dockerd() {
   local driver=$1 pidfile="$RUN_DIR/dockerd.pid" logfile="$RUN_DIR/engine.log"
@@ -139,7 +140,7 @@ start_dockerd() {
 }
 
 # --- podman ---------------------------------------------------------------------------------
-podman_ping() { curl -fsS --unix-socket "$PODMAN_SOCK_PATH" http://localhost/_ping; }
+podman_ping() { curl -fsS -m 2 --unix-socket "$PODMAN_SOCK_PATH" http://localhost/_ping; }
 
 # Written on every run (also when podman already runs: registries.conf is read per pull).
 write_podman_config() {

@@ -54,6 +54,7 @@ live_pid() {
 spawn() {
   local pidfile=$1 logfile=$2
   shift 2
+  rm -f "$pidfile" # a stale one (a daemon killed earlier) would be taken for the new daemon's
   # fd 9 is the engine-up lock (take_lock): the daemon must not keep holding it.
   setsid sh -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" </dev/null >>"$logfile" 2>&1 9>&- &
   local i
