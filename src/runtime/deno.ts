@@ -236,8 +236,26 @@ async function probeTcp(
 }
 
 function unixFetch(socketPath: string): UnixFetch {
-  const client = Deno.createHttpClient({ proxy: { transport: "unix", path: socketPath } });
+  const client = withoutNoProxy(() =>
+    Deno.createHttpClient({ proxy: { transport: "unix", path: socketPath } })
+  );
   return (url, init) => fetch(url, { ...init, client } as RequestInit);
+}
+
+/**
+ * Run `create` with `NO_PROXY`/`no_proxy` hidden. Deno sends a unix-socket client through its
+ * proxy machinery, which honours them: with `localhost` (common) or `*` there, requests would
+ * bypass the engine's socket. The client reads them when it is created, so they are hidden
+ * for that moment only.
+ */
+function withoutNoProxy<T>(create: () => T): T {
+  const saved = ["NO_PROXY", "no_proxy"].map((name) => [name, Deno.env.get(name)] as const);
+  for (const [name] of saved) Deno.env.delete(name);
+  try {
+    return create();
+  } finally {
+    for (const [name, value] of saved) if (value !== undefined) Deno.env.set(name, value);
+  }
 }
 
 // `async` on purpose: a bind failure becomes a rejection, as the interface says.
