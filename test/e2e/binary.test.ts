@@ -35,6 +35,12 @@ import {
 
 const binary = needsBinary();
 
+/** `--notifier` for the test SMTP server on `port` (plain text: it is on 127.0.0.1). */
+function mailNotifier(port: number): string {
+  return `mail://127.0.0.1:${port}/ops@example.com?username=${USER}` +
+    `&password=${PASSWORD}&from=dewy@example.com&tls=false`;
+}
+
 test("binary: it exists (build it with bun compile.ts)", binary, () => {
   assert.ok(existsSync(DEWY_BIN), `${DEWY_BIN} is missing: run node_modules/.bin/bun compile.ts`);
 });
@@ -131,8 +137,7 @@ test(
   binary,
   async () => {
     await withSmtp(async ({ port: smtpPort, received }) => {
-      const notifier = `mail://127.0.0.1:${smtpPort}/ops@example.com?username=${USER}` +
-        `&password=${PASSWORD}&from=dewy@example.com&tls=false`;
+      const notifier = mailNotifier(smtpPort);
       // Nothing is pushed to this repository, so the first check fails; SIGTERM follows at once,
       // while that error mail may still be on its way: it must go out before dewy exits.
       const repo = uniqueName("ship-mail");
@@ -160,8 +165,7 @@ test(
   binary,
   async () => {
     await withSmtp(async ({ port: smtpPort, received }) => {
-      const notifier = `mail://127.0.0.1:${smtpPort}/ops@example.com?username=${USER}` +
-        `&password=${PASSWORD}&from=dewy@example.com&tls=false`;
+      const notifier = mailNotifier(smtpPort);
       const ports = await dewyPorts();
       const holder = net.createServer();
       await new Promise<void>((resolve) => holder.listen(ports.port, "0.0.0.0", resolve));
