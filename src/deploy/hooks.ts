@@ -63,8 +63,9 @@ export function hookSucceeded(result: HookResult): boolean {
 
 /**
  * Run one hook to completion. Never throws: a hook that cannot start reports exit code 1
- * with the reason in `stderr`; a hook that outlives its timeout (or `signal`) has its process
- * group killed and reports `timedOut`.
+ * with the reason in `stderr`; a hook that outlives its timeout has its process group killed
+ * and reports `timedOut`; one still running when `signal` aborts (shutdown) is killed the same
+ * way and says so in `stderr`.
  *
  * @example
  * ```ts
@@ -111,33 +112,37 @@ function execute(options: RunHookOptions): Promise<Outcome> {
     });
     const stdout = new Capture(child.stdout);
     const stderr = new Capture(child.stderr);
-    let timedOut = false;
+    let killedBy: "timeout" | "shutdown" | undefined;
     let settled = false;
     let grace: ReturnType<typeof setTimeout> | undefined;
 
-    const killGroup = () => {
-      timedOut = true;
+    const killGroup = (reason: "timeout" | "shutdown") => {
+      killedBy ??= reason;
       try {
         if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
       } catch {
         // the group is already gone
       }
     };
-    const timer = setTimeout(killGroup, options.timeoutMs ?? HOOK_TIMEOUT_MS);
-    options.signal?.addEventListener("abort", killGroup, { once: true });
+    const timer = setTimeout(() => killGroup("timeout"), options.timeoutMs ?? HOOK_TIMEOUT_MS);
+    const onAbort = () => killGroup("shutdown");
+    options.signal?.addEventListener("abort", onAbort, { once: true });
 
     const finish = (exitCode: number, spawnError?: unknown) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       clearTimeout(grace);
-      options.signal?.removeEventListener("abort", killGroup);
+      options.signal?.removeEventListener("abort", onAbort);
       child.stdout?.destroy();
       child.stderr?.destroy();
-      const err = spawnError === undefined
+      let err = spawnError === undefined
         ? stderr.text()
         : `cannot run sh: ${errorMessage(spawnError)}`;
-      resolve({ exitCode, stdout: stdout.text(), stderr: err, timedOut });
+      if (killedBy === "shutdown") {
+        err = [err, "killed: dewy is shutting down"].filter(Boolean).join("\n");
+      }
+      resolve({ exitCode, stdout: stdout.text(), stderr: err, timedOut: killedBy === "timeout" });
     };
     const codeOf = (code: number | null) => code ?? 1;
 
@@ -148,7 +153,7 @@ function execute(options: RunHookOptions): Promise<Outcome> {
     child.on("exit", (code) => {
       grace = setTimeout(() => finish(codeOf(code)), HOOK_OUTPUT_GRACE_MS);
     });
-    if (options.signal?.aborted) killGroup();
+    if (options.signal?.aborted) onAbort();
   });
 }
 

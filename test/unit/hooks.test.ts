@@ -105,14 +105,16 @@ test("hooks: the timeout kills a sleep 30 hook and its children quickly", async 
   });
 });
 
-test("hooks: aborting the signal kills a running hook", async () => {
+test("hooks: aborting the signal (shutdown) kills a running hook and says so, not a timeout", async () => {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), 200);
   const started = Date.now();
   const { result } = await run("sleep 30", { signal: controller.signal });
   clearTimeout(timer);
   assert.ok(Date.now() - started < 5_000);
-  assert.equal(result.timedOut, true);
+  assert.equal(result.timedOut, false);
+  assert.notEqual(result.exitCode, 0);
+  assert.equal(result.stderr, "killed: dewy is shutting down");
 });
 
 test("hooks: output is bounded and the cut is reported", async () => {
