@@ -18,8 +18,8 @@ const LOOPBACK = ["127.0.0.1", "localhost", "::1"];
 export function keepLoopbackOffProxies(runtime: Pick<Runtime, "env" | "setEnv">): void {
   const entries = new Set<string>();
   for (const name of ["NO_PROXY", "no_proxy"]) {
-    for (const entry of (runtime.env(name) ?? "").split(",")) {
-      if (entry.trim() !== "") entries.add(entry.trim());
+    for (const entry of (runtime.env(name) ?? "").split(",").map((e) => e.trim())) {
+      if (entry !== "") entries.add(entry);
     }
   }
   for (const host of LOOPBACK) entries.add(host);

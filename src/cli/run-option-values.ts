@@ -72,8 +72,7 @@ const USER = /^[A-Za-z0-9_.-]+(?::[A-Za-z0-9_.-]+)?$/;
 function isIPv6(text: string): boolean {
   const halves = text.split("::");
   if (halves.length > 2) return false;
-  const groups = halves.map((half) => (half === "" ? [] : half.split(":")));
-  const all = groups.flat();
+  const all = halves.flatMap((half) => (half === "" ? [] : half.split(":")));
   const last = all.at(-1);
   const ipv4Tail = last !== undefined && IPV4.test(last);
   const hex = ipv4Tail ? all.slice(0, -1) : all;

@@ -413,19 +413,20 @@ export class DeployManager {
   /** A deploy or heal of `target` failed: back-off, log, notify. */
   #failed(kind: RolloutKind, target: DeployTarget, error: unknown): CheckResult {
     if (this.#checks.signal.aborted) return { outcome: "stopped", version: target.version };
-    const { config, clock, logger, observer } = this.#ctx;
-    // A rollout that failed only because the engine was away is tried again at the next
-    // tick: the version is not at fault.
-    const versionAtFault = !(error instanceof EngineUnreachableError);
-    const retryAt = versionAtFault ? this.#backoff.failed(target.digest, clock.now()) : undefined;
+    const { clock, logger, observer } = this.#ctx;
     if (kind === "deploy") observer?.deploymentFailed();
-    if (!versionAtFault) return { ...this.#checkFailed(error), version: target.version };
+    // A rollout that failed only because the engine was away fails the check (reported once
+    // per streak) and is tried again at the next tick: the version is not at fault.
+    if (error instanceof EngineUnreachableError) {
+      return { ...this.#checkFailed(error), version: target.version };
+    }
+    const retryAt = this.#backoff.failed(target.digest, clock.now());
     logger.error(
       kind === "deploy" ? "Container deployment failed" : "Replacing replicas failed",
       {
         version: target.version,
         error: errorMessage(error),
-        retry_at: new Date(retryAt ?? clock.now() + config.intervalS * 1000).toISOString(),
+        retry_at: new Date(retryAt).toISOString(),
       },
     );
     void this.#notifier?.sendError(error);
