@@ -4,11 +4,13 @@
  * per repetition), measures proxy CPU and RSS from `/proc`, scrapes `/metrics` of the
  * telemetry targets every second, holds 1,000 idle connections per proxy for the memory
  * figure, times telemetry's per-connection cost in-process (`telemetry-cost.ts`, on Bun and
- * Deno), then writes `results.json` and the markdown report.
+ * Deno), measures telemetry on ÷ off again in short back-to-back pairs (`lib/paired.ts`), then
+ * writes `results.json` and the markdown report.
  *
  * Settings (environment): `BENCH_QUICK=1` (1 repetition, short runs), `BENCH_REPETITIONS=N`
  * (interleaved rounds, default 3; the report takes medians), `BENCH_TARGETS=a,b`
- * (only these, plus `direct` and `haproxy`), `BENCH_WORK`, `BENCH_BUN`, `BENCH_DENO`,
+ * (only these, plus `direct` and `haproxy`), `BENCH_PAIRS=N` (telemetry pairs per target and
+ * scenario, default 10, 2 when quick, 0 for none), `BENCH_WORK`, `BENCH_BUN`, `BENCH_DENO`,
  * `BENCH_BINARY`, `BENCH_REPORT` (where the report goes), `BENCH_HEADER` (its header).
  * `bun bench/driver.ts --report` renders the report of the last run again from
  * `bench/out/results.json` (e.g. after editing `bench/NOTES.md`).
@@ -20,7 +22,8 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
-import { CLOCK_TICKS_PER_SECOND, cpuTicks, RssSampler } from "./lib/proc.ts";
+import { CLOCK_TICKS_PER_SECOND, cpuNanoseconds, cpuTicks, RssSampler } from "./lib/proc.ts";
+import { type PairRecord, perCpuRatio, type Slice } from "./lib/paired.ts";
 import { runWrk, type Scenario } from "./lib/wrk.ts";
 import { startScraper } from "./lib/scrape.ts";
 import { openIdleConnections } from "./lib/idle.ts";
@@ -52,27 +55,55 @@ const paths: BenchPaths = {
 const BACKEND_PORT = 9001;
 const FIRST_PORT = 9101;
 const FIRST_ADMIN_PORT = 9201;
-const REPETITIONS = repetitions(env.BENCH_REPETITIONS, quick ? 1 : 3);
+const REPETITIONS = wholeNumber("BENCH_REPETITIONS", env.BENCH_REPETITIONS, quick ? 1 : 3, 1, 6);
+const PAIRS = wholeNumber("BENCH_PAIRS", env.BENCH_PAIRS, quick ? 2 : 10, 0, 20);
 const IDLE_CONNECTIONS = 1000;
 const scenarios: Scenario[] = [
   { name: "ka", path: "/small", connections: 50, seconds: quick ? 3 : 10, close: false },
   { name: "close", path: "/small", connections: 50, seconds: quick ? 2 : 5, close: true },
   { name: "1m", path: "/1m", connections: 8, seconds: quick ? 2 : 5, close: false },
 ];
+/** The short runs of the telemetry pairs. */
+const pairScenarios: Scenario[] = scenarios.map((scenario) => ({
+  ...scenario,
+  seconds: scenario.name === "ka" ? 3 : 2,
+}));
 const warmups: Scenario[] = [
   { ...scenarios[0], seconds: quick ? 1 : 2 },
   { ...scenarios[2], seconds: 1 },
 ];
 
-/** `BENCH_REPETITIONS` as a positive integer, or exit with a line naming it. */
-function repetitions(text: string | undefined, fallback: number): number {
+/** The setting `name` as a whole number from `min` to `max`, or exit with a line naming it. */
+function wholeNumber(
+  name: string,
+  text: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (text === undefined || text === "") return fallback;
   const n = Number(text);
-  if (Number.isInteger(n) && n >= 1 && n <= 6) return n;
+  if (Number.isInteger(n) && n >= min && n <= max) return n;
   console.error(
-    `bench: BENCH_REPETITIONS must be a whole number from 1 to 6 (the run is bounded to 30 minutes), got "${text}"`,
+    `bench: ${name} must be a whole number from ${min} to ${max} (the run is bounded to 30 minutes), got "${text}"`,
   );
   process.exit(2);
+}
+
+/** What bounds the whole driver (`run.sh` kills it after 1,800 s), with room for the build. */
+const BUDGET_SECONDS = 1650;
+
+/**
+ * How long a run against `targets` takes, roughly: each wrk run's length plus 0.3 s of start-up
+ * (measured), for the warm-up, the rounds, the idle connections (5 s a target) and the pairs.
+ */
+function plannedSeconds(targets: readonly string[]): number {
+  const run = (list: readonly Scenario[]) => list.reduce((sum, s) => sum + s.seconds + 0.3, 0);
+  const twins = targets.filter((t) => t.endsWith("+otel")).length;
+  const versusHaproxy = ["dewy-bin", "dewy-deno"].filter((t) => targets.includes(t)).length;
+  const closePair = 2 * run(pairScenarios.filter((s) => s.name === "close"));
+  return targets.length * (run(warmups) + REPETITIONS * run(scenarios) + 5) +
+    PAIRS * (twins * 2 * run(pairScenarios) + versusHaproxy * closePair);
 }
 
 const log = (message: string) =>
@@ -115,6 +146,73 @@ async function measure(target: Target, scenario: Scenario, rep: number): Promise
       }`,
   );
   return record;
+}
+
+/** One short run of `scenario` against `target`, its CPU in nanoseconds. */
+async function slice(target: Target, scenario: Scenario): Promise<Slice> {
+  const scraper = target.adminPort
+    ? startScraper(target.adminPort, scenario.seconds, LOAD_CPU)
+    : undefined;
+  const cpu = cpuNanoseconds(target.pids);
+  const result = await runWrk(target.port, scenario, LOAD_CPU);
+  const cpuNs = cpuNanoseconds(target.pids) - cpu;
+  await scraper?.stop();
+  return { requests: result.requests, rps: result.rps, cpuNs, errors: result.errors };
+}
+
+/**
+ * {@link PAIRS} pairs of short runs of `base` and `other` in each of `scenarios`, the order
+ * inside a pair alternating so neither always follows the other.
+ */
+async function measurePairs(
+  base: Target,
+  other: Target,
+  scenarios: readonly Scenario[],
+): Promise<PairRecord[]> {
+  const records: PairRecord[] = [];
+  for (const scenario of scenarios) {
+    const mine: PairRecord[] = [];
+    for (let pair = 0; pair < PAIRS; pair++) {
+      const baseFirst = pair % 2 === 0;
+      const first = await slice(baseFirst ? base : other, scenario);
+      const second = await slice(baseFirst ? other : base, scenario);
+      mine.push({
+        base: base.spec.name,
+        other: other.spec.name,
+        scenario: scenario.name,
+        pair,
+        baseRun: baseFirst ? first : second,
+        otherRun: baseFirst ? second : first,
+      });
+    }
+    log(
+      `pairs ${scenario.name.padEnd(5)} ${other.spec.name} ÷ ${base.spec.name} per CPU-s: ${
+        mine.map((r) => perCpuRatio(r).toFixed(3)).join(" ")
+      }`,
+    );
+    records.push(...mine);
+  }
+  return records;
+}
+
+/**
+ * The pairs of a run: every dewy target against its `+otel` twin in every scenario (telemetry's
+ * cost), then the compiled binary and Deno against haproxy in `close` (the new-connection goals).
+ */
+async function measureAllPairs(targets: readonly Target[]): Promise<PairRecord[]> {
+  const byName = (name: string) => targets.find((t) => t.spec.name === name);
+  const records: PairRecord[] = [];
+  for (const on of targets.filter((t) => t.spec.name.endsWith("+otel"))) {
+    const off = byName(on.spec.name.slice(0, -"+otel".length));
+    if (off) records.push(...await measurePairs(off, on, pairScenarios));
+  }
+  const haproxy = byName("haproxy");
+  const close = pairScenarios.filter((s) => s.name === "close");
+  for (const name of ["dewy-bin", "dewy-deno"]) {
+    const dewy = byName(name);
+    if (haproxy && dewy) records.push(...await measurePairs(haproxy, dewy, close));
+  }
+  return records;
 }
 
 /**
@@ -170,6 +268,8 @@ interface Measured {
   telemetryCost: TelemetryCost[];
   /** Idle RSS of the Deno proxy run from source instead of bundled. */
   denoSourceIdle: IdleRss[];
+  /** Short back-to-back pairs: telemetry on ÷ off, dewy ÷ haproxy. */
+  pairs: PairRecord[];
   /** Where the report goes. */
   reportPath: string;
 }
@@ -209,10 +309,21 @@ async function measureAll(): Promise<Measured> {
   const specs = targetSpecs(paths, BACKEND_PORT).filter((spec) =>
     !wanted || ["direct", "haproxy"].includes(spec.name) || wanted.includes(spec.name)
   );
+  const planned = plannedSeconds(specs.map((spec) => spec.name));
+  if (planned > BUDGET_SECONDS) {
+    console.error(
+      `bench: ${REPETITIONS} repetitions and ${PAIRS} pairs would take about ${
+        Math.ceil(planned / 60)
+      } minutes, beyond the run's bound of 30; lower BENCH_REPETITIONS or BENCH_PAIRS`,
+    );
+    process.exit(2);
+  }
+  log(`about ${Math.ceil(planned / 60)} minutes of load runs planned`);
   const processes = new Processes(paths.work);
   const runs: RunRecord[] = [];
   const memory: MemoryRecord[] = [];
   const denoSourceIdle: IdleRss[] = [];
+  const pairs: PairRecord[] = [];
   try {
     await startBackend(processes, paths, BACKEND_PORT);
     const targets: Target[] = [];
@@ -234,6 +345,7 @@ async function measureAll(): Promise<Measured> {
         for (const target of order) runs.push(await measure(target, scenario, rep));
       }
     }
+    if (PAIRS > 0) pairs.push(...await measureAllPairs(targets));
     for (const target of targets.filter((t) => t.pids.length > 0)) {
       const peak = Math.max(
         ...runs.filter((r) => r.target === target.spec.name).map((r) => r.peakRssMiB),
@@ -262,6 +374,7 @@ async function measureAll(): Promise<Measured> {
     memory,
     telemetryCost,
     denoSourceIdle,
+    pairs,
     reportPath: env.BENCH_REPORT ?? join(paths.work, quick ? "RESULTS-quick.md" : "RESULTS.md"),
   };
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # dewy proxy benchmark: ONE command, see bench/README.md.
-#   bash bench/run.sh               full run (3 repetitions, ~10 min), writes bench/RESULTS.md
-#   BENCH_QUICK=1 bash bench/run.sh quick run (1 repetition, short runs), writes bench/out/RESULTS-quick.md
-#   BENCH_REPETITIONS=5 bash bench/run.sh   5 interleaved rounds instead of 3
+#   bash bench/run.sh               full run (3 rounds + 10 pairs, ~21 min), writes bench/RESULTS.md
+#   BENCH_QUICK=1 bash bench/run.sh quick run (1 round, short runs, 2 pairs), writes bench/out/RESULTS-quick.md
+#   BENCH_REPETITIONS=4 bash bench/run.sh   4 interleaved rounds instead of 3
+#   BENCH_PAIRS=0 bash bench/run.sh         no pairs (see bench/README.md, "Pairs")
 #   BENCH_TARGETS=dewy-bin,dewy-deno bash bench/run.sh   only these (+ direct, haproxy)
 # Loopback only; every load run is bounded by `timeout -s KILL`.
 set -euo pipefail
@@ -65,9 +66,9 @@ timeout -s INT 5 taskset -c 1 "$DENO" run -A "$DENO_BUNDLE" --port 0 \
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 mem=$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
-  mode="quick (${BENCH_REPETITIONS:-1} repetition(s), KA 3 s, close 2 s, 1 MiB 2 s)"
+  mode="quick (${BENCH_REPETITIONS:-1} repetition(s), KA 3 s, close 2 s, 1 MiB 2 s; ${BENCH_PAIRS:-2} pairs)"
 else
-  mode="full (${BENCH_REPETITIONS:-3} repetitions, KA 10 s, close 5 s, 1 MiB 5 s)"
+  mode="full (${BENCH_REPETITIONS:-3} repetitions, KA 10 s, close 5 s, 1 MiB 5 s; ${BENCH_PAIRS:-10} pairs)"
 fi
 export BENCH_HEADER="# dewy proxy benchmark — results
 

@@ -93,3 +93,26 @@ export class RssSampler {
     this.peak = Math.max(this.peak, rssMiB(this.pids));
   }
 }
+
+/**
+ * Nanoseconds on CPU so far of every thread of the processes `pids` (first field of
+ * `/proc/PID/task/TID/schedstat`): exact where {@link cpuTicks} counts 10 ms ticks, so short
+ * runs can be compared. Threads that ended before the call are not counted.
+ */
+export function cpuNanoseconds(pids: readonly number[]): number {
+  let ns = 0;
+  for (const pid of pids) {
+    let tasks: string[];
+    try {
+      tasks = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue; // exited
+    }
+    for (const tid of tasks) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+      } catch { /* thread ended */ }
+    }
+  }
+  return ns;
+}
