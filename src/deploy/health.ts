@@ -1,7 +1,8 @@
 /**
  * Readiness of a replica: an HTTP GET of `--health-path` (2xx/3xx pass) or, without a health
  * path, a TCP connection that is accepted. Probes repeat every {@link HEALTH_PROBE_INTERVAL_MS}
- * until one passes or `--health-timeout` runs out; a container that exits meanwhile fails at once.
+ * until one passes or `--health-timeout` (the total budget, slow probes included) runs out; a
+ * container that exits meanwhile fails at once.
  *
  * @module
  */
@@ -50,30 +51,32 @@ export async function waitHealthy(options: WaitHealthyOptions): Promise<void> {
   const deadline = clock.now() + options.timeoutS * 1000;
   for (;;) {
     signal?.throwIfAborted();
-    const failure = await probeOnce(options, target);
+    // No probe outlives the budget: a slow answer after the deadline does not pass.
+    const timeoutMs = Math.min(HEALTH_PROBE_TIMEOUT_MS, deadline - clock.now());
+    const failure = await probeOnce(options, target, timeoutMs);
     options.observer?.healthCheck(failure === undefined);
     if (failure === undefined) return;
     await assertRunning(options);
     const left = deadline - clock.now();
-    if (left <= 0) {
+    if (left > 0) await clock.sleep(Math.min(HEALTH_PROBE_INTERVAL_MS, left), signal);
+    if (deadline - clock.now() <= 0) {
       throw new HealthCheckError(options.container.name, target, options.timeoutS, failure);
     }
-    await clock.sleep(Math.min(HEALTH_PROBE_INTERVAL_MS, left), signal);
   }
 }
 
-/** One probe: `undefined` when it passed, else why it failed. */
-async function probeOnce(options: WaitHealthyOptions, target: string): Promise<string | undefined> {
+/** One probe, given `timeoutMs`: `undefined` when it passed, else why it failed. */
+async function probeOnce(
+  options: WaitHealthyOptions,
+  target: string,
+  timeoutMs: number,
+): Promise<string | undefined> {
   try {
     if (!options.path) {
-      const serving = await options.probeTcp(
-        "127.0.0.1",
-        options.hostPort,
-        HEALTH_PROBE_TIMEOUT_MS,
-      );
+      const serving = await options.probeTcp("127.0.0.1", options.hostPort, timeoutMs);
       return serving ? undefined : "nothing serves the port yet (refused, or closed at once)";
     }
-    const timeout = AbortSignal.timeout(HEALTH_PROBE_TIMEOUT_MS);
+    const timeout = AbortSignal.timeout(timeoutMs);
     const response = await fetch(target, {
       redirect: "manual",
       signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,

@@ -289,7 +289,7 @@ export class DeployManager {
         version: target.version,
         retry_at: new Date(retryAt).toISOString(),
       });
-      this.#streak.succeeded(); // the registry answered
+      this.#streak.answered(); // the registry answered; the failed version is not resolved
       await this.#keepServing(signal);
       return { outcome: "backoff", version: target.version, retryAt };
     }

@@ -38,10 +38,20 @@ export class FailureStreak {
 
   /** A check succeeded (a skip counts): the streak ends and the notifier's error count resets. */
   succeeded(): void {
+    this.answered();
+    this.#notifier?.resetErrors();
+  }
+
+  /**
+   * The check got its answer, but the newest version is still backed off after a failed
+   * deploy: the streak of failed checks ends, the notifier's error count does not, so the
+   * retries of a version that keeps failing are reported 1, 2, 3, then no more (a reset at
+   * every back-off tick would report each retry as the first error, forever).
+   */
+  answered(): void {
     if (this.#count > 0) {
       this.#logger.info("Check succeeded again", { failures: this.#count });
       this.#count = 0;
     }
-    this.#notifier?.resetErrors();
   }
 }

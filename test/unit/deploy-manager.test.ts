@@ -327,6 +327,35 @@ test("back-off: a failed version is retried after 30 s, then 60 s, not on every 
   }
 });
 
+test("back-off: the retries of a failing version are notified 1, 2, 3, then no more", async () => {
+  const errors: string[] = [];
+  const channel: Channel = {
+    name: "recording",
+    message: (text, priority) => {
+      if (priority === "error") errors.push(text);
+      return Promise.resolve();
+    },
+    hookResult: () => Promise.resolve(),
+  };
+  const notifier = new ErrorLimitingNotifier({ channel, quiet: false, logger: silentLogger });
+  const h = harness({ intervalS: 10, replicas: 1 }, { notifier });
+  try {
+    await deployed(h, "v1.0.0");
+    publish(h.engine, h.registry, "v2.0.0", { version: "2.0.0", failHealth: true });
+    const attempts = () => h.log.filter((l) => l.startsWith("create ")).length - 1;
+    // Failures at 0 s, then retries after 30 s, 60 s and 120 s of back-off, with ticks between.
+    await drive(h.clock, h.manager.checkNow(), 1);
+    await elapse(h.clock, 260_000);
+    assert.equal(attempts(), 4, "four attempts of v2.0.0");
+    await notifier.settled(1000);
+    assert.deepEqual(errors.map((text) => /count: (\d+)/.exec(text)?.[1]), ["1", "2", "3"]);
+    assert.match(errors[2], /No more error notifications/);
+    assert.equal(h.manager.status().currentVersion, "v1.0.0");
+  } finally {
+    await h.done();
+  }
+});
+
 test("check: an up-to-date version is left alone and a re-pushed tag is redeployed", async () => {
   const h = harness();
   try {

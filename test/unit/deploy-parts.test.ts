@@ -227,7 +227,42 @@ test("health: failing probes repeat every second until --health-timeout, then a 
       return true;
     });
     assert.equal(clock.now() - started, 5_000);
-    assert.equal(hits(), 6, "one probe at 0 s and one per second up to 5 s");
+    assert.equal(hits(), 5, "one probe per second from 0 s to 4 s, none at the deadline");
+  } finally {
+    await server.close();
+  }
+});
+
+test("health: --health-timeout bounds each probe too: an answer after the budget fails", async () => {
+  // The app answers 200, but only after 1.5 s: past a 1 s budget.
+  const server = await runtime.serveHttp({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: () => new Promise((resolve) => setTimeout(() => resolve(new Response("ok")), 1_500)),
+  });
+  try {
+    const checks: boolean[] = [];
+    const waiting = waitHealthy({
+      container: { id: "c", name: "app-1-0" },
+      hostPort: server.port,
+      path: "/health",
+      timeoutS: 1,
+      engine: runningEngine(),
+      probeTcp: testProbe,
+      clock: realClock,
+      observer: {
+        healthCheck: (ok) => checks.push(ok),
+        deploymentFailed() {},
+        deploymentSucceeded() {},
+        replicasChanged() {},
+      },
+    });
+    await assert.rejects(waiting, (e: Error) => {
+      assert.ok(e instanceof HealthCheckError, String(e));
+      assert.match(e.message, /within 1s \(last probe: .*(timed out|abort)/i);
+      return true;
+    });
+    assert.deepEqual(checks, [false]);
   } finally {
     await server.close();
   }
