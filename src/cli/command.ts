@@ -49,10 +49,30 @@ function listCommand(
 }
 
 /**
+ * `--version`/`-v` as the whole command line. Given with anything else it is an error: a
+ * docker-style `-v /data:/data` before `--` would otherwise print the version and exit 0, which
+ * a service manager restarts forever without a word about the real mistake.
+ */
+function versionCommand(args: string[]): Command {
+  if (args.length === 1) return { kind: "version" };
+  if (args.includes("--version")) {
+    throw new ConfigError(
+      "--version",
+      "--version takes no other arguments: run dewy --version alone",
+    );
+  }
+  throw new ConfigError(
+    "-v",
+    "-v is --version and takes no other arguments (run dewy -v alone); " +
+      "docker's -v/--volume goes after --, e.g. -- -v /data:/data",
+  );
+}
+
+/**
  * Parse the command line (`args` = the words after the program name).
  *
  * Commands: `container [flags] [-- docker-run-options]`, `container list [--admin-port N]`,
- * `--version`/`-v`, `--help`/`-h` (anywhere). Flags may appear anywhere before `--`.
+ * `--version`/`-v` (alone), `--help`/`-h` (anywhere). Flags may appear anywhere before `--`.
  * Throws a `ConfigError` whose one-line message names the bad flag or value and what to do;
  * the entry point prints `Error: <message>` and exits 2.
  *
@@ -73,7 +93,7 @@ export function parseCommandLine(
   const flags = readFlags(split < 0 ? args : args.slice(0, split));
   const passthrough = split < 0 ? undefined : args.slice(split + 1);
   if (flags.has("help")) return { kind: "help", text: helpText() };
-  if (flags.has("version")) return { kind: "version" };
+  if (flags.has("version")) return versionCommand(args);
   const [command, sub, ...extra] = flags.positionals;
   if (command === undefined) {
     throw new ConfigError("command", `no command given; usage: ${USAGE} (see dewy --help)`);

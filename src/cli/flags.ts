@@ -160,7 +160,12 @@ export const FLAGS: readonly FlagSpec[] = [
     help: "plaintext gRPC to --otlp-endpoint instead of TLS",
   },
   { name: "help", short: "h", type: "boolean", help: "print this help and exit" },
-  { name: "version", short: "v", type: "boolean", help: "print the version and exit" },
+  {
+    name: "version",
+    short: "v",
+    type: "boolean",
+    help: "print the version and exit; give it alone",
+  },
 ];
 
 /** Flags of the original Dewy that container mode does not have, with the reason. */

@@ -310,10 +310,32 @@ test("cli: help text lists every flag, its short form and the defaults", () => {
   );
 });
 
-test("cli: --version and -v ask for the version", () => {
+test("cli: --version and -v alone ask for the version", () => {
   assert.deepEqual(parse("--version"), { kind: "version" });
   assert.deepEqual(parse("-v"), { kind: "version" });
-  assert.deepEqual(parse("container", "-v"), { kind: "version" });
+});
+
+test("cli: error: docker's -v before -- is not taken for --version", () => {
+  for (
+    const args of [
+      containerArgs("-v", "/data:/data"),
+      containerArgs("-v"),
+      ["container", "-v"],
+      ["-v", "--", "-v", "/data:/data"],
+    ]
+  ) {
+    assertConfigError(
+      () => parse(...args),
+      "-v",
+      "-v is --version and takes no other arguments (run dewy -v alone)",
+      "docker's -v/--volume goes after --",
+    );
+  }
+  assertConfigError(
+    () => parse("container", "list", "--version"),
+    "--version",
+    "run dewy --version alone",
+  );
 });
 
 test("cli: container list uses the default admin port or --admin-port", () => {
