@@ -11,11 +11,9 @@ import {
   type Server,
   type Socket,
 } from "node:net";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
-import process from "node:process";
 import { listContainers } from "../../src/cli/mod.ts";
 import { renderContainerTable } from "../../src/cli/list-table.ts";
+import { runCli } from "./run-cli.ts";
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -278,21 +276,10 @@ test("list: the CLI reaches its admin API directly although HTTP_PROXY is set", 
   const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
   const range = await listenRange([{ kind: "http", handler: json({ containers: [] }) }]);
   try {
-    const root = new URL("../../", import.meta.url).pathname;
-    const [command, ...args] = "Deno" in globalThis
-      ? [process.execPath, "run", "-A", "--no-check", "mod.ts"]
-      : [process.execPath, "mod.ts"];
-    const child = spawn(command, [...args, "container", "list", "--admin-port", `${range.base}`], {
-      cwd: root,
-      env: { ...process.env, HTTP_PROXY: proxyUrl, http_proxy: proxyUrl, NO_PROXY: "" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout!.on("data", (d) => (output += d));
-    child.stderr!.on("data", (d) => (output += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    const [code] = await once(child, "exit");
-    clearTimeout(timer);
+    const { code, output } = await runCli(
+      ["container", "list", "--admin-port", `${range.base}`],
+      { HTTP_PROXY: proxyUrl, http_proxy: proxyUrl, NO_PROXY: "" },
+    );
     assert.equal(code, 0, output);
     assert.match(output, /No containers found\./);
   } finally {
