@@ -5,8 +5,8 @@
  * @module
  */
 import { ADMIN_CLIENT_TIMEOUT_MS, ADMIN_PORT_ATTEMPTS } from "../defaults.ts";
-import { errorMessage } from "../errors.ts";
-import { readContainerList, renderContainerTable } from "./list-table.ts";
+import { errorMessage, oneLine } from "../errors.ts";
+import { type ListedContainer, readContainerList, renderContainerTable } from "./list-table.ts";
 
 /** Options of {@link listContainers}. */
 export interface ListContainersOptions {
@@ -22,10 +22,38 @@ export interface ListContainersOptions {
   signal?: AbortSignal;
 }
 
-interface Answer {
+/** A port that gave an HTTP answer that is not dewy's container list, and what it was. */
+interface Rejected {
   port: number;
-  status: number;
-  body: string;
+  problem: string;
+}
+
+/** Dewy's container list, answered on `port`. */
+interface Found {
+  port: number;
+  containers: ListedContainer[];
+}
+
+/** Dewy's container list from a port, or what else answered there. */
+type Answer = Found | Rejected;
+
+/** What `body` says beyond its status: the `error` field of a JSON body (as dewy sends). */
+function errorField(body: string): string {
+  try {
+    const error = (JSON.parse(body) as { error?: unknown } | null)?.error;
+    return typeof error === "string" ? `: ${oneLine(error)}` : "";
+  } catch {
+    return "";
+  }
+}
+
+function readAnswer(port: number, status: number, body: string): Answer {
+  if (status !== 200) return { port, problem: `status ${status}${errorField(body)}` };
+  try {
+    return { port, containers: readContainerList(JSON.parse(body)) };
+  } catch (error) {
+    return { port, problem: `failed to parse response: ${oneLine(errorMessage(error))}` };
+  }
 }
 
 async function ask(
@@ -34,62 +62,62 @@ async function ask(
   signal?: AbortSignal,
 ): Promise<Answer | undefined> {
   const timeout = AbortSignal.timeout(ADMIN_CLIENT_TIMEOUT_MS);
+  let status: number;
+  let body: string;
   try {
     const response = await http(`http://127.0.0.1:${port}/api/containers`, {
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });
-    return { port, status: response.status, body: await response.text() };
+    status = response.status;
+    body = await response.text();
   } catch {
     return undefined;
   }
+  return readAnswer(port, status, body);
 }
 
-async function scan(options: ListContainersOptions): Promise<Answer | undefined> {
+/** The first port that answers with dewy's container list, and the answers skipped before it. */
+async function scan(
+  options: ListContainersOptions,
+): Promise<{ found?: Found; rejected: Rejected[] }> {
   const http = options.fetch ?? fetch;
+  const rejected: Rejected[] = [];
   for (let port = options.adminPort; port < options.adminPort + ADMIN_PORT_ATTEMPTS; port++) {
-    if (options.signal?.aborted) return undefined;
+    if (options.signal?.aborted) break;
     const answer = await ask(http, port, options.signal);
-    if (answer) return answer;
+    if (answer && "containers" in answer) return { found: answer, rejected };
+    if (answer) rejected.push(answer);
   }
-  return undefined;
+  return { rejected };
 }
 
 /**
  * Ask `GET http://127.0.0.1:PORT/api/containers` on `adminPort` … `adminPort + 9` (each with
- * a 2 s timeout); the first port that gives any HTTP answer is used. Prints the table, plus
- * `(Connected to admin API on port N)` when that was not `adminPort`.
+ * a 2 s timeout); the first port that answers 200 with dewy's `{"containers": [...]}` is used,
+ * other answers (another server on a port of the range, a failing admin API) are skipped.
+ * Prints the table, plus `(Connected to admin API on port N)` when that was not `adminPort`.
  *
- * @returns the exit code: 0 when the table was printed, 1 when no dewy answered, the
- *   admin API answered other than 200, or its answer could not be read (an `Error:` line
- *   on `writeError` says which)
+ * @returns the exit code: 0 when the table was printed, 1 when no port answered with dewy's
+ *   container list (an `Error:` line on `writeError` names the ports and what answered)
  */
 export async function listContainers(options: ListContainersOptions): Promise<number> {
   const writeError = options.writeError ?? ((line: string) => console.error(line));
   const last = options.adminPort + ADMIN_PORT_ATTEMPTS - 1;
-  const answer = await scan(options);
-  if (!answer) {
+  const { found, rejected } = await scan(options);
+  if (!found) {
+    const answers = rejected.map((r) => `port ${r.port} ${r.problem}`).join(", ");
     writeError(
-      `Error: no running dewy instances found (tried ports ${options.adminPort}-${last}); ` +
-        `start one with "dewy container --registry img://HOST/REPO --port PROXY", ` +
+      `Error: no running dewy instances found (tried ports ${options.adminPort}-${last}` +
+        (answers ? `; answers that are not dewy's container list: ${answers}` : "") +
+        `); start one with "dewy container --registry img://HOST/REPO --port PROXY", ` +
         `or pass the --admin-port it was started with`,
     );
     return 1;
   }
-  if (answer.status !== 200) {
-    writeError(`Error: admin API returned status ${answer.status}`);
-    return 1;
-  }
-  let lines: string[];
-  try {
-    lines = renderContainerTable(readContainerList(JSON.parse(answer.body)));
-  } catch (error) {
-    writeError(`Error: failed to parse response: ${errorMessage(error)}`);
-    return 1;
-  }
-  lines.forEach((line) => options.write(line));
-  if (answer.port !== options.adminPort) {
+  renderContainerTable(found.containers).forEach((line) => options.write(line));
+  if (found.port !== options.adminPort) {
     options.write("");
-    options.write(`(Connected to admin API on port ${answer.port})`);
+    options.write(`(Connected to admin API on port ${found.port})`);
   }
   return 0;
 }

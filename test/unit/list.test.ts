@@ -180,11 +180,7 @@ test("list: no dewy on any of the ten ports is an error naming the range", async
   const { base, out, err, code } = await listOn(resets(10));
   assert.equal(code, 1);
   assert.deepEqual(out, []);
-  assert.deepEqual(err, [
-    `Error: no running dewy instances found (tried ports ${base}-${base + 9}); ` +
-    `start one with "dewy container --registry img://HOST/REPO --port PROXY", ` +
-    "or pass the --admin-port it was started with",
-  ]);
+  assert.deepEqual(err, [notFound(base)]);
 });
 
 test("list: ten ports where nothing listens (connection refused) is the same error", async () => {
@@ -197,11 +193,7 @@ test("list: ten ports where nothing listens (connection refused) is the same err
     writeError: (line) => err.push(line),
   });
   assert.equal(code, 1);
-  assert.deepEqual(err, [
-    `Error: no running dewy instances found (tried ports ${range.base}-${range.base + 9}); ` +
-    `start one with "dewy container --registry img://HOST/REPO --port PROXY", ` +
-    "or pass the --admin-port it was started with",
-  ]);
+  assert.deepEqual(err, [notFound(range.base)]);
 });
 
 test("list: the scan stops at the tenth port", async () => {
@@ -225,32 +217,73 @@ test("list: empty and null container lists print No containers found.", async ()
   }
 });
 
-test("list: a non-200 answer is an error with the status", async () => {
-  const { out, err, code } = await listOn([{
-    kind: "http",
-    handler: json({ error: "boom" }, 500),
-  }]);
+/** The error of a scan from `base` in which no port answered with dewy's container list. */
+function notFound(base: number, answers?: string): string {
+  return `Error: no running dewy instances found (tried ports ${base}-${base + 9}` +
+    (answers ? `; answers that are not dewy's container list: ${answers}` : "") +
+    `); start one with "dewy container --registry img://HOST/REPO --port PROXY", ` +
+    "or pass the --admin-port it was started with";
+}
+
+/** Another web server: `status` with an HTML page for every path. */
+function webServer(status: number): Handler {
+  return (_request, response) => {
+    response.writeHead(status, { "content-type": "text/html" });
+    response.end("<html><body>not dewy</body></html>\n");
+  };
+}
+
+test("list: another HTTP server on the first port is skipped, the dewy behind it answers", async () => {
+  for (const other of [webServer(404), webServer(200), json({ status: "ok" })]) {
+    const { base, out, err, code } = await listOn([
+      { kind: "http", handler: other },
+      { kind: "reset" },
+      { kind: "http", handler: json({ containers: CONTAINERS }) },
+    ]);
+    assert.equal(code, 0, err.join("\n"));
+    assert.deepEqual(out, [...TABLE, "", `(Connected to admin API on port ${base + 2})`]);
+    assert.deepEqual(err, []);
+  }
+});
+
+test("list: when no port has dewy's list, the error names the ports and each answer", async () => {
+  const { base, out, err, code } = await listOn([
+    { kind: "http", handler: webServer(404) },
+    { kind: "http", handler: json({ error: "cannot list containers: engine down" }, 500) },
+    ...resets(8),
+  ]);
   assert.equal(code, 1);
   assert.deepEqual(out, []);
-  assert.deepEqual(err, ["Error: admin API returned status 500"]);
+  assert.deepEqual(err, [
+    notFound(
+      base,
+      `port ${base} status 404, port ${base + 1} status 500: cannot list containers: engine down`,
+    ),
+  ]);
 });
 
-test("list: an answer that is not JSON is a parse error", async () => {
-  const { err, code } = await listOn([{
-    kind: "http",
-    handler: (_q, response) => response.end("<html>"),
-  }]);
+test("list: an answer that is not JSON is named with its parse error", async () => {
+  const { base, err, code } = await listOn([{ kind: "http", handler: webServer(200) }]);
   assert.equal(code, 1);
   assert.equal(err.length, 1);
-  assert.match(err[0], /^Error: failed to parse response: /);
+  assert.ok(
+    err[0].startsWith(
+      `Error: no running dewy instances found (tried ports ${base}-${base + 9}; answers that ` +
+        `are not dewy's container list: port ${base} failed to parse response: `,
+    ),
+    err[0],
+  );
 });
 
-test("list: JSON of the wrong shape is a parse error naming the field", async () => {
+test("list: JSON of the wrong shape is named with the field", async () => {
   const bad = [{ ...CONTAINERS[0], deployed_at: "yesterday" }];
-  const { err, code } = await listOn([{ kind: "http", handler: json({ containers: bad }) }]);
+  const { base, err, code } = await listOn([{ kind: "http", handler: json({ containers: bad }) }]);
   assert.equal(code, 1);
   assert.deepEqual(err, [
-    `Error: failed to parse response: containers[0].deployed_at "yesterday" is not an RFC 3339 time`,
+    notFound(
+      base,
+      `port ${base} failed to parse response: containers[0].deployed_at "yesterday" is not an RFC 3339 time`,
+    ),
   ]);
 });
 
