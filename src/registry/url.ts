@@ -84,9 +84,14 @@ function splitHost(url: string, authority: string): { hostname: string; port: st
 
 function parseQuery(url: string, query: string, options: ParseImageUrlOptions) {
   const params = new URLSearchParams(query);
-  for (const key of params.keys()) {
+  for (const key of new Set(params.keys())) {
     if (!QUERY_KEYS.includes(key)) {
       fail(url, `unknown parameter "${key}" (supported: ${QUERY_KEYS.join(", ")})`);
+    }
+    const given = params.getAll(key);
+    if (given.length > 1) {
+      const each = given.map((value) => `${key}=${value}`).join(", ");
+      fail(url, `parameter "${key}" is given ${given.length} times (${each}); give it once`);
     }
   }
   const inUrl = params.get("calver") ?? "";

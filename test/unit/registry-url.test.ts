@@ -98,6 +98,8 @@ const BAD: Bad[] = [
   ["img://ghcr.io:99999/a", `port "99999"`],
   ["img://ghcr.io:/a", `port ""`],
   ["img://bad_host.io/a", `"bad_host.io"`],
+  ["img://ghcr.io/a?calver=YYYY&calver=0M", `"calver" is given 2 times (calver=YYYY, calver=0M)`],
+  ["img://ghcr.io/a?pre-release=true&insecure=true&pre-release=false", `"pre-release" is given 2`],
   ["img://ghcr.io/a?calver=abc", `"abc"`, "--calver"],
   ["img://ghcr.io/a?calver=YYYY", `"YY"`, "--calver", "YY"],
   ["img://ghcr.io/a", `"YYYY/MM"`, "--calver", "YYYY/MM"],
