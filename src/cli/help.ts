@@ -90,7 +90,11 @@ ${
 ${entry("?pre-release=true", "also consider pre-release tags (1.2.0-rc.1)")}
 ${entry("?calver=FORMAT", "calendar versions instead of semver, same as --calver")}
 ${entry("?insecure=true", "plain HTTP to a registry that is not on 127.0.0.1/localhost")}
-  Credentials: DOCKER_USERNAME/DOCKER_PASSWORD, GITHUB_TOKEN (ghcr.io), ~/.docker/config.json.
+${
+    paragraph(
+      "Credentials, first found: DOCKER_USERNAME with DOCKER_PASSWORD, GITHUB_TOKEN (ghcr.io), the auths of $DOCKER_CONFIG/config.json (default: ~/.docker/config.json). Credential helpers (credsStore, credHelpers) are not run; credentials set up but unusable are warned about at start-up.",
+    )
+  }
 
 docker run options (after --):
 ${
@@ -120,8 +124,25 @@ ${
       "engine socket as unix:///path (default: /var/run/docker.sock, or podman's socket)",
     )
   }
-${entry("DOCKER_USERNAME, DOCKER_PASSWORD", "registry credentials for tag listing and pulls")}
+${
+    entry(
+      "DOCKER_USERNAME, DOCKER_PASSWORD",
+      "registry credentials for tag listing and pulls (both, or neither is used)",
+    )
+  }
 ${entry("GITHUB_TOKEN", "credentials for ghcr.io")}
+${
+    entry(
+      "DOCKER_CONFIG",
+      "directory of the docker config.json whose auths are read (default: ~/.docker)",
+    )
+  }
+${
+    entry(
+      "AWS_ECR_PASSWORD, GCR_TOKEN",
+      "not read (the original Dewy's): use DOCKER_USERNAME=AWS (ECR) or _json_key (GCR) and DOCKER_PASSWORD",
+    )
+  }
 ${entry("SLACK_TOKEN", "Slack bot token of slack:// notifiers")}
 ${entry("MAIL_USERNAME, MAIL_PASSWORD, MAIL_FROM", "defaults of mail:// notifiers")}
 ${entry("OTEL_EXPORTER_OTLP_*", "further OTLP exporter settings (headers, certificate, timeout)")}

@@ -2,7 +2,8 @@
  * Registry credentials, in order: `DOCKER_USERNAME`/`DOCKER_PASSWORD` (any registry),
  * `GITHUB_TOKEN` (ghcr.io), then the `auths` of `~/.docker/config.json` (or
  * `$DOCKER_CONFIG/config.json`), as `auth` (base64 `user:password`) or `username`/`password`.
- * Credential helpers (`credsStore`, `credHelpers`) are not run.
+ * Credential helpers (`credsStore`, `credHelpers`) are not run; credentials set up in a way
+ * dewy cannot use come back as warnings (see `credential-gaps.ts`).
  *
  * @module
  */
@@ -10,6 +11,13 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Buffer } from "node:buffer";
 import { ConfigError } from "../errors.ts";
+import {
+  dockerConfigGap,
+  type DockerConfigStores,
+  environmentGaps,
+  PASSWORD_VARIABLE,
+  USERNAME_VARIABLE,
+} from "./credential-gaps.ts";
 import { DOCKER_HUB_ALIASES } from "./url.ts";
 
 /** A user name and password (or token) for one registry. */
@@ -18,6 +26,14 @@ export interface Credentials {
   username: string;
   /** Password or access token. */
   password: string;
+}
+
+/** The credentials of one registry, if any, and what was set up but cannot be used. */
+export interface ResolvedCredentials {
+  /** What to log in with; `undefined` means anonymous access. */
+  credentials?: Credentials;
+  /** One line per unusable setting: what is missing or unsupported and what to do. */
+  warnings: string[];
 }
 
 /** Where credentials come from; injectable for tests. */
@@ -55,13 +71,19 @@ function fromEntry(entry: unknown, path: string, key: string): Credentials | und
   return undefined;
 }
 
-/** Credentials of `host` from a docker config file, `undefined` if the file or entry is absent. */
-async function fromDockerConfig(host: string, path: string): Promise<Credentials | undefined> {
+/** The first key of `record` that names registry `wanted` (keys normalised). */
+function keyOf(record: unknown, wanted: string): string | undefined {
+  if (typeof record !== "object" || record === null) return undefined;
+  return Object.keys(record).find((key) => registryKey(key) === wanted);
+}
+
+/** Credentials of `host` from a docker config file; none if the file or entry is absent. */
+async function fromDockerConfig(host: string, path: string): Promise<ResolvedCredentials> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    if ((error as { code?: string }).code === "ENOENT") return undefined;
+    if ((error as { code?: string }).code === "ENOENT") return { warnings: [] };
     throw new ConfigError(
       path,
       `cannot read ${path}: ${(error as Error).message}; ` +
@@ -69,7 +91,7 @@ async function fromDockerConfig(host: string, path: string): Promise<Credentials
       { cause: error },
     );
   }
-  let config: unknown;
+  let config: (DockerConfigStores & { auths?: Record<string, unknown> }) | null;
   try {
     config = JSON.parse(text);
   } catch (error) {
@@ -81,30 +103,36 @@ async function fromDockerConfig(host: string, path: string): Promise<Credentials
       },
     );
   }
-  const auths = (config as { auths?: Record<string, unknown> } | null)?.auths ?? {};
   const wanted = registryKey(host);
-  for (const [key, entry] of Object.entries(auths)) {
-    if (registryKey(key) === wanted) return fromEntry(entry, path, key);
-  }
-  return undefined;
+  const entryKey = keyOf(config?.auths, wanted);
+  const credentials = entryKey === undefined
+    ? undefined
+    : fromEntry(config!.auths![entryKey], path, entryKey);
+  if (credentials) return { credentials, warnings: [] };
+  const helperKey = keyOf(config?.credHelpers, wanted);
+  const gap = dockerConfigGap(path, host, config ?? {}, { helperKey, entryKey });
+  return { warnings: gap ? [gap] : [] };
 }
 
 /**
  * The credentials for registry `host` (as the engine names it: `docker.io`, `ghcr.io`,
- * `127.0.0.1:5000`), or `undefined` for anonymous access. Rejects with a `ConfigError`
- * when the docker config file exists but cannot be used.
+ * `127.0.0.1:5000`) — none for anonymous access — and warnings about credentials that were
+ * set up but cannot be used (log them at start-up). Rejects with a `ConfigError` when the
+ * docker config file exists but cannot be read.
  */
 export async function resolveCredentials(
   host: string,
   sources: CredentialSources,
-): Promise<Credentials | undefined> {
-  const username = sources.env("DOCKER_USERNAME");
-  const password = sources.env("DOCKER_PASSWORD");
-  if (username && password) return { username, password };
+): Promise<ResolvedCredentials> {
+  const username = sources.env(USERNAME_VARIABLE);
+  const password = sources.env(PASSWORD_VARIABLE);
+  if (username && password) return { credentials: { username, password }, warnings: [] };
+  const warnings = environmentGaps(host, sources.env);
   const githubToken = sources.env("GITHUB_TOKEN");
   if (githubToken && registryKey(host) === "ghcr.io") {
-    return { username: "token", password: githubToken };
+    return { credentials: { username: "token", password: githubToken }, warnings };
   }
   const dir = sources.env("DOCKER_CONFIG") || join(sources.homeDir, ".docker");
-  return await fromDockerConfig(host, join(dir, "config.json"));
+  const fromFile = await fromDockerConfig(host, join(dir, "config.json"));
+  return { credentials: fromFile.credentials, warnings: [...warnings, ...fromFile.warnings] };
 }

@@ -12,7 +12,12 @@ export {
 export { type ImageUrl, parseImageUrl, type ParseImageUrlOptions } from "./url.ts";
 export { validateCalverFormat } from "./calver.ts";
 export { selectLatest, type VersionScheme } from "./version.ts";
-export { type Credentials, type CredentialSources, resolveCredentials } from "./credentials.ts";
+export {
+  type Credentials,
+  type CredentialSources,
+  resolveCredentials,
+  type ResolvedCredentials,
+} from "./credentials.ts";
 export {
   NoVersionFoundError,
   RegistryAuthError,

@@ -5,6 +5,7 @@
  */
 import { homedir } from "node:os";
 import process from "node:process";
+import type { Logger } from "../log.ts";
 import { RegistryClient, type RegistryClientOptions } from "./client.ts";
 import { type CredentialSources, resolveCredentials } from "./credentials.ts";
 import { manifestDigest } from "./digest.ts";
@@ -90,11 +91,16 @@ export interface OpenImageRegistryOptions extends Omit<OciRegistryOptions, "cred
   calver?: string;
   /** Credential sources (default: `process.env` and `os.homedir()`). */
   sources?: CredentialSources;
+  /**
+   * Where credentials that are set up but cannot be used are reported, once, as
+   * `Registry credentials not used` warnings (default: not reported).
+   */
+  logger?: Pick<Logger, "warn">;
 }
 
 /**
- * Parse `url`, resolve its credentials (environment, then `~/.docker/config.json`) and return
- * the registry. Rejects with a `ConfigError` for a bad URL, calver format or docker config.
+ * Parse `url`, resolve its credentials (environment, then `~/.docker/config.json`), warn on
+ * `logger` about credentials that cannot be used, and return the registry. Rejects with a `ConfigError` for a bad URL, calver format or docker config.
  *
  * @example
  * ```ts
@@ -106,11 +112,14 @@ export async function openImageRegistry(
   url: string,
   options: OpenImageRegistryOptions = {},
 ): Promise<OciRegistry> {
-  const { calver, sources, ...rest } = options;
+  const { calver, sources, logger, ...rest } = options;
   const image = parseImageUrl(url, { calver });
-  const credentials = await resolveCredentials(
+  const { credentials, warnings } = await resolveCredentials(
     image.host,
     sources ?? { env: (name) => process.env[name], homeDir: homedir() },
   );
+  for (const reason of warnings) {
+    logger?.warn("Registry credentials not used", { registry: image.host, reason });
+  }
   return new OciRegistry(image, { ...rest, credentials });
 }

@@ -310,6 +310,22 @@ test("cli: help text lists every flag, its short form and the defaults", () => {
   );
 });
 
+test("cli: help says where registry credentials come from and what is not read", () => {
+  const command = parse("--help");
+  assert.ok(command.kind === "help");
+  const text = command.text.replace(/\s+/g, " ");
+  for (
+    const words of [
+      "$DOCKER_CONFIG/config.json (default: ~/.docker/config.json)",
+      "Credential helpers (credsStore, credHelpers) are not run",
+      "DOCKER_CONFIG directory of the docker config.json",
+      "AWS_ECR_PASSWORD, GCR_TOKEN not read",
+    ]
+  ) {
+    assert.ok(text.includes(words), `help lacks "${words}"`);
+  }
+});
+
 test("cli: --version and -v alone ask for the version", () => {
   assert.deepEqual(parse("--version"), { kind: "version" });
   assert.deepEqual(parse("-v"), { kind: "version" });
