@@ -152,12 +152,13 @@ export const FLAGS: readonly FlagSpec[] = [
     name: "otlp-endpoint",
     type: "string",
     arg: "HOST:PORT",
-    help: "also push metrics over OTLP/gRPC to this collector every 15 s (implies --telemetry)",
+    help: "also push metrics over OTLP/gRPC to this collector every 15 s (implies --telemetry); " +
+      "TLS unless --otlp-insecure, so HOST is the name in the collector's certificate, not an IP",
   },
   {
     name: "otlp-insecure",
     type: "boolean",
-    help: "plaintext gRPC to --otlp-endpoint instead of TLS",
+    help: "plaintext gRPC to --otlp-endpoint instead of TLS (needed for an IP address)",
   },
   { name: "help", short: "h", type: "boolean", help: "print this help and exit" },
   {

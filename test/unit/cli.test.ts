@@ -326,6 +326,19 @@ test("cli: help says where registry credentials come from and what is not read",
   }
 });
 
+test("cli: help gives the TLS rule of --otlp-endpoint (a host name, or an IP with --otlp-insecure)", () => {
+  const command = parse("--help");
+  assert.ok(command.kind === "help");
+  const text = command.text.replace(/\s+/g, " ");
+  assert.ok(
+    text.includes(
+      "TLS unless --otlp-insecure, so HOST is the name in the collector's certificate, not an IP",
+    ),
+    "help of --otlp-endpoint lacks the TLS rule",
+  );
+  assert.ok(text.includes("instead of TLS (needed for an IP address)"), "help of --otlp-insecure");
+});
+
 test("cli: --version and -v alone ask for the version", () => {
   assert.deepEqual(parse("--version"), { kind: "version" });
   assert.deepEqual(parse("-v"), { kind: "version" });
