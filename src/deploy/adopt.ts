@@ -72,7 +72,8 @@ export async function adoptRunning(
   }));
   const newest = adopted
     .filter((a) => a !== undefined)
-    .sort((a, b) => b.deployedAt.localeCompare(a.deployedAt))[0];
+    // Newest deploy first. The labels may carry different offsets, so compare instants.
+    .sort((a, b) => (Date.parse(b.deployedAt) || 0) - (Date.parse(a.deployedAt) || 0))[0];
   return newest &&
     { version: newest.replica.version, digest: newest.replica.digest, image: newest.replica.image };
 }

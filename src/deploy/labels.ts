@@ -47,9 +47,20 @@ export function containerName(base: string, deployedAt: number, replica: number)
   return `${base}-${Math.floor(deployedAt / 1000)}-${replica}`;
 }
 
-/** RFC 3339 in UTC without fractional seconds, e.g. `2026-01-01T10:00:00Z`. */
-export function rfc3339(epochMs: number): string {
-  return new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, "Z");
+/**
+ * RFC 3339 without fractional seconds in the host's local offset, as the original writes
+ * `dewy.deployed_at` (Go's `time.RFC3339`): `2026-01-01T19:00:00+09:00`, `Z` for UTC.
+ * `offsetMinutes` (east of UTC) defaults to the local one at that instant.
+ */
+export function rfc3339(
+  epochMs: number,
+  offsetMinutes = -new Date(epochMs).getTimezoneOffset(),
+): string {
+  const shifted = new Date(epochMs + offsetMinutes * 60_000).toISOString().slice(0, 19);
+  if (offsetMinutes === 0) return `${shifted}Z`;
+  const abs = Math.abs(offsetMinutes);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${shifted}${offsetMinutes < 0 ? "-" : "+"}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
 
 /** The `sha256:…` digest of a pinned reference (`repo@sha256:…`), `""` when it has none. */

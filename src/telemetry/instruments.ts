@@ -30,8 +30,11 @@ import {
 import type { Resource } from "@opentelemetry/resources";
 import { PlainHistogram } from "./plain-histogram.ts";
 
-/** Instrumentation scope of every dewy metric (`otel_scope_name` on `/metrics`). */
-export const METER_NAME = "dewy";
+/**
+ * Instrumentation scope of every dewy metric (`otel_scope_name` on `/metrics`): the original's,
+ * so queries and alerts that select on it keep working.
+ */
+export const METER_NAME = "github.com/linyows/dewy";
 
 /**
  * Buckets of `dewy.proxy.connection.duration` (seconds): the contract names none, so these

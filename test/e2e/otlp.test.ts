@@ -108,7 +108,7 @@ test("otlp e2e: plaintext periodic export carries every instrument with names, u
       assert.ok(metric, `${name} not received`);
       assert.equal(metric.kind, kind, name);
       assert.equal(metric.unit, unit, name);
-      assert.equal(metric.scope, "dewy", name);
+      assert.equal(metric.scope, "github.com/linyows/dewy", name);
       if (kind === "sum") {
         assert.equal(metric.isMonotonic, !UP_DOWN.has(name), `${name} monotonic`);
       }

@@ -138,6 +138,17 @@ async function deployed(h: Harness, tag: string): Promise<void> {
   assert.equal(h.manager.status().currentVersion, tag);
 }
 
+/** The labels dewy puts on replica `replica` of `version` of the app `app`. */
+function managedLabels(version: string, replica: number, deployedAt?: string) {
+  return {
+    "dewy.managed": "true",
+    "dewy.app": "app",
+    "dewy.version": version,
+    "dewy.replica": String(replica),
+    ...(deployedAt ? { "dewy.deployed_at": deployedAt } : {}),
+  };
+}
+
 test("deploy: the first check runs every replica, labelled, named and in the pool", async () => {
   const h = harness();
   try {
@@ -156,7 +167,10 @@ test("deploy: the first check runs every replica, labelled, named and in the poo
     assert.equal(spec.labels["dewy.app"], "app");
     assert.equal(spec.labels["dewy.version"], "v1.0.0");
     assert.equal(spec.labels["dewy.replica"], "0");
-    assert.match(spec.labels["dewy.deployed_at"], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.match(
+      spec.labels["dewy.deployed_at"],
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)$/,
+    );
     assert.equal(spec.options.user, "1000:1000");
     assert.deepEqual(spec.publish, [8080]);
     const status = h.manager.status();
@@ -619,15 +633,9 @@ test("adoption: running managed containers are back in the pool before the first
   try {
     const image = publish(h.engine, h.registry, "v1.0.0", { version: "1.0.0" });
     await h.engine.pull(image);
-    const labels = (i: number) => ({
-      "dewy.managed": "true",
-      "dewy.app": "app",
-      "dewy.version": "v1.0.0",
-      "dewy.replica": String(i),
-      "dewy.deployed_at": "2026-01-01T00:00:00Z",
-    });
-    await h.engine.seed("app-1767225600-0", image, labels(0));
-    await h.engine.seed("app-1767225600-1", image, labels(1));
+    const at = "2026-01-01T00:00:00Z";
+    await h.engine.seed("app-1767225600-0", image, managedLabels("v1.0.0", 0, at));
+    await h.engine.seed("app-1767225600-1", image, managedLabels("v1.0.0", 1, at));
     await h.engine.seed("other-1", image, { "dewy.managed": "true", "dewy.app": "other" });
     h.registry.gate = new Promise(() => {}); // the first check never finishes
     await h.manager.start();
@@ -644,17 +652,35 @@ test("adoption: running managed containers are back in the pool before the first
   }
 });
 
+test("adoption: of two versions left running, the one deployed last is current", async () => {
+  const h = harness({ replicas: 1 });
+  try {
+    const v1 = publish(h.engine, h.registry, "v1.0.0", { version: "1.0.0" });
+    const v2 = publish(h.engine, h.registry, "v2.0.0", { version: "2.0.0" });
+    await h.engine.pull(v1);
+    await h.engine.pull(v2);
+    // v1 at 00:00 UTC written in +09:00, v2 an hour later in UTC: as text v1 sorts last.
+    await h.engine.seed(
+      "app-1767225600-0",
+      v1,
+      managedLabels("v1.0.0", 0, "2026-01-01T09:00:00+09:00"),
+    );
+    await h.engine.seed("app-1767229200-0", v2, managedLabels("v2.0.0", 0, "2026-01-01T01:00:00Z"));
+    h.registry.gate = new Promise(() => {}); // the first check never finishes
+    await h.manager.start();
+    assert.equal(h.manager.status().currentVersion, "v2.0.0");
+  } finally {
+    h.registry.gate = undefined;
+    await h.done();
+  }
+});
+
 test("adoption: an adopted version that is current is not redeployed", async () => {
   const h = harness({ replicas: 1 });
   try {
     const image = publish(h.engine, h.registry, "v1.0.0", { version: "1.0.0" });
     await h.engine.pull(image);
-    await h.engine.seed("app-1767225600-0", image, {
-      "dewy.managed": "true",
-      "dewy.app": "app",
-      "dewy.version": "v1.0.0",
-      "dewy.replica": "0",
-    });
+    await h.engine.seed("app-1767225600-0", image, managedLabels("v1.0.0", 0));
     await h.manager.start();
     await h.manager.settled();
     assert.deepEqual(h.engine.running(), ["app-1767225600-0"]);
@@ -919,12 +945,7 @@ test("adoption: an unhealthy running container stays out of rotation and goes at
   try {
     const sick = publish(h.engine, h.registry, "v1.0.0", { version: "1.0.0", failHealth: true });
     await h.engine.pull(sick);
-    await h.engine.seed("app-1767225600-0", sick, {
-      "dewy.managed": "true",
-      "dewy.app": "app",
-      "dewy.version": "v1.0.0",
-      "dewy.replica": "0",
-    });
+    await h.engine.seed("app-1767225600-0", sick, managedLabels("v1.0.0", 0));
     publish(h.engine, h.registry, "v1.1.0", { version: "1.1.0" });
     let release!: () => void;
     h.registry.gate = new Promise((resolve) => (release = resolve)); // hold the first check
@@ -1022,12 +1043,7 @@ test("adoption: a check asked for while adopting waits for it (no hook for the r
   try {
     const image = publish(h.engine, h.registry, "v1.0.0", { version: "1.0.0" });
     await h.engine.pull(image);
-    await h.engine.seed("app-1767225600-0", image, {
-      "dewy.managed": "true",
-      "dewy.app": "app",
-      "dewy.version": "v1.0.0",
-      "dewy.replica": "0",
-    });
+    await h.engine.seed("app-1767225600-0", image, managedLabels("v1.0.0", 0));
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const inspect = h.engine.inspectContainer.bind(h.engine);

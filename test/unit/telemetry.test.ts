@@ -270,7 +270,7 @@ test("telemetry: exposition names are the ones the contract's PromQL uses", asyn
     }
     assert.match(text, /^dewy_proxy_connect_latency_bucket\{/m);
     assert.doesNotMatch(text, /_total_total|_seconds|_bytes_total/);
-    assert.match(text, /otel_scope_name="dewy"/);
+    assert.match(text, /otel_scope_name="github\.com\/linyows\/dewy"/);
   } finally {
     await telemetry.shutdown(100);
   }
