@@ -50,12 +50,29 @@ export async function runContainer(runtime: Runtime, config: ContainerConfig): P
     void notifier.send(RESTARTED_MESSAGE);
   });
 
-  const version = await engine.version();
+  // The engine is the first thing asked; a stop signal while it does not answer ends dewy at
+  // once (nothing has started yet) instead of after the request's timeout.
+  logger.info("Connecting to the container engine", { socket: socketPath });
+  const first = await Promise.race([
+    engine.version().then((version) => ({ version })),
+    stopSignal.then((signal) => ({ signal })),
+  ]);
+  if ("signal" in first) {
+    logger.info("Stopped before the container engine answered", { signal: first.signal });
+    return 0;
+  }
+  const { version } = first;
   logger.info("Dewy started", {
     version: VERSION,
     runtime: `${runtime.name} ${runtime.version}`,
     engine: `${version.name} ${version.version} (API ${version.apiVersion})`,
     socket: socketPath,
+    app: config.app,
+    registry: config.registry,
+    ports: config.ports.map((p) => `${p.proxyPort}:${p.containerPort || "auto"}`).join(","),
+    replicas: config.replicas,
+    health_path: config.healthPath || "(TCP accept)",
+    interval: `${config.intervalS}s`,
   });
 
   const proxies = new Map<number, TcpProxy>();
@@ -101,7 +118,7 @@ export async function runContainer(runtime: Runtime, config: ContainerConfig): P
     void notifier.sendError(error);
     // Replicas adopted from an earlier dewy keep running: the next start adopts them again.
     const running = { proxies, manager, admin, telemetry, logger, drainMs: 0, leaveRunning: true };
-    await shutdown(running, "SIGTERM");
+    await shutdown(running);
     await notifier.settled(NOTIFY_TIMEOUT_MS);
     throw error;
   }
@@ -132,12 +149,19 @@ interface Running {
 /**
  * Start no new deploy, stop accepting on every proxy port, let open connections finish (up to
  * `drainMs`), then stop and remove the managed containers, close the admin API, and flush
- * telemetry. Every step runs even when an earlier one failed.
+ * telemetry. Every step runs even when an earlier one failed. Without `signal`, start-up failed.
  */
-async function shutdown(running: Running, signal: StopSignal): Promise<void> {
+async function shutdown(running: Running, signal?: StopSignal): Promise<void> {
   const { proxies, manager, admin, telemetry, logger, drainMs, leaveRunning } = running;
   manager?.stopChecks();
   for (const proxy of proxies.values()) proxy.stopAccepting();
+  const open = [...proxies.values()].reduce((sum, p) => sum + p.openConnections, 0);
+  if (open > 0 && drainMs > 0) {
+    logger.info("Draining open connections", {
+      count: open,
+      up_to: `${drainMs / 1000}s (--drain-time)`,
+    });
+  }
   const cut = await Promise.all([...proxies.values()].map((p) => p.drain(drainMs)));
   const cutTotal = cut.reduce((a, b) => a + b, 0);
   if (cutTotal > 0) {

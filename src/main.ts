@@ -11,12 +11,15 @@ import { ConfigError, errorMessage } from "./errors.ts";
 import { VERSION } from "./version.ts";
 import { runContainer } from "./app.ts";
 import { keepLoopbackOffProxies } from "./cli/no-proxy.ts";
+import { type LogFormat, Logger } from "./log.ts";
 
 /** Run the CLI with `runtime`'s arguments; resolves with the process exit code. */
 export async function main(runtime: Runtime): Promise<number> {
   keepLoopbackOffProxies(runtime);
+  let logFormat: LogFormat = "text";
   try {
     const command = parseCommandLine(runtime.args(), (name) => runtime.env(name));
+    if (command.kind === "container") logFormat = command.config.logFormat;
     switch (command.kind) {
       case "help":
         console.log(command.text);
@@ -34,7 +37,14 @@ export async function main(runtime: Runtime): Promise<number> {
         return await runContainer(runtime, command.config);
     }
   } catch (error) {
-    console.error(`Error: ${errorMessage(error)}`);
-    return error instanceof ConfigError ? 2 : 1;
+    const exitCode = error instanceof ConfigError ? 2 : 1;
+    // With --log-format json every line on stderr is a record, the last one too.
+    if (logFormat === "json") {
+      new Logger({ format: "json" }).error("Exiting on error", {
+        error: errorMessage(error),
+        exit_code: exitCode,
+      });
+    } else console.error(`Error: ${errorMessage(error)}`);
+    return exitCode;
   }
 }

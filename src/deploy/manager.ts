@@ -227,15 +227,20 @@ export class DeployManager {
    * Stop the loop and the event stream, abort an in-flight deploy (its new replicas are
    * rolled back), take every replica out of rotation, stop and remove every managed container
    * of the app, and notify ``Stop receiving by `<signal>` signal``. The caller closes the proxy
-   * listeners (and drains them) first. `leaveRunning` (a start-up that failed): the replicas
-   * that were already running stay for the next dewy to adopt; only new ones are rolled back.
+   * listeners (and drains them) first. Without `signal`, start-up failed: no stop message (the
+   * error was reported). `leaveRunning` (a start-up that failed): the replicas that were
+   * already running stay for the next dewy to adopt; only new ones are rolled back.
    */
-  async shutdown(signal: StopSignal, options: { leaveRunning?: boolean } = {}): Promise<void> {
+  async shutdown(
+    signal: StopSignal | undefined,
+    options: { leaveRunning?: boolean } = {},
+  ): Promise<void> {
     if (this.#stop.signal.aborted) return;
     const { logger, config } = this.#ctx;
-    logger.info("Shutting down deploy manager", { signal });
+    const reason = signal ?? "start-up failed";
+    logger.info("Shutting down deploy manager", signal ? { signal } : { reason });
     this.stopChecks();
-    this.#stop.abort(new Error(`dewy is shutting down (${signal})`));
+    this.#stop.abort(new Error(`dewy is shutting down (${reason})`));
     await Promise.all(this.#background);
     await this.settled();
     const replicas = [...this.#serving];
@@ -251,7 +256,7 @@ export class DeployManager {
     }
     // Queued, not awaited: deliveries go one at a time, so awaiting this one would wait for
     // every delivery before it as well; settled() bounds the whole wait instead.
-    void this.#notifier?.send(stoppedMessage(signal));
+    if (signal) void this.#notifier?.send(stoppedMessage(signal));
     if (this.#notifier && !(await this.#notifier.settled(this.#notifyTimeoutMs))) {
       logger.warn("Notifications still pending at shutdown were dropped", {
         waited_ms: this.#notifyTimeoutMs,
@@ -442,6 +447,7 @@ export class DeployManager {
     const image = await ensureImage({
       engine: ctx.engine,
       image: target.image,
+      version: target.version,
       auth: this.#registry.pullAuth(),
       logger: ctx.logger,
       clock: ctx.clock,

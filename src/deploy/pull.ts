@@ -19,6 +19,8 @@ export interface EnsureImageOptions {
   image: string;
   /** Credentials for the registry, if any. */
   auth?: RegistryAuth;
+  /** The version (tag) the image is, for the logs. */
+  version?: string;
   /** Receives `Pulling image`, `Pull progress`, `Image pulled`. */
   logger: Logger;
   /** Time source for throttling and the pull duration. */
@@ -44,7 +46,10 @@ export async function ensureImage(options: EnsureImageOptions): Promise<EnsuredI
     return { pulled: false, exposedTcpPorts: present.exposedTcpPorts };
   }
   const started = options.clock.now();
-  options.logger.info("Pulling image", { image });
+  options.logger.info("Pulling image", {
+    image,
+    ...(options.version && { version: options.version }),
+  });
   const progress = new PullProgressLog(options);
   await engine.pull(image, { auth: options.auth, onProgress: (p) => progress.add(p), signal });
   const pulled = await engine.inspectImage(image, signal);

@@ -119,13 +119,13 @@ export class TcpProxy {
         break;
       } catch (error) {
         lastError = error;
-        if (/in use/i.test(errorMessage(error))) break;
+        if (addressInUse(error)) break;
       }
     }
     if (!this.#listener) {
       throw new RuntimeFailure(
-        `Cannot listen on proxy port ${this.#requestedPort}: ${errorMessage(lastError)}` +
-          " (is another process using it? choose another --port)",
+        `Cannot listen on proxy port ${this.#requestedPort}: ${errorMessage(lastError)} ` +
+          listenHint(lastError, this.#requestedPort),
         { cause: lastError },
       );
     }
@@ -305,4 +305,26 @@ export class TcpProxy {
       }
     }
   };
+}
+
+const errorCode = (error: unknown) => (error as { code?: unknown } | undefined)?.code;
+
+/** Whether a listen failed because the port is taken (both runtimes set `code`). */
+function addressInUse(error: unknown): boolean {
+  return errorCode(error) === "EADDRINUSE" || /in use/i.test(errorMessage(error));
+}
+
+/** What to do about a port that cannot be bound, from the error's code. */
+function listenHint(error: unknown, port: number): string {
+  const code = errorCode(error);
+  if (code === "EACCES" || code === "EPERM") {
+    return port < 1024
+      ? "(ports below 1024 need root or the CAP_NET_BIND_SERVICE capability, e.g. " +
+        "AmbientCapabilities=CAP_NET_BIND_SERVICE in the systemd unit; or choose a --port from 1024)"
+      : "(not permitted here; choose another --port)";
+  }
+  if (addressInUse(error)) {
+    return "(another process is using it; stop it or choose another --port)";
+  }
+  return "(choose another --port)";
 }

@@ -501,9 +501,15 @@ test("shutdown: after a failed start-up the running replicas are left for the ne
   const h = harness();
   try {
     await deployed(h, "v1.0.0");
-    await h.manager.shutdown("SIGTERM", { leaveRunning: true });
+    await h.manager.shutdown(undefined, { leaveRunning: true });
     assert.equal(h.engine.running().length, 2);
     assert.ok(h.lines.some((l) => l.includes("Running replicas left for the next dewy")));
+    // No signal came: the log says why, and no stop message is sent.
+    assert.ok(
+      h.lines.some((l) => /Shutting down deploy manager.*reason="start-up failed"/.test(l)),
+    );
+    assert.ok(!h.lines.some((l) => l.includes("signal=SIGTERM")));
+    assert.ok(!h.notes.some((n) => n.includes("Stop receiving")), h.notes.join("\n"));
   } finally {
     await h.done();
   }

@@ -90,7 +90,7 @@ test("proxy histograms: points are cumulative copies with min and max; an idle p
     const { resourceMetrics, errors } = await producer.collect();
     assert.deepEqual(errors, []);
     const [scope] = resourceMetrics.scopeMetrics;
-    assert.equal(scope.scope.name, "dewy");
+    assert.equal(scope.scope.name, "github.com/linyows/dewy");
     const metric = scope.metrics.find((m) => m.descriptor.name === name)!;
     assert.equal(metric.descriptor.unit, "s");
     const found = metric.dataPoints.find((p) => p.attributes.proxy_port === port);

@@ -1,0 +1,62 @@
+/**
+ * The CLI's start and end as an operator sees them: a stop signal while the engine does not
+ * answer, and a fatal error with `--log-format json`. A real unix socket that accepts and never
+ * answers stands in for a hung engine.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer, type Server, type Socket } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startCli } from "../_cli.ts";
+
+const dewyArgs = ["container", "-r", "img://127.0.0.1:9/app", "-p", "18419", "-f", "json"];
+
+/** A unix socket at `path` that accepts connections and never answers. */
+async function hungEngine(path: string): Promise<{ close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("error", () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  return {
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+test("cli: SIGINT while the engine does not answer ends dewy at once, exit 0", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "dewy-hung-"));
+  const socket = join(dir, "engine.sock");
+  const engine = await hungEngine(socket);
+  try {
+    const cli = startCli(dewyArgs, { DOCKER_HOST: `unix://${socket}` });
+    await cli.printed(/Connecting to the container engine/);
+    cli.signal("SIGINT");
+    // Without the fix dewy waited for the engine request's 30 s timeout and exited 1.
+    assert.equal(await cli.exited(20_000), 0, cli.output());
+    assert.match(
+      cli.output(),
+      /"msg":"Stopped before the container engine answered".*"signal":"SIGINT"/,
+    );
+  } finally {
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("cli: with --log-format json a fatal error is a JSON record too", async () => {
+  const cli = startCli(dewyArgs, { DOCKER_HOST: "unix:///nonexistent/dewy-test.sock" });
+  assert.equal(await cli.exited(), 1, cli.output());
+  const last = cli.output().trim().split("\n").at(-1)!;
+  const record = JSON.parse(last);
+  assert.equal(record.level, "ERROR");
+  assert.equal(record.msg, "Exiting on error");
+  assert.equal(record.exit_code, 1);
+  assert.match(record.error, /Cannot reach the container engine at \/nonexistent\/dewy-test\.sock/);
+});
