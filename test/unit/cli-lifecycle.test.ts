@@ -9,7 +9,14 @@ import { createServer, type Server, type Socket } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startCli } from "../_cli.ts";
+import process from "node:process";
+import { start } from "../e2e/_ship.ts";
+
+/** `dewy <args>` run from source on the runtime running the tests. */
+const startCli = (args: string[], env: Record<string, string>) =>
+  "Deno" in globalThis
+    ? start(process.execPath, ["run", "-A", "--no-check", "mod.ts", ...args], env)
+    : start(process.execPath, ["mod.ts", ...args], env);
 
 const dewyArgs = ["container", "-r", "img://127.0.0.1:9/app", "-p", "18419", "-f", "json"];
 
@@ -36,13 +43,12 @@ test("cli: SIGINT while the engine does not answer ends dewy at once, exit 0", a
   const engine = await hungEngine(socket);
   try {
     const cli = startCli(dewyArgs, { DOCKER_HOST: `unix://${socket}` });
-    await cli.printed(/Connecting to the container engine/);
-    cli.signal("SIGINT");
+    await cli.waitForLine(/Connecting to the container engine/, 30_000);
     // Without the fix dewy waited for the engine request's 30 s timeout and exited 1.
-    assert.equal(await cli.exited(20_000), 0, cli.output());
-    assert.match(
-      cli.output(),
+    assert.equal(await cli.stop("SIGINT", 20_000), 0, cli.lines.join("\n"));
+    await cli.waitForLine(
       /"msg":"Stopped before the container engine answered".*"signal":"SIGINT"/,
+      1,
     );
   } finally {
     await engine.close();
@@ -52,8 +58,8 @@ test("cli: SIGINT while the engine does not answer ends dewy at once, exit 0", a
 
 test("cli: with --log-format json a fatal error is a JSON record too", async () => {
   const cli = startCli(dewyArgs, { DOCKER_HOST: "unix:///nonexistent/dewy-test.sock" });
-  assert.equal(await cli.exited(), 1, cli.output());
-  const last = cli.output().trim().split("\n").at(-1)!;
+  assert.equal(await cli.exited, 1, cli.lines.join("\n"));
+  const last = cli.lines.filter((l) => l.trim()).at(-1)!;
   const record = JSON.parse(last);
   assert.equal(record.level, "ERROR");
   assert.equal(record.msg, "Exiting on error");
