@@ -45,9 +45,12 @@ export async function runContainer(runtime: Runtime, config: ContainerConfig): P
   const telemetry = await createTelemetry(config, { version: VERSION, env, engine, logger });
   // Listen before anything starts: a stop signal during start-up must not kill dewy with
   // replicas half started; start-up finishes (every step is bounded), then shuts down.
-  const stopSignal = waitForStopSignal(runtime, () => {
-    logger.info("Received SIGUSR1");
-    void notifier.send(RESTARTED_MESSAGE);
+  const stopSignal = waitForStopSignal(runtime, {
+    SIGHUP: () => logger.info("Received SIGHUP; ignored (SIGINT, SIGTERM or SIGQUIT stop dewy)"),
+    SIGUSR1: () => {
+      logger.info("Received SIGUSR1");
+      void notifier.send(RESTARTED_MESSAGE);
+    },
   });
 
   // The engine is the first thing asked; a stop signal while it does not answer ends dewy at
@@ -182,8 +185,14 @@ async function shutdown(running: Running, signal?: StopSignal): Promise<void> {
   for (const proxy of proxies.values()) proxy.close();
 }
 
-/** Resolve with the first of SIGINT/SIGTERM/SIGQUIT; SIGHUP is ignored, SIGUSR1 reported. */
-function waitForStopSignal(runtime: Runtime, onUsr1: () => void): Promise<StopSignal> {
+/**
+ * Resolve with the first of SIGINT/SIGTERM/SIGQUIT; SIGHUP (ignored, as by the original) and
+ * SIGUSR1 go to their handlers.
+ */
+function waitForStopSignal(
+  runtime: Runtime,
+  handlers: { SIGHUP: () => void; SIGUSR1: () => void },
+): Promise<StopSignal> {
   return new Promise((resolve) => {
     const listen = (name: SignalName, handler: () => void) => {
       try {
@@ -193,7 +202,7 @@ function waitForStopSignal(runtime: Runtime, onUsr1: () => void): Promise<StopSi
     // Handlers stay installed: a second signal during shutdown must not kill dewy before it
     // has removed its containers.
     for (const name of STOP_SIGNALS) listen(name, () => resolve(name));
-    listen("SIGHUP", () => {});
-    listen("SIGUSR1", onUsr1);
+    listen("SIGHUP", handlers.SIGHUP);
+    listen("SIGUSR1", handlers.SIGUSR1);
   });
 }

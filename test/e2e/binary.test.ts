@@ -5,7 +5,8 @@
  * the proxy, `dewy container list`, SIGTERM removes the containers), and a mail notifier
  * delivering to a real SMTP server (nodemailer is loaded on demand, which a bundle must keep;
  * a stop right after a failed check still delivers that check's error mail), and a SIGTERM
- * while the first replica is being created.
+ * while the first replica is being created; SIGHUP ignored and SIGQUIT draining an open
+ * connection after the listener closed.
  *
  * Skipped with a message when the binary is missing outside CI; in CI (`CI=true`) that fails.
  * Needs: eval "$(bash test/services/engine-up.sh)"
@@ -16,6 +17,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import * as net from "node:net";
+import process from "node:process";
 import { VERSION } from "../../src/version.ts";
 import { body, header, PASSWORD, USER, withSmtp } from "../_smtp.ts";
 import {
@@ -206,6 +208,66 @@ test(
       );
       assert.deepEqual(managedContainers(repo), [], "managed containers left after SIGTERM");
     } finally {
+      await dewy.stop("SIGKILL");
+      await removeTestApp(repo, repo, digests);
+    }
+  },
+);
+
+/** Resolve once `socket` is connected, reject on its error or after 10 s. */
+function connected(socket: net.Socket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("no connection within 10 s")), 10_000);
+    socket.once("connect", () => (clearTimeout(timer), resolve()));
+    socket.once("error", (error) => (clearTimeout(timer), reject(error)));
+  });
+}
+
+test(
+  "binary: SIGHUP is ignored; SIGQUIT closes the listener, drains an open connection, then removes",
+  binary,
+  async () => {
+    const repo = uniqueName("ship-quit");
+    const digests = [pushApp(repo, "1.0.0")];
+    const { port, adminPort } = await dewyPorts();
+    const dewy = startDewyContainer(repo, { port, adminPort }, ["--drain-time", "30"]);
+    const open = new net.Socket();
+    try {
+      await dewy.waitForLine(/Container deployed successfully.*version=v1\.0\.0/, 90_000);
+      process.kill(dewy.child.pid!, "SIGHUP");
+      await dewy.waitForLine(/Received SIGHUP; ignored/, 10_000);
+      assert.deepEqual(await httpGet(port), { status: 200, body: "1.0.0" });
+
+      // A client connected before the stop, that has not sent its request yet.
+      open.connect(port, "127.0.0.1");
+      await connected(open);
+      await sleep(300); // accepted by the proxy, not only by the kernel
+      const exited = dewy.stop("SIGQUIT");
+      await dewy.waitForLine(/Draining open connections.*count=1/, 10_000);
+      // The listener is closed first: a new client is refused...
+      await assert.rejects(connected(net.connect(port, "127.0.0.1")), /ECONNREFUSED/);
+      // ...while the open one is still served by the running replicas.
+      let answer = "";
+      open.on("data", (d) => (answer += d));
+      const ended = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no answer: ${dewy.lines.join("\n")}`)),
+          10_000,
+        );
+        open.once("close", () => (clearTimeout(timer), resolve()));
+      });
+      open.write("GET / HTTP/1.0\r\nHost: app\r\n\r\n");
+      await ended;
+      assert.match(answer, /^HTTP\/1\.[01] 200[\s\S]*1\.0\.0/, answer);
+
+      assert.equal(await exited, 0, dewy.lines.join("\n"));
+      assert.ok(dewy.lines.some((l) => /Shutting down.*signal=SIGQUIT/.test(l)));
+      assert.ok(
+        !dewy.lines.some((l) => /Closed connections still open after the drain time/.test(l)),
+      );
+      assert.deepEqual(managedContainers(repo), [], "managed containers left after SIGQUIT");
+    } finally {
+      open.destroy();
       await dewy.stop("SIGKILL");
       await removeTestApp(repo, repo, digests);
     }
