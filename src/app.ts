@@ -40,7 +40,10 @@ export async function runContainer(runtime: Runtime, config: ContainerConfig): P
   const logger = new Logger({ level: config.logLevel, format: config.logFormat });
   const socketPath = resolveEngineSocket(config.runtime, env);
   const engine = new DockerEngineClient({ runtime, socketPath });
-  const registry = await openImageRegistry(config.registry, { calver: config.calver || undefined });
+  const registry = await openImageRegistry(config.registry, {
+    calver: config.calver || undefined,
+    logger,
+  });
   const notifier = createNotifier(config.notifier, { env, logger, version: VERSION });
   const telemetry = await createTelemetry(config, { version: VERSION, env, engine, logger });
   // Listen before anything starts: a stop signal during start-up must not kill dewy with

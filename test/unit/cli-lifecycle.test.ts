@@ -9,14 +9,14 @@ import { createServer, type Server, type Socket } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
 import { start } from "../e2e/_ship.ts";
+import { cliCommand } from "./run-cli.ts";
 
 /** `dewy <args>` run from source on the runtime running the tests. */
-const startCli = (args: string[], env: Record<string, string>) =>
-  "Deno" in globalThis
-    ? start(process.execPath, ["run", "-A", "--no-check", "mod.ts", ...args], env)
-    : start(process.execPath, ["mod.ts", ...args], env);
+function startCli(args: string[], env: Record<string, string>) {
+  const [command, ...prefix] = cliCommand();
+  return start(command, [...prefix, ...args], env);
+}
 
 const dewyArgs = ["container", "-r", "img://127.0.0.1:9/app", "-p", "18419", "-f", "json"];
 
@@ -65,4 +65,17 @@ test("cli: with --log-format json a fatal error is a JSON record too", async () 
   assert.equal(record.msg, "Exiting on error");
   assert.equal(record.exit_code, 1);
   assert.match(record.error, /Cannot reach the container engine at \/nonexistent\/dewy-test\.sock/);
+});
+
+test("cli: registry credentials that cannot be used are a warning at start-up", async () => {
+  const cli = startCli(dewyArgs, {
+    DOCKER_HOST: "unix:///nonexistent/dewy-test.sock",
+    DOCKER_USERNAME: "deployer",
+    DOCKER_PASSWORD: "",
+  });
+  assert.equal(await cli.exited, 1, cli.lines.join("\n"));
+  const warning = cli.lines.find((l) => l.includes("Registry credentials not used"));
+  assert.ok(warning, cli.lines.join("\n"));
+  assert.match(JSON.parse(warning).level, /^WARN/);
+  assert.match(warning, /DOCKER_PASSWORD/);
 });

@@ -7,6 +7,16 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import process from "node:process";
 
+/**
+ * The command that runs dewy's CLI from source on the runtime running the tests, in the
+ * repository folder: `deno run -A --no-check mod.ts` or `bun mod.ts`.
+ */
+export function cliCommand(): string[] {
+  return "Deno" in globalThis
+    ? [process.execPath, "run", "-A", "--no-check", "mod.ts"]
+    : [process.execPath, "mod.ts"];
+}
+
 /** Exit code and combined stdout + stderr of one {@link runCli}. */
 export interface CliRun {
   /** Exit code (`null` if the child was killed). */
@@ -25,9 +35,7 @@ export async function runCli(
   timeoutMs = 60_000,
 ): Promise<CliRun> {
   const root = new URL("../../", import.meta.url).pathname;
-  const [command, ...runArgs] = "Deno" in globalThis
-    ? [process.execPath, "run", "-A", "--no-check", "mod.ts"]
-    : [process.execPath, "mod.ts"];
+  const [command, ...runArgs] = cliCommand();
   const child = spawn(command, [...runArgs, ...args], {
     cwd: root,
     env: { ...process.env, ...env },
