@@ -131,12 +131,13 @@ export async function runContainer(runtime: Runtime, config: ContainerConfig): P
 
   const signal = await stopSignal;
   logger.info("Shutting down", { signal });
-  await shutdown(
+  const clean = await shutdown(
     { proxies, manager, admin, telemetry, logger, drainMs: config.drainTimeS * 1000 },
     signal,
   );
   logger.info("Dewy stopped", { signal });
-  return 0;
+  // A service manager should see that containers may be left behind.
+  return clean ? 0 : 1;
 }
 
 /** What {@link shutdown} stops. */
@@ -156,8 +157,9 @@ interface Running {
  * Start no new deploy, stop accepting on every proxy port, let open connections finish (up to
  * `drainMs`), then stop and remove the managed containers, close the admin API, and flush
  * telemetry. Every step runs even when an earlier one failed. Without `signal`, start-up failed.
+ * Resolves with false when managed containers may be left behind.
  */
-async function shutdown(running: Running, signal?: StopSignal): Promise<void> {
+async function shutdown(running: Running, signal?: StopSignal): Promise<boolean> {
   const { proxies, manager, admin, telemetry, logger, drainMs, leaveRunning } = running;
   manager?.stopChecks();
   for (const proxy of proxies.values()) proxy.stopAccepting();
@@ -173,8 +175,12 @@ async function shutdown(running: Running, signal?: StopSignal): Promise<void> {
   if (cutTotal > 0) {
     logger.warn("Closed connections still open after the drain time", { count: cutTotal });
   }
+  let clean = true;
   const steps: Array<[string, () => Promise<unknown> | undefined]> = [
-    ["stop managed containers", () => manager?.shutdown(signal, { leaveRunning })],
+    ["stop managed containers", async () => {
+      clean = false; // stays so if the step throws
+      clean = (await manager?.shutdown(signal, { leaveRunning })) ?? true;
+    }],
     ["close the admin API", () => admin?.server.close()],
     ["flush telemetry", () => telemetry?.shutdown()],
   ];
@@ -186,6 +192,7 @@ async function shutdown(running: Running, signal?: StopSignal): Promise<void> {
     }
   }
   for (const proxy of proxies.values()) proxy.close();
+  return clean;
 }
 
 /**

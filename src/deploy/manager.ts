@@ -230,12 +230,14 @@ export class DeployManager {
    * listeners (and drains them) first. Without `signal`, start-up failed: no stop message (the
    * error was reported). `leaveRunning` (a start-up that failed): the replicas that were
    * already running stay for the next dewy to adopt; only new ones are rolled back.
+   * Resolves with false when managed containers may be left behind (they could not be listed
+   * or removed; the log says what to run by hand).
    */
   async shutdown(
     signal: StopSignal | undefined,
     options: { leaveRunning?: boolean } = {},
-  ): Promise<void> {
-    if (this.#stop.signal.aborted) return;
+  ): Promise<boolean> {
+    if (this.#stop.signal.aborted) return true;
     const { logger, config } = this.#ctx;
     const reason = signal ?? "start-up failed";
     logger.info("Shutting down deploy manager", signal ? { signal } : { reason });
@@ -245,14 +247,22 @@ export class DeployManager {
     await this.settled();
     const replicas = [...this.#serving];
     this.#serving.clear();
+    let clean = true;
     if (options.leaveRunning) {
       logger.info("Running replicas left for the next dewy to adopt", { count: replicas.length });
     } else {
       await Promise.all(
         replicas.map((r) => drainReplica(this.#ctx, r, config.drainTimeS * 1000)),
       );
-      const removed = await removeAllManaged(this.#ctx);
-      logger.info("Managed containers removed", { count: removed });
+      const { removed, left } = await removeAllManaged(this.#ctx);
+      if (left === 0) logger.info("Managed containers removed", { count: removed });
+      else {
+        logger.error("Managed containers may be left behind", {
+          removed,
+          left: left ?? "unknown (they could not be listed)",
+        });
+      }
+      clean = left === 0;
     }
     // Queued, not awaited: deliveries go one at a time, so awaiting this one would wait for
     // every delivery before it as well; settled() bounds the whole wait instead.
@@ -262,6 +272,7 @@ export class DeployManager {
         waited_ms: this.#notifyTimeoutMs,
       });
     }
+    return clean;
   }
 
   /**

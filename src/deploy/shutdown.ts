@@ -9,14 +9,21 @@ import { errorMessage } from "../errors.ts";
 import { appFilter, LABEL_APP } from "./labels.ts";
 import { type DeployContext, removeContainer } from "./replica.ts";
 
+/** What {@link removeAllManaged} did. */
+export interface Removal {
+  /** Containers stopped and removed. */
+  removed: number;
+  /** Containers that could not be removed; `undefined` when they could not even be listed. */
+  left: number | undefined;
+}
+
 /**
  * Stop ({@link STOP_TIMEOUT_S}) and remove every managed container of the app, running or not,
- * {@link SHUTDOWN_STOP_CONCURRENCY} at a time. Resolves with the number removed; failures are
- * logged.
+ * {@link SHUTDOWN_STOP_CONCURRENCY} at a time. Failures are logged with what to run by hand.
  */
 export async function removeAllManaged(
   ctx: Pick<DeployContext, "engine" | "logger" | "config">,
-): Promise<number> {
+): Promise<Removal> {
   let containers;
   try {
     containers = await ctx.engine.listContainers(appFilter(ctx.config.app), { all: true });
@@ -27,7 +34,7 @@ export async function removeAllManaged(
       hint:
         `remove them by hand: ${runtime} rm -f $(${runtime} ps -aq --filter label=${LABEL_APP}=${app})`,
     });
-    return 0;
+    return { removed: 0, left: undefined };
   }
   let removed = 0;
   let next = 0;
@@ -41,5 +48,5 @@ export async function removeAllManaged(
   await Promise.all(
     Array.from({ length: Math.min(SHUTDOWN_STOP_CONCURRENCY, containers.length) }, worker),
   );
-  return removed;
+  return { removed, left: containers.length - removed };
 }

@@ -541,11 +541,32 @@ test("shutdown: a container that cannot be stopped is removed by force", async (
   try {
     await deployed(h, "v1.0.0");
     h.engine.stopContainer = () => Promise.reject(new Error("stop timed out"));
-    await h.manager.shutdown("SIGTERM");
+    assert.equal(await h.manager.shutdown("SIGTERM"), true, "nothing left behind");
     assert.equal(h.engine.containers.size, 0);
     assert.ok(h.lines.some((l) => l.includes("Cannot stop container, removing it by force")));
   } finally {
     await h.done();
+  }
+});
+
+test("shutdown: containers that cannot be removed or listed are reported, and it says so", async () => {
+  for (const fault of ["remove", "list"] as const) {
+    const h = harness();
+    try {
+      await deployed(h, "v1.0.0");
+      if (fault === "remove") {
+        h.engine.stopContainer = () => Promise.reject(new Error("stop timed out"));
+        h.engine.removeContainer = () => Promise.reject(new Error("device busy"));
+      } else h.engine.listContainers = () => Promise.reject(new Error("engine gone"));
+      assert.equal(await h.manager.shutdown("SIGTERM"), false, fault);
+      const report = h.lines.find((l) => l.includes("Managed containers may be left behind"));
+      assert.ok(report, h.lines.join("\n"));
+      assert.match(report, fault === "remove" ? /removed=0 left=2/ : /left="unknown/);
+      assert.ok(!h.lines.some((l) => l.includes("Managed containers removed")), fault);
+    } finally {
+      h.engine.containers.clear();
+      await h.done();
+    }
   }
 });
 
