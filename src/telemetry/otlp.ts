@@ -81,6 +81,8 @@ export interface OtlpReader {
   exporter: ReportingExporter;
   /** Resolves once the gRPC exporter exists; rejects with {@link ConfigError} if grpc-js refused a setting. */
   ready: Promise<void>;
+  /** The push interval in effect, ms. */
+  intervalMs: number;
 }
 
 /** Everything the gRPC exporter needs, validated and read from the environment. */
@@ -134,7 +136,7 @@ export function createOtlpReader(options: OtlpReaderOptions): OtlpReader {
   });
   const ready = grpc.then(() => {});
   ready.catch(() => {}); // a caller that awaits `ready` sees the rejection; no one else must
-  return { reader, exporter, ready };
+  return { reader, exporter, ready, intervalMs: exportIntervalMillis };
 }
 
 /** Validate the endpoint and the OTLP environment into {@link OtlpSettings}. */

@@ -77,6 +77,7 @@ export class Telemetry implements ProxyObserver, DeployObserver {
   #prometheus: PrometheusReader;
   #otlpStats: ExportStats | undefined;
   #ready: Promise<void> = Promise.resolve();
+  #otlpIntervalMs = 0;
   #metrics: Instruments;
   #tallies = new Map<number, ProxyTally>();
   #replicaAttrs: Attributes;
@@ -107,6 +108,7 @@ export class Telemetry implements ProxyObserver, DeployObserver {
       readers.push(otlp.reader);
       this.#otlpStats = otlp.exporter.stats;
       this.#ready = otlp.ready;
+      this.#otlpIntervalMs = otlp.intervalMs;
     }
     this.#provider = new MeterProvider({ resource, readers });
     const meter = this.#provider.getMeter(METER_NAME);
@@ -123,7 +125,11 @@ export class Telemetry implements ProxyObserver, DeployObserver {
     this.#metrics.healthCheckFailures.add(0);
     this.#metrics.replicas.add(0, this.#replicaAttrs);
     for (const port of options.proxyPorts ?? []) this.registerProxyPort(port);
-    this.#log.info("Telemetry enabled", { prometheus: true, otlp_endpoint: this.otlpEndpoint });
+    this.#log.info("Telemetry enabled", {
+      prometheus: true,
+      otlp_endpoint: this.otlpEndpoint,
+      ...(this.#otlpIntervalMs && { otlp_interval: `${this.#otlpIntervalMs / 1000}s` }),
+    });
   }
 
   /**
