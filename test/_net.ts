@@ -52,6 +52,21 @@ export async function refusedPort(): Promise<number> {
   return server.port;
 }
 
+/** Whether a TCP connection to `host:port` is accepted (false when refused or after `timeoutMs`). */
+export function connects(host: string, port: number, timeoutMs = 2_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host });
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.on("connect", () => done(true));
+    socket.on("error", () => done(false));
+  });
+}
+
 /** Result of {@link exchange}. */
 export interface Exchange {
   /** Everything the server sent back. */

@@ -8,6 +8,7 @@ import type { AdminSource } from "../../src/admin/types.ts";
 import type { CheckResult, ContainerInfo } from "../../src/deploy/types.ts";
 import { RuntimeFailure } from "../../src/errors.ts";
 import { Telemetry } from "../../src/telemetry/telemetry.ts";
+import { connects } from "../_net.ts";
 
 const container: ContainerInfo = {
   id: "f".repeat(64),
@@ -20,10 +21,13 @@ const container: ContainerInfo = {
   labels: { "dewy.app": "myapp", "dewy.managed": "true" },
 };
 
-/** A source shaped like the deploy manager; `checks` counts checkNow() calls. */
+/**
+ * A source shaped like the deploy manager; `checks` counts checkNow() calls, which settle
+ * with `result` (pass a pending promise to hold the check).
+ */
 function source(
   overrides: Partial<AdminSource> = {},
-  result: CheckResult = { outcome: "up-to-date", version: "v1.2.3" },
+  result: CheckResult | Promise<CheckResult> = { outcome: "up-to-date", version: "v1.2.3" },
 ) {
   const calls = { checks: 0, busy: false };
   const base: AdminSource = {
@@ -95,9 +99,21 @@ test("admin: GET /api/containers lists containers, [] when none, 500 JSON when t
 });
 
 test("admin: POST /api/deploy starts a check and answers 202 at once", async () => {
-  const { source: src, calls } = source();
+  let release!: () => void;
+  const check = new Promise<CheckResult>((resolve) =>
+    release = () => resolve({ outcome: "up-to-date", version: "v1.2.3" })
+  );
+  // The check stays pending through both requests; a timer releases it after 2 s so an API
+  // that waits for it answers late (and fails below) rather than never.
+  let released = false;
+  const timer = setTimeout(() => {
+    released = true;
+    release();
+  }, 2_000);
+  const { source: src, calls } = source({}, check);
   const app = createAdminApp(src);
   const first = await get(app, "/api/deploy", "POST");
+  assert.equal(released, false, "the 202 came only after the check finished");
   assert.equal(first.status, 202);
   assert.deepEqual(await first.json(), {
     status: "accepted",
@@ -107,7 +123,10 @@ test("admin: POST /api/deploy starts a check and answers 202 at once", async () 
   const second = await get(app, "/api/deploy", "POST");
   assert.equal(second.status, 202);
   assert.equal((await second.json()).queued, true);
+  assert.equal(released, false, "the second 202 came only after the check finished");
   assert.equal(calls.checks, 2);
+  clearTimeout(timer);
+  release();
 });
 
 test("admin: POST /api/deploy?wait=true answers with the finished check's outcome", async () => {
@@ -207,6 +226,8 @@ test("admin: server binds 127.0.0.1 and falls back to the next free port", async
     assert.ok(admin.port > taken && admin.port <= taken + 9, `bound ${admin.port}, taken ${taken}`);
     const res = await fetch(`http://127.0.0.1:${admin.port}/api/status`);
     assert.equal((await res.json()).name, "myapp");
+    // Another loopback address reaches a server bound to 0.0.0.0, but not one on 127.0.0.1.
+    assert.equal(await connects("127.0.0.2", admin.port), false, "reachable on 127.0.0.2");
   } finally {
     await admin.server.close();
     await closeServer(blocker);
