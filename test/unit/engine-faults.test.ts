@@ -130,16 +130,19 @@ test("engine faults: a path that is not a listening socket is EngineUnreachableE
   }
 });
 
-test("engine faults: requests go to the negotiated /v1.41 prefix, version asked once", async () => {
+test("engine faults: requests go to the prefix negotiated from /version, version asked once", async () => {
+  // An engine older than the preferred 1.41 is spoken to in its own version.
+  const older = JSON.stringify({ Version: "19.03.15", ApiVersion: "1.40", MinAPIVersion: "1.12" });
   await withFakeEngine({
-    "GET /v1.41/containers/json": (_req, res) => res.end("[]"),
+    "GET /version": (_req, res) => res.end(older),
+    "GET /v1.40/containers/json": (_req, res) => res.end("[]"),
   }, async (client, seen) => {
     assert.deepEqual(await client.listContainers({ "dewy.app": "a" }, { all: true }), []);
     assert.deepEqual(await client.listContainers({ "dewy.app": "a" }), []);
     assert.deepEqual(seen.map((r) => new URL(r.url!, "http://x").pathname), [
       "/version",
-      "/v1.41/containers/json",
-      "/v1.41/containers/json",
+      "/v1.40/containers/json",
+      "/v1.40/containers/json",
     ]);
     const query = new URL(seen[1].url!, "http://x").searchParams;
     assert.equal(query.get("all"), "1");
