@@ -311,7 +311,7 @@ test("list: the CLI reaches its admin API directly although HTTP_PROXY is set", 
   try {
     const { code, output } = await runCli(
       ["container", "list", "--admin-port", `${range.base}`],
-      { HTTP_PROXY: proxyUrl, http_proxy: proxyUrl, NO_PROXY: "" },
+      { HTTP_PROXY: proxyUrl, http_proxy: proxyUrl, NO_PROXY: "", no_proxy: "" },
     );
     assert.equal(code, 0, output);
     assert.match(output, /No containers found\./);
