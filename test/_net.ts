@@ -103,6 +103,19 @@ export function exchange(
   });
 }
 
+/**
+ * A predicate for {@link waitFor}: whether `emitter` has emitted `event` since this call
+ * (listen before the event can happen).
+ */
+export function emitted(
+  emitter: { once(event: string, listener: () => void): unknown },
+  event: string,
+): () => boolean {
+  let seen = false;
+  emitter.once(event, () => (seen = true));
+  return () => seen;
+}
+
 /** Resolve when `predicate` holds, polling every 10 ms; reject after `timeoutMs`. */
 export async function waitFor(
   predicate: () => boolean,
