@@ -450,3 +450,19 @@ test("proxy: at start-up a client waits for the first backend instead of being c
     await echo.close();
   }
 });
+
+test("proxy: a start-up gate that never opens holds a client only for maxWaitMs", async () => {
+  const { counts, observer } = countingObserver();
+  const proxy = await startProxy({ observer });
+  try {
+    proxy.holdClientsUntil(new Promise<void>(() => {}), 100);
+    // Held past the limit, the client then finds no backend and is closed as usual.
+    const { received } = await exchange(proxy.port, "ping", 3_000);
+    assert.equal(received.length, 0);
+    assert.deepEqual(counts.errors, ["no_backend"]);
+    await waitFor(() => counts.closed === 1, 2_000, "connection close report");
+    assert.equal(proxy.openConnections, 0);
+  } finally {
+    proxy.close();
+  }
+});
