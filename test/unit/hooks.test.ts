@@ -17,6 +17,7 @@ import {
 } from "../../src/deploy/hooks.ts";
 import { HOOK_OUTPUT_MAX_BYTES } from "../../src/defaults.ts";
 import { recordingLogger } from "./notify-helpers.ts";
+import { waitFor } from "../_net.ts";
 
 const context = { app: "web", version: "v1.2.3", image: "127.0.0.1:5000/web:v1.2.3" };
 
@@ -88,19 +89,16 @@ test("hooks: a failing hook reports its exit code, trimmed stdout and stderr", a
 test("hooks: the timeout kills a sleep 30 hook and its children quickly", async () => {
   await withTempDir(async (dir) => {
     const pidFile = join(dir, "pid");
-    const started = Date.now();
     // 2 s: time for the shell to write the pid file even on a loaded machine.
     const { result, logs } = await run(`sleep 30 & echo $! > ${pidFile}; wait`, {
       timeoutMs: 2_000,
     });
-    assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
     assert.equal(result.timedOut, true);
     assert.equal(hookSucceeded(result), false);
     assert.notEqual(result.exitCode, 0);
     const childPid = Number(readFileSync(pidFile, "utf8").trim());
     // SIGKILL to the group is asynchronous: give the kernel a moment to finish the child.
-    for (let i = 0; i < 50 && alive(childPid); i++) await new Promise((r) => setTimeout(r, 20));
-    assert.equal(alive(childPid), false, "the hook's child sleep was killed with the group");
+    await waitFor(() => !alive(childPid), 1_000, "the hook's child sleep to die with the group");
     assert.equal(logs.find((r) => r.msg === "Execute hook failed")?.timed_out, true);
   });
 });
@@ -108,10 +106,8 @@ test("hooks: the timeout kills a sleep 30 hook and its children quickly", async 
 test("hooks: aborting the signal (shutdown) kills a running hook and says so, not a timeout", async () => {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), 200);
-  const started = Date.now();
   const { result } = await run("sleep 30", { signal: controller.signal });
   clearTimeout(timer);
-  assert.ok(Date.now() - started < 5_000);
   assert.equal(result.timedOut, false);
   assert.notEqual(result.exitCode, 0);
   assert.equal(result.stderr, "killed: dewy is shutting down");
@@ -128,10 +124,11 @@ test("hooks: output is bounded and the cut is reported", async () => {
 test("hooks: a background child holding stdout does not keep the hook waiting", async () => {
   await withTempDir(async (dir) => {
     const pidFile = join(dir, "pid");
-    const started = Date.now();
     try {
       const { result } = await run(`sleep 20 & echo $! > ${pidFile}; echo started`);
-      assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
+      const pid = Number(readFileSync(pidFile, "utf8").trim());
+      // The hook is over once its shell exits: the child is neither waited for nor killed.
+      assert.equal(alive(pid), true, "the hook returned only after its background child ended");
       assert.equal(result.stdout, "started");
       assert.equal(result.exitCode, 0);
       assert.equal(result.timedOut, false);
