@@ -93,11 +93,9 @@ test("clock: sleeps reject with the abort reason, on both clocks", async () => {
   controller.abort(new Error("stop"));
   await assert.rejects(sleeping, /stop/);
   const real = new AbortController();
-  const started = Date.now();
-  const realSleep = realClock.sleep(60_000, real.signal);
+  const realSleep = realClock.sleep(5_000, real.signal); // resolves (fails) if abort is ignored
   real.abort(new Error("halt"));
   await assert.rejects(realSleep, /halt/);
-  assert.ok(Date.now() - started < 1_000);
   await assert.rejects(realClock.sleep(1, real.signal), /halt/);
 });
 

@@ -40,9 +40,7 @@ test("notify limiter: settled() gives up at its deadline when a delivery hangs",
   const { channel, delivered, release } = heldChannel();
   const notifier = new ErrorLimitingNotifier({ channel, quiet: false, logger: silentLogger });
   void notifier.send("started");
-  const started = Date.now();
   assert.equal(await notifier.settled(100), false);
-  assert.ok(Date.now() - started < 2_000);
   assert.deepEqual(delivered, []);
   release();
   assert.equal(await notifier.settled(1_000), true);
