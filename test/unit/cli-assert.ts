@@ -6,11 +6,10 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../../src/errors.ts";
 
+export { noEnv } from "../_env.ts";
+
 /** The registry URL the command-line tests deploy from. */
 export const REGISTRY = "img://127.0.0.1:5000/acme/app";
-
-/** No environment variables. */
-export const noEnv = (_name: string): string | undefined => undefined;
 
 /** `container -r REGISTRY -p 8080` followed by `extra`. */
 export function containerArgs(...extra: string[]): string[] {

@@ -2,8 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { checkNotifierEnvironment, parseNotifierUrl } from "../../src/cli/mod.ts";
 import { assertConfigError, noEnv } from "./cli-assert.ts";
-
-const envOf = (vars: Record<string, string>) => (name: string): string | undefined => vars[name];
+import { envOf } from "../_env.ts";
 
 test("notifier url: slack channel with defaults", () => {
   assert.deepEqual(parseNotifierUrl("slack://deploys"), {

@@ -20,30 +20,29 @@ import {
 import { EngineError } from "../../src/engine/errors.ts";
 import { readJsonLines } from "../../src/engine/json-lines.ts";
 import { ConfigError } from "../../src/errors.ts";
-
-const env = (vars: Record<string, string>) => (name: string) => vars[name];
+import { envOf } from "../_env.ts";
 
 test("engine socket: DOCKER_HOST unix:// wins for both runtimes", () => {
   assert.equal(
-    resolveEngineSocket("docker", env({ DOCKER_HOST: "unix:///run/x.sock" })),
+    resolveEngineSocket("docker", envOf({ DOCKER_HOST: "unix:///run/x.sock" })),
     "/run/x.sock",
   );
   assert.equal(
-    resolveEngineSocket("podman", env({ DOCKER_HOST: "unix:///run/y.sock" })),
+    resolveEngineSocket("podman", envOf({ DOCKER_HOST: "unix:///run/y.sock" })),
     "/run/y.sock",
   );
 });
 
 test("engine socket: runtime defaults", () => {
-  assert.equal(resolveEngineSocket("docker", env({})), "/var/run/docker.sock");
+  assert.equal(resolveEngineSocket("docker", envOf({})), "/var/run/docker.sock");
   const root = process.getuid?.() === 0;
-  const podman = resolveEngineSocket("podman", env({ XDG_RUNTIME_DIR: "/run/user/1000" }));
+  const podman = resolveEngineSocket("podman", envOf({ XDG_RUNTIME_DIR: "/run/user/1000" }));
   assert.equal(podman, root ? "/run/podman/podman.sock" : "/run/user/1000/podman/podman.sock");
 });
 
 test("engine socket: a tcp:// DOCKER_HOST is a ConfigError naming it", () => {
   assert.throws(
-    () => resolveEngineSocket("docker", env({ DOCKER_HOST: "tcp://10.0.0.1:2375" })),
+    () => resolveEngineSocket("docker", envOf({ DOCKER_HOST: "tcp://10.0.0.1:2375" })),
     (e: unknown) =>
       e instanceof ConfigError && e.flag === "DOCKER_HOST" &&
       /tcp:\/\/10\.0\.0\.1:2375/.test(e.message),

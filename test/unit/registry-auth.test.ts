@@ -13,6 +13,7 @@ import { RegistryProtocolError } from "../../src/registry/errors.ts";
 import { ConfigError } from "../../src/errors.ts";
 import { Logger } from "../../src/log.ts";
 import { openImageRegistry } from "../../src/registry/oci-registry.ts";
+import { envOf } from "../_env.ts";
 
 test("registry auth: bearer challenge with commas inside the quoted scope", () => {
   const header =
@@ -61,8 +62,6 @@ async function writeConfig(home: string, config: unknown): Promise<void> {
     typeof config === "string" ? config : JSON.stringify(config),
   );
 }
-
-const envOf = (vars: Record<string, string>) => (name: string) => vars[name];
 
 /** The credentials resolved for `host`, without the warnings. */
 async function credentialsOf(host: string, sources: CredentialSources) {

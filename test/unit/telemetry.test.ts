@@ -16,11 +16,8 @@ import type { PushMetricExporter, ResourceMetrics } from "@opentelemetry/sdk-met
 import { ConfigError } from "../../src/errors.ts";
 import { Logger } from "../../src/log.ts";
 import { refusedPort, startEchoServer, waitFor } from "../_net.ts";
+import { envOf, noEnv } from "../_env.ts";
 import { parseExposition } from "../e2e/_prometheus.ts";
-
-type Env = (name: string) => string | undefined;
-const noEnv: Env = () => undefined;
-const envOf = (vars: Record<string, string>): Env => (name) => vars[name];
 
 function newTelemetry(env = noEnv): Telemetry {
   return new Telemetry({ version: "1.2.3", app: "myapp", env });
