@@ -45,6 +45,11 @@ export function startReplyServer(reply: string): Promise<TestServer> {
   return startServer((socket) => socket.once("data", () => socket.end(reply)));
 }
 
+/** Close `server` and wait for it; resolves at once when it is undefined or not listening. */
+export function closeServer(server: net.Server | undefined): Promise<void> {
+  return new Promise((resolve) => server?.listening ? server.close(() => resolve()) : resolve());
+}
+
 /** A port with nothing listening on it (connections are refused). */
 export async function refusedPort(): Promise<number> {
   const server = await startServer(() => {});
@@ -116,16 +121,20 @@ export function emitted(
   return () => seen;
 }
 
-/** Resolve when `predicate` holds, polling every 10 ms; reject after `timeoutMs`. */
+/**
+ * Resolve when `predicate` holds, polling every 10 ms; reject after `timeoutMs`, naming
+ * `what` (a function is asked at that moment, to report the state that was waited on).
+ */
 export async function waitFor(
   predicate: () => boolean,
   timeoutMs = 5_000,
-  what = "condition",
+  what: string | (() => string) = "condition",
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      const named = typeof what === "string" ? what : what();
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${named}`);
     }
     await new Promise((r) => setTimeout(r, 10));
   }

@@ -8,7 +8,7 @@ import type { AdminSource } from "../../src/admin/types.ts";
 import type { CheckResult, ContainerInfo } from "../../src/deploy/types.ts";
 import { RuntimeFailure } from "../../src/errors.ts";
 import { Telemetry } from "../../src/telemetry/telemetry.ts";
-import { connects } from "../_net.ts";
+import { closeServer, connects } from "../_net.ts";
 
 const container: ContainerInfo = {
   id: "f".repeat(64),
@@ -211,9 +211,6 @@ async function occupy(port: number): Promise<net.Server | undefined> {
     server.listen(port, ADMIN_HOST, () => resolve(server));
   });
 }
-
-const closeServer = (s: net.Server | undefined) =>
-  new Promise<void>((r) => (s ? s.close(() => r()) : r()));
 
 test("admin: server binds 127.0.0.1 and falls back to the next free port", async () => {
   const blocker = (await occupy(0))!;

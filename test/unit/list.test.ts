@@ -14,6 +14,7 @@ import {
 import { listContainers } from "../../src/cli/mod.ts";
 import { renderContainerTable } from "../../src/cli/list-table.ts";
 import { runCli } from "./run-cli.ts";
+import { closeServer } from "../_net.ts";
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -35,10 +36,6 @@ function listen(server: Server, port: number): Promise<boolean> {
     server.once("error", () => resolve(false));
     server.listen(port, "127.0.0.1", () => resolve(true));
   });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => server.listening ? server.close(() => resolve()) : resolve());
 }
 
 /** Listen on consecutive 127.0.0.1 ports, one per listener, at a random base (bounded retries). */

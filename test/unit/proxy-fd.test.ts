@@ -110,14 +110,10 @@ test("proxy fds: 10,000 connections (echoed, reset by the client, backend refuse
     );
     assert.equal(served.counts.closed + refusing.counts.closed - closedBefore, CONNECTIONS);
     // Closing is asynchronous in the runtimes; give the last closes a moment to reach the kernel.
-    let after = openFds();
-    for (let i = 0; i < 20 && after > before + FD_TOLERANCE; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      after = openFds();
-    }
-    assert.ok(
-      after <= before + FD_TOLERANCE,
-      `${after - before} more fds open after ${CONNECTIONS} connections (${before} → ${after})`,
+    await waitFor(
+      () => openFds() <= before + FD_TOLERANCE,
+      2_000,
+      () => `fds to close: ${openFds() - before} more open after ${CONNECTIONS} connections`,
     );
   } finally {
     proxy.close();
