@@ -65,8 +65,10 @@ test("telemetry: --telemetry or an OTLP endpoint alone turns it on", async () =>
     version: "1",
     env: noEnv,
   });
+  // Shutting down exports once more: to a refused port, not to a collector on this machine.
+  const endpoint = `127.0.0.1:${await refusedPort()}`;
   const otlp = await createTelemetry(
-    { ...base, telemetry: false, otlpEndpoint: "localhost:4317" },
+    { ...base, telemetry: false, otlpEndpoint: endpoint },
     {
       version: "1",
       env: noEnv,
@@ -76,7 +78,7 @@ test("telemetry: --telemetry or an OTLP endpoint alone turns it on", async () =>
     assert.ok(prom instanceof Telemetry);
     assert.equal(prom.otlpStats, undefined);
     assert.ok(otlp instanceof Telemetry);
-    assert.equal(otlp.otlpEndpoint, "localhost:4317");
+    assert.equal(otlp.otlpEndpoint, endpoint);
     // OTLP-only still serves the Prometheus exposition.
     assert.match(await otlp.metricsText(), /^dewy_deployments_total\{/m);
     // The configured proxy ports' counters exist at 0 from the start.
@@ -374,7 +376,11 @@ test("telemetry: a header grpc-js refuses stops createTelemetry (start-up), not 
       /Metadata key "bad key" contains illegal characters/.test(e.message) &&
       e.message.includes("check OTEL_EXPORTER_OTLP_HEADERS"),
   );
-  const fine = await createTelemetry(config, {
+  // Its shutdown exports once more: to a refused port, not to a collector on this machine.
+  const fine = await createTelemetry({
+    ...config,
+    otlpEndpoint: `127.0.0.1:${await refusedPort()}`,
+  }, {
     version: "1",
     env: envOf({ OTEL_EXPORTER_OTLP_HEADERS: "api-key=s3cret" }),
   });
@@ -390,14 +396,16 @@ test("telemetry: TLS to an IP endpoint is refused at start-up, plaintext to an I
       e instanceof ConfigError && e.flag === "--otlp-endpoint" &&
       e.message.includes("TLS needs the collector's host name"),
   );
+  // Shutting down exports once more: to a port just free on 127.0.0.1, not to a collector's 4317.
+  const endpoint = `[::1]:${await refusedPort()}`;
   const plaintext = new Telemetry({
     version: "1",
     app: "a",
     env: noEnv,
-    otlpEndpoint: "[::1]:4317",
+    otlpEndpoint: endpoint,
     otlpInsecure: true,
   });
-  assert.equal(plaintext.otlpEndpoint, "[::1]:4317");
+  assert.equal(plaintext.otlpEndpoint, endpoint);
   await plaintext.shutdown(100);
 });
 
