@@ -119,15 +119,24 @@ test("proxy: clients arriving together are each retried on the backend that answ
   }
 });
 
+/** A client of `proxy` is closed unanswered (within `timeoutMs`), and a no_backend counted. */
+async function assertNoBackendClose(
+  proxy: TcpProxy,
+  counts: ReturnType<typeof countingObserver>["counts"],
+  timeoutMs?: number,
+): Promise<void> {
+  const { received } = await exchange(proxy.port, "hello", timeoutMs);
+  assert.equal(received.length, 0);
+  assert.deepEqual(counts.errors, ["no_backend"]);
+  await waitFor(() => counts.closed === 1, 2_000, "connection close report");
+  assert.equal(proxy.openConnections, 0);
+}
+
 test("proxy: with no backend the client is closed and an error counted", async () => {
   const { counts, observer } = countingObserver();
   const proxy = await startProxy({ observer });
   try {
-    const { received } = await exchange(proxy.port, "hello");
-    assert.equal(received.length, 0);
-    assert.deepEqual(counts.errors, ["no_backend"]);
-    await waitFor(() => counts.closed === 1, 2_000, "connection close report");
-    assert.equal(proxy.openConnections, 0);
+    await assertNoBackendClose(proxy, counts);
   } finally {
     proxy.close();
   }
@@ -457,11 +466,7 @@ test("proxy: a start-up gate that never opens holds a client only for maxWaitMs"
   try {
     proxy.holdClientsUntil(new Promise<void>(() => {}), 100);
     // Held past the limit, the client then finds no backend and is closed as usual.
-    const { received } = await exchange(proxy.port, "ping", 3_000);
-    assert.equal(received.length, 0);
-    assert.deepEqual(counts.errors, ["no_backend"]);
-    await waitFor(() => counts.closed === 1, 2_000, "connection close report");
-    assert.equal(proxy.openConnections, 0);
+    await assertNoBackendClose(proxy, counts, 3_000);
   } finally {
     proxy.close();
   }
