@@ -20,6 +20,8 @@ export interface ListContainersOptions {
   writeError?: (line: string) => void;
   /** Stops the scan early. */
   signal?: AbortSignal;
+  /** How long one port gets to answer (default {@link ADMIN_CLIENT_TIMEOUT_MS}, 2 s). */
+  timeoutMs?: number;
 }
 
 /** A port that gave an HTTP answer that is not dewy's container list, and what it was. */
@@ -59,9 +61,10 @@ function readAnswer(port: number, status: number, body: string): Answer {
 async function ask(
   http: typeof fetch,
   port: number,
+  timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<Answer | undefined> {
-  const timeout = AbortSignal.timeout(ADMIN_CLIENT_TIMEOUT_MS);
+  const timeout = AbortSignal.timeout(timeoutMs);
   let status: number;
   let body: string;
   try {
@@ -84,7 +87,12 @@ async function scan(
   const rejected: Rejected[] = [];
   for (let port = options.adminPort; port < options.adminPort + ADMIN_PORT_ATTEMPTS; port++) {
     if (options.signal?.aborted) break;
-    const answer = await ask(http, port, options.signal);
+    const answer = await ask(
+      http,
+      port,
+      options.timeoutMs ?? ADMIN_CLIENT_TIMEOUT_MS,
+      options.signal,
+    );
     if (answer && "containers" in answer) return { found: answer, rejected };
     if (answer) rejected.push(answer);
   }

@@ -130,15 +130,16 @@ test(
       await dewy.waitForLine(/msg="Admin API started"/, 30_000);
       prometheus = await startPrometheus({ target: `127.0.0.1:${adminPort}`, intervalS: 1 });
       await prometheus.waitForData('up{job="dewy"} == 1', 20_000);
-      await sleep(2_000);
+      // Each phase lasts until Prometheus has scraped what it produced.
+      await prometheus.waitForData("sum(dewy_proxy_errors_total) > 0", 20_000);
       digests.push(pushApp(repo, "1.0.0"));
       assert.equal(await deployNow(admin), 200, "deploy v1.0.0");
-      await sleep(2_500);
+      await prometheus.waitForData("sum(dewy_proxy_connections_total) > 0", 20_000);
       digests.push(pushApp(repo, "1.1.0"));
       assert.equal(await deployNow(admin), 200, "deploy v1.1.0");
       digests.push(pushApp(repo, "1.2.0", "--fail-health"));
       assert.equal(await deployNow(admin), 500, "deploy of v1.2.0 (fails its health check)");
-      await sleep(2_500);
+      await prometheus.waitForData("sum(dewy_deployment_errors_total) >= 1", 20_000);
       await traffic.stop();
       assert.ok(traffic.counts.ok > 0 && traffic.counts.failed > 0, JSON.stringify(traffic.counts));
 
