@@ -89,4 +89,4 @@ export BENCH_WORK=$WORK BENCH_BUN=$BUN BENCH_DENO=$DENO BENCH_BINARY=$BINARY BEN
 if [ "${BENCH_QUICK:-0}" != 1 ] && [ -z "${BENCH_TARGETS:-}" ]; then export BENCH_REPORT=${BENCH_REPORT:-$ROOT/bench/RESULTS.md}; fi
 
 # 5. Run (the driver sits on the load CPU with wrk and the backend; bounded as a whole too).
-timeout -s KILL 1800 taskset -c 1 "$BUN" run bench/driver.ts
+timeout -s KILL 2400 taskset -c 1 "$BUN" run bench/driver.ts

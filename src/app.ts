@@ -119,8 +119,8 @@ export async function runContainer(runtime: Runtime, config: ContainerConfig): P
     await notifier.send(startedMessage(VERSION));
     await adopted;
   } catch (error) {
-    // A port that cannot be bound is an error notification (reference §7.1); the stop message
-    // after it is muted by the notifier while the error stands.
+    // A port that cannot be bound is an error notification (reference §7.1); no stop message
+    // follows (a shutdown without a signal sends none).
     void notifier.sendError(error);
     // Replicas adopted from an earlier dewy keep running: the next start adopts them again.
     const running = { proxies, manager, admin, telemetry, logger, drainMs: 0, leaveRunning: true };

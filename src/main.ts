@@ -16,7 +16,8 @@ import { type LogFormat, Logger } from "./log.ts";
 /** Run the CLI with `runtime`'s arguments; resolves with the process exit code. */
 export async function main(runtime: Runtime): Promise<number> {
   keepLoopbackOffProxies(runtime);
-  let logFormat: LogFormat = "text";
+  // Read before parsing, so that a bad flag next to `-f json` is reported as a record too.
+  let logFormat: LogFormat = asksForJsonLogs(runtime.args()) ? "json" : "text";
   try {
     const command = parseCommandLine(runtime.args(), (name) => runtime.env(name));
     if (command.kind === "container") logFormat = command.config.logFormat;
@@ -47,4 +48,14 @@ export async function main(runtime: Runtime): Promise<number> {
     } else console.error(`Error: ${errorMessage(error)}`);
     return exitCode;
   }
+}
+
+/** Whether `args` (before `--`) ask for `--log-format json` / `-f json`, in any spelling. */
+function asksForJsonLogs(args: readonly string[]): boolean {
+  const end = args.indexOf("--");
+  const flags = end < 0 ? args : args.slice(0, end);
+  return flags.some((arg, i) => {
+    const [name, value = flags[i + 1]] = arg.split("=", 2);
+    return (name === "-f" || name === "--log-format") && value?.toLowerCase() === "json";
+  });
 }

@@ -1,9 +1,9 @@
 /**
  * Ratios measured in pairs: short runs of two targets back to back (a dewy target and its
  * `+otel` twin; haproxy and a dewy target), the order alternating from pair to pair, each pair
- * giving one ratio. The median of the ratios comes with a distribution-free 95 % confidence
- * interval, so a report can tell a goal missed from a tie. Proxy CPU comes from `schedstat`
- * (nanoseconds), not from 10 ms ticks.
+ * giving one ratio. The median of the ratios comes with a distribution-free confidence interval
+ * (95 % from 6 pairs on), so a reader can tell a goal missed from a tie. Proxy CPU comes from
+ * `schedstat` (nanoseconds), not from 10 ms ticks.
  *
  * @module
  */
@@ -41,10 +41,12 @@ export interface PairRecord {
 export interface Estimate {
   /** Median of the pairs' ratios. */
   median: number;
-  /** Lower end of the 95 % confidence interval of the median. */
+  /** Lower end of the confidence interval of the median. */
   low: number;
   /** Upper end of it. */
   high: number;
+  /** The interval's coverage: at least 0.95 from 6 pairs on, less below (0.5 for 2 pairs). */
+  coverage: number;
   /** How many pairs. */
   pairs: number;
 }
@@ -70,9 +72,9 @@ function binomialCdf(k: number, n: number): number {
 }
 
 /**
- * The median of `values` with a 95 % confidence interval from order statistics: the k-th
- * smallest and k-th largest value, for the largest k whose coverage is still ≥ 95 %. With
- * fewer than 6 values no such k exists and the interval is the whole range.
+ * The median of `values` with a confidence interval from order statistics: the k-th smallest
+ * and k-th largest value, for the largest k whose coverage is still ≥ 95 %. With fewer than 6
+ * values no such k exists: the interval is the whole range, with the coverage it has.
  */
 export function medianWithInterval(values: readonly number[]): Estimate {
   const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
@@ -83,6 +85,7 @@ export function medianWithInterval(values: readonly number[]): Estimate {
     median: median(sorted),
     low: sorted[k - 1] ?? NaN,
     high: sorted[n - k] ?? NaN,
+    coverage: n > 0 ? 1 - 2 * binomialCdf(k - 1, n) : NaN,
     pairs: n,
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The report's section on the pairs (`paired.ts`): telemetry on ÷ off per target and scenario,
- * and dewy ÷ haproxy in `close`, each a median with its 95 % confidence interval.
+ * and dewy ÷ haproxy in `close`, each a median with its confidence interval.
  *
  * @module
  */
@@ -19,6 +19,9 @@ export const fmt = (value: number, digits = 0): string =>
 export const interval = (estimate: Estimate): string =>
   `${fmt(estimate.low, 2)}–${fmt(estimate.high, 2)}`;
 
+/** The coverage of `estimate`'s interval, as `97.9 %`. */
+export const coverage = (estimate: Estimate): string => `${fmt(estimate.coverage * 100, 1)} %`;
+
 const cell = (estimate: Estimate) => `${fmt(estimate.median, 3)} (${interval(estimate)})`;
 
 /** The markdown lines of the pairs section; none when the run measured no pairs. */
@@ -31,15 +34,17 @@ export function renderPairs(pairs: readonly PairRecord[]): string[] {
   const versus = combos.filter(([base, other]) => other !== `${base}+otel`);
   const count = (base: string, other: string) =>
     new Set(pairs.filter((p) => p.base === base && p.other === other).map((p) => p.pair)).size;
+  const first = summarizePairs(pairs, pairs[0].base, pairs[0].other, pairs[0].scenario).perCpu;
   const lines = [
     "",
     "### In pairs: telemetry on ÷ off, dewy ÷ haproxy",
     "",
-    "After the rounds above: short runs (KA 3 s, close and 1 MiB 2 s) of two targets back to " +
+    "After the rounds and the memory figures: short runs (KA 3 s, close and 1 MiB 2 s) of two targets back to " +
     "back, the order alternating from pair to pair; each pair gives one ratio. Proxy CPU from " +
-    "`schedstat` (nanoseconds, all threads). Shown: the median of the pairs' ratios and its 95 % " +
-    "confidence interval (distribution-free, from order statistics). An interval that holds 1.00 " +
-    "is a tie on this machine. The telemetry goals above use the per CPU-s medians.",
+    "`schedstat` (nanoseconds, all threads). Shown: the median of the pairs' ratios and its " +
+    `confidence interval (distribution-free, from order statistics; ${first.pairs} pairs give ` +
+    `coverage ${coverage(first)}). An interval that holds 1.00 is a tie on this machine. The ` +
+    "telemetry goals above use the per CPU-s medians.",
     "",
   ];
   if (telemetry.length > 0) {

@@ -6,8 +6,8 @@
  * @module
  */
 import { type MemoryRecord, type RunRecord, summarize, type Summary } from "./stats.ts";
-import { type PairRecord, summarizePairs } from "./paired.ts";
-import { fmt, interval, renderPairs } from "./report-pairs.ts";
+import { type Estimate, type PairRecord, summarizePairs } from "./paired.ts";
+import { coverage, fmt, interval, renderPairs } from "./report-pairs.ts";
 
 /** Everything a report is made of. */
 export interface ReportInput {
@@ -66,15 +66,29 @@ interface Goal {
   bound: number;
   atMost: boolean;
   unit: "×" | "MiB";
+  /** When `value` is the median of pairs: its confidence interval. */
+  interval?: Estimate;
 }
 
+/**
+ * A goal's row: met, missed, or — for a median of pairs that misses while its confidence
+ * interval still reaches the bound — a tie (the machine's noise cannot tell).
+ */
 function goalRow(goal: Goal): string {
-  const met = goal.atMost ? goal.value <= goal.bound : goal.value >= goal.bound;
+  const meets = (v: number) => goal.atMost ? v <= goal.bound : v >= goal.bound;
   const digits = goal.unit === "×" ? 2 : 1;
   const shown = Number.isFinite(goal.value)
-    ? `${fmt(goal.value, digits)}${goal.unit === "×" ? "×" : " MiB"}`
+    ? `${fmt(goal.value, digits)}${goal.unit === "×" ? "×" : " MiB"}` +
+      (goal.interval ? ` (${coverage(goal.interval)} CI ${interval(goal.interval)})` : "")
     : "not measured";
-  const status = Number.isFinite(goal.value) ? (met ? "met" : "**missed**") : "—";
+  const tie = goal.interval && meets(goal.atMost ? goal.interval.low : goal.interval.high);
+  const status = !Number.isFinite(goal.value)
+    ? "—"
+    : meets(goal.value)
+    ? "met"
+    : tie
+    ? "tie (the interval reaches the bound)"
+    : "**missed**";
   return `| ${goal.what} | ${shown} | ${goal.atMost ? "≤" : "≥"} ${goal.bound}${
     goal.unit === "×" ? "×" : " MiB"
   } | ${status} |`;
@@ -91,14 +105,26 @@ function goals(
 ): Goal[] {
   const vsHaproxy = (target: string, scenario: string, pick: (x: Summary) => number) =>
     pick(s(target, scenario)) / pick(s("haproxy", scenario));
+  // New connections against haproxy: on the pairs' median where the run has pairs (the rounds'
+  // median is shown next to it), else on the rounds'.
+  const closeGoal = (name: string, target: string, bound: number): Goal => {
+    const rounds = vsHaproxy(target, "close", (x) => x.rps);
+    const paired = summarizePairs(pairs, "haproxy", target, "close").throughput;
+    return paired.pairs > 0
+      ? {
+        what: `${name}: close req/s ÷ haproxy (median of ${paired.pairs} pairs; rounds: ${
+          fmt(rounds, 2)
+        }×)`,
+        value: paired.median,
+        interval: paired,
+        bound,
+        atMost: false,
+        unit: "×",
+      }
+      : { what: `${name}: close req/s ÷ haproxy`, value: rounds, bound, atMost: false, unit: "×" };
+  };
   const list: Goal[] = [
-    {
-      what: "compiled: close req/s ÷ haproxy",
-      value: vsHaproxy("dewy-bin", "close", (x) => x.rps),
-      bound: 1.0,
-      atMost: false,
-      unit: "×",
-    },
+    closeGoal("compiled", "dewy-bin", 1.0),
     {
       what: "compiled: 1 MiB MiB/s ÷ haproxy",
       value: vsHaproxy("dewy-bin", "1m", (x) => x.mibps),
@@ -120,13 +146,7 @@ function goals(
       atMost: true,
       unit: "×",
     },
-    {
-      what: "deno: close req/s ÷ haproxy",
-      value: vsHaproxy("dewy-deno", "close", (x) => x.rps),
-      bound: 0.7,
-      atMost: false,
-      unit: "×",
-    },
+    closeGoal("deno", "dewy-deno", 0.7),
     {
       what: "deno: 1 MiB MiB/s ÷ haproxy",
       value: vsHaproxy("dewy-deno", "1m", (x) => x.mibps),
@@ -142,9 +162,9 @@ function goals(
         paired.pairs > 0
           ? {
             what:
-              `${base}: telemetry on ÷ off, ${scenario} req per CPU-s (median of ${paired.pairs} ` +
-              `pairs, 95 % CI ${interval(paired)})`,
+              `${base}: telemetry on ÷ off, ${scenario} req per CPU-s (median of ${paired.pairs} pairs)`,
             value: paired.median,
+            interval: paired,
             bound: 0.97,
             atMost: false,
             unit: "×",

@@ -103,7 +103,8 @@ async function scan(
  * Ask `GET http://127.0.0.1:PORT/api/containers` on `adminPort` … `adminPort + 9` (each with
  * a 2 s timeout); the first port that answers 200 with dewy's `{"containers": [...]}` is used,
  * other answers (another server on a port of the range, a failing admin API) are skipped.
- * Prints the table, plus `(Connected to admin API on port N)` when that was not `adminPort`.
+ * Prints the table, plus `(Connected to admin API on port N)` when that was not `adminPort`;
+ * each skipped answer is one `Skipped port N: …` line on `writeError`.
  *
  * @returns the exit code: 0 when the table was printed, 1 when no port answered with dewy's
  *   container list (an `Error:` line on `writeError` names the ports and what answered)
@@ -122,6 +123,9 @@ export async function listContainers(options: ListContainersOptions): Promise<nu
     );
     return 1;
   }
+  // Say what was passed over: a failing dewy on an earlier port must not go unnoticed behind
+  // the table of another one.
+  for (const r of rejected) writeError(`Skipped port ${r.port}: ${r.problem}`);
   renderContainerTable(found.containers).forEach((line) => options.write(line));
   if (found.port !== options.adminPort) {
     options.write("");

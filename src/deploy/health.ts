@@ -1,8 +1,8 @@
 /**
  * Readiness of a replica: an HTTP GET of `--health-path` (2xx/3xx pass) or, without a health
  * path, a TCP connection that is accepted. Probes repeat every {@link HEALTH_PROBE_INTERVAL_MS}
- * until one passes or `--health-timeout` (the total budget, slow probes included) runs out; a
- * container that exits meanwhile fails at once.
+ * until one passes or `--health-timeout` (the total budget; a probe started near its end gets
+ * at most one more second) runs out; a container that exits meanwhile fails at once.
  *
  * @module
  */
@@ -51,17 +51,20 @@ export async function waitHealthy(options: WaitHealthyOptions): Promise<void> {
   const deadline = clock.now() + options.timeoutS * 1000;
   for (;;) {
     signal?.throwIfAborted();
-    // No probe outlives the budget: a slow answer after the deadline does not pass.
-    const timeoutMs = Math.min(HEALTH_PROBE_TIMEOUT_MS, deadline - clock.now());
+    // A probe gets the budget left, and at least one probe interval so the last one (at the
+    // deadline) can still pass: a slow app is given up at most 1 s past --health-timeout,
+    // not a whole probe timeout (5 s) past it.
+    const left = deadline - clock.now();
+    const timeoutMs = Math.min(HEALTH_PROBE_TIMEOUT_MS, Math.max(left, HEALTH_PROBE_INTERVAL_MS));
     const failure = await probeOnce(options, target, timeoutMs);
     options.observer?.healthCheck(failure === undefined);
     if (failure === undefined) return;
     await assertRunning(options);
-    const left = deadline - clock.now();
-    if (left > 0) await clock.sleep(Math.min(HEALTH_PROBE_INTERVAL_MS, left), signal);
-    if (deadline - clock.now() <= 0) {
+    const rest = deadline - clock.now();
+    if (rest <= 0) {
       throw new HealthCheckError(options.container.name, target, options.timeoutS, failure);
     }
+    await clock.sleep(Math.min(HEALTH_PROBE_INTERVAL_MS, rest), signal);
   }
 }
 

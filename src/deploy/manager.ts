@@ -507,6 +507,9 @@ export class DeployManager {
       replicas: started.length,
       total: replicas,
     });
+    // A deploy that worked resolves the errors before it (say of a version that kept failing),
+    // so its message is not muted by their count.
+    this.#streak.succeeded();
     void this.#notifier?.sendImportant(
       deployedMessage({ started: started.length, total: replicas, tag: target.version }),
     );

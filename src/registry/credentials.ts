@@ -118,7 +118,7 @@ async function fromDockerConfig(host: string, path: string): Promise<ResolvedCre
  * The credentials for registry `host` (as the engine names it: `docker.io`, `ghcr.io`,
  * `127.0.0.1:5000`) — none for anonymous access — and warnings about credentials that were
  * set up but cannot be used (log them at start-up). Rejects with a `ConfigError` when the
- * docker config file exists but cannot be read.
+ * docker config file exists but cannot be read, is not JSON, or has a malformed `auths` entry.
  */
 export async function resolveCredentials(
   host: string,

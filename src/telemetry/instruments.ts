@@ -144,7 +144,7 @@ export function registerProxyCounters(
 /**
  * The proxy's two histograms for a metric reader (`metricProducers`): at each collection, one
  * cumulative point per port that has recorded a value, from the {@link ProxyTally}s in
- * `tallies` (ports added later are picked up), in the `dewy` scope under `resource`. Points
+ * `tallies` (ports added later are picked up), in the {@link METER_NAME} scope under `resource`. Points
  * are copies, so an export that is serialised later never sees counts move.
  */
 export function proxyHistogramProducer(

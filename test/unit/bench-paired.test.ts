@@ -5,14 +5,19 @@ import { renderPairs } from "../../bench/lib/report-pairs.ts";
 
 test("bench pairs: the median's 95 % interval is the 2nd and 9th of 10 values", () => {
   const values = [7, 3, 10, 1, 5, 9, 2, 8, 4, 6];
-  assert.deepEqual(medianWithInterval(values), { median: 5.5, low: 2, high: 9, pairs: 10 });
+  const estimate = medianWithInterval(values);
+  assert.deepEqual([estimate.median, estimate.low, estimate.high, estimate.pairs], [5.5, 2, 9, 10]);
+  assert.equal(estimate.coverage.toFixed(4), (1 - (2 * 11) / 1024).toFixed(4)); // 97.9 %
 });
 
 test("bench pairs: the interval widens to the whole range when few values exist", () => {
-  assert.deepEqual(medianWithInterval([3, 1, 2]), { median: 2, low: 1, high: 3, pairs: 3 });
+  const three = medianWithInterval([3, 1, 2]);
+  assert.deepEqual([three.median, three.low, three.high, three.coverage], [2, 1, 3, 0.75]);
   // 20 values: ranks 6 and 15 cover 95.9 %, ranks 7 and 14 only 88.5 %.
   const twenty = Array.from({ length: 20 }, (_, i) => i + 1);
-  assert.deepEqual(medianWithInterval(twenty), { median: 10.5, low: 6, high: 15, pairs: 20 });
+  const estimate = medianWithInterval(twenty);
+  assert.deepEqual([estimate.median, estimate.low, estimate.high], [10.5, 6, 15]);
+  assert.ok(estimate.coverage >= 0.95 && estimate.coverage < 0.97, String(estimate.coverage));
 });
 
 test("bench pairs: other ÷ base per CPU-s and per second, pair by pair", () => {

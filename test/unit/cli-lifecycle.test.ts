@@ -79,3 +79,13 @@ test("cli: registry credentials that cannot be used are a warning at start-up", 
   assert.match(JSON.parse(warning).level, /^WARN/);
   assert.match(warning, /DOCKER_PASSWORD/);
 });
+
+test("cli: with -f json a bad flag is a JSON record too, exit 2", async () => {
+  const cli = startCli([...dewyArgs, "--replicas", "many"], {});
+  assert.equal(await cli.exited, 2, cli.lines.join("\n"));
+  const records = cli.lines.filter((l) => l.trim()).map((l) => JSON.parse(l));
+  assert.equal(records.length, 1, cli.lines.join("\n"));
+  assert.equal(records[0].level, "ERROR");
+  assert.equal(records[0].exit_code, 2);
+  assert.match(records[0].error, /--replicas/);
+});

@@ -342,12 +342,14 @@ test("back-off: a failed version is retried after 30 s, then 60 s, not on every 
   }
 });
 
-test("back-off: the retries of a failing version are notified 1, 2, 3, then no more", async () => {
+test("back-off: the retries of a failing version are notified 1, 2, 3, then no more; a fix is", async () => {
   const errors: string[] = [];
+  const important: string[] = [];
   const channel: Channel = {
     name: "recording",
     message: (text, priority) => {
       if (priority === "error") errors.push(text);
+      if (priority === "important") important.push(text);
       return Promise.resolve();
     },
     hookResult: () => Promise.resolve(),
@@ -366,6 +368,13 @@ test("back-off: the retries of a failing version are notified 1, 2, 3, then no m
     assert.deepEqual(errors.map((text) => /count: (\d+)/.exec(text)?.[1]), ["1", "2", "3"]);
     assert.match(errors[2], /No more error notifications/);
     assert.equal(h.manager.status().currentVersion, "v1.0.0");
+    // A fixed version ends the errors: its deploy is notified, not muted by their count.
+    important.length = 0;
+    publish(h.engine, h.registry, "v2.0.1", { version: "2.0.1" });
+    assert.equal((await drive(h.clock, h.manager.checkNow(), 1)).outcome, "deployed");
+    await notifier.settled(1000);
+    assert.equal(important.length, 1, important.join("\n"));
+    assert.match(important[0], /v2\.0\.1/);
   } finally {
     await h.done();
   }

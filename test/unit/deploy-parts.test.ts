@@ -230,18 +230,18 @@ test("health: failing probes repeat every second until --health-timeout, then a 
       return true;
     });
     assert.equal(clock.now() - started, 5_000);
-    assert.equal(hits(), 5, "one probe per second from 0 s to 4 s, none at the deadline");
+    assert.equal(hits(), 6, "one probe at 0 s and one per second up to the deadline at 5 s");
   } finally {
     await server.close();
   }
 });
 
-test("health: --health-timeout bounds each probe too: an answer after the budget fails", async () => {
-  // The app answers 200, but only after 1.5 s: past a 1 s budget.
+test("health: --health-timeout bounds each probe too: an answer long after the budget fails", async () => {
+  // The app answers 200, but only after 2.5 s: past a 1 s budget and the 1 s grace of its probe.
   const server = await runtime.serveHttp({
     hostname: "127.0.0.1",
     port: 0,
-    fetch: () => new Promise((resolve) => setTimeout(() => resolve(new Response("ok")), 1_500)),
+    fetch: () => new Promise((resolve) => setTimeout(() => resolve(new Response("ok")), 2_500)),
   });
   try {
     const checks: boolean[] = [];
@@ -266,6 +266,33 @@ test("health: --health-timeout bounds each probe too: an answer after the budget
       return true;
     });
     assert.deepEqual(checks, [false]);
+  } finally {
+    await server.close();
+  }
+});
+
+test("health: the last probe is at the deadline, so an app ready in the last second passes", async () => {
+  let hits = 0;
+  const server = await runtime.serveHttp({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: () => new Response("x", { status: ++hits === 1 ? 503 : 200 }),
+  });
+  try {
+    const clock = new ManualClock();
+    const started = clock.now();
+    const waiting = waitHealthy({
+      container: { id: "c", name: "app-1-0" },
+      hostPort: server.port,
+      path: "/health",
+      timeoutS: 1,
+      engine: runningEngine(),
+      probeTcp: testProbe,
+      clock,
+    });
+    await drive(clock, waiting);
+    assert.equal(hits, 2);
+    assert.equal(clock.now() - started, 1_000);
   } finally {
     await server.close();
   }

@@ -174,7 +174,8 @@ test("list: a port that never answers is given up after the timeout, and the sca
   ]);
   // The hanging port got its full timeout: it was waited for, not skipped.
   assert.ok(elapsed >= 280, `gave up after ${elapsed} ms`);
-  assert.equal(ADMIN_CLIENT_TIMEOUT_MS, 2_000, "the original's 2 s client timeout");
+  // Without timeoutMs, listContainers uses this one: the original's 2 s client timeout.
+  assert.equal(ADMIN_CLIENT_TIMEOUT_MS, 2_000);
 });
 
 test("list: no dewy on any of the ten ports is an error naming the range", async () => {
@@ -243,8 +244,24 @@ test("list: another HTTP server on the first port is skipped, the dewy behind it
     ]);
     assert.equal(code, 0, err.join("\n"));
     assert.deepEqual(out, [...TABLE, "", `(Connected to admin API on port ${base + 2})`]);
-    assert.deepEqual(err, []);
+    assert.equal(err.length, 1, err.join("\n"));
+    assert.match(
+      err[0],
+      new RegExp(`^Skipped port ${base}: (status 404|failed to parse response)`),
+    );
   }
+});
+
+test("list: a failing dewy on the first port is named when a second dewy answers", async () => {
+  const { base, out, err, code } = await listOn([
+    { kind: "http", handler: json({ error: "cannot list containers: engine down" }, 500) },
+    { kind: "http", handler: json({ containers: CONTAINERS }) },
+  ]);
+  assert.equal(code, 0);
+  assert.deepEqual(out, [...TABLE, "", `(Connected to admin API on port ${base + 1})`]);
+  assert.deepEqual(err, [
+    `Skipped port ${base}: status 500: cannot list containers: engine down`,
+  ]);
 });
 
 test("list: when no port has dewy's list, the error names the ports and each answer", async () => {

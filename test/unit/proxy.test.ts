@@ -464,9 +464,13 @@ test("proxy: a start-up gate that never opens holds a client only for maxWaitMs"
   const { counts, observer } = countingObserver();
   const proxy = await startProxy({ observer });
   try {
-    proxy.holdClientsUntil(new Promise<void>(() => {}), 100);
-    // Held past the limit, the client then finds no backend and is closed as usual.
+    proxy.holdClientsUntil(new Promise<void>(() => {}), 300);
+    // Held until the limit (not closed at once), the client then finds no backend and is
+    // closed as usual.
+    const started = Date.now();
     await assertNoBackendClose(proxy, counts, 3_000);
+    const heldMs = Date.now() - started;
+    assert.ok(heldMs >= 250, `closed after ${heldMs} ms, before the 300 ms hold ended`);
   } finally {
     proxy.close();
   }
