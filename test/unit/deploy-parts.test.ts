@@ -5,9 +5,10 @@ import { ManualClock, realClock } from "../../src/deploy/clock.ts";
 import { FailureBackoff } from "../../src/deploy/backoff.ts";
 import { planRollout } from "../../src/deploy/rollout.ts";
 import type { Replica } from "../../src/deploy/replica.ts";
+import type { DeployObserver } from "../../src/deploy/types.ts";
 import { publishedPorts, resolvePorts } from "../../src/deploy/ports.ts";
 import { containerName, digestOf, replicaIndexOf, rfc3339 } from "../../src/deploy/labels.ts";
-import { waitHealthy } from "../../src/deploy/health.ts";
+import { waitHealthy, type WaitHealthyOptions } from "../../src/deploy/health.ts";
 import { ensureImage } from "../../src/deploy/pull.ts";
 import { pruneImages, reapExited } from "../../src/deploy/cleanup.ts";
 import { watchContainerExits } from "../../src/deploy/events.ts";
@@ -180,26 +181,36 @@ function runningEngine(state = "running"): Engine {
   } as unknown as Engine;
 }
 
+/** Wait for replica `app-1-0` on `hostPort` at `/health` (5 s, manual clock) with `options`. */
+function waitOn(hostPort: number, options: Partial<WaitHealthyOptions> = {}): Promise<void> {
+  return waitHealthy({
+    container: { id: "c", name: "app-1-0" },
+    hostPort,
+    path: "/health",
+    timeoutS: 5,
+    engine: runningEngine(),
+    probeTcp: testProbe,
+    clock: new ManualClock(),
+    ...options,
+  });
+}
+
+/** An observer that records each health check's result in `checks`. */
+function recording(checks: boolean[]): DeployObserver {
+  return {
+    healthCheck: (ok) => checks.push(ok),
+    deploymentFailed() {},
+    deploymentSucceeded() {},
+    replicasChanged() {},
+  };
+}
+
 test("health: 2xx and 3xx pass at the first probe", async () => {
   for (const status of [200, 204, 302]) {
     const { server } = await endpoint(status);
     try {
       const checks: boolean[] = [];
-      await waitHealthy({
-        container: { id: "c", name: "app-1-0" },
-        hostPort: server.port,
-        path: "/health",
-        timeoutS: 5,
-        engine: runningEngine(),
-        probeTcp: testProbe,
-        clock: new ManualClock(),
-        observer: {
-          healthCheck: (ok) => checks.push(ok),
-          deploymentFailed() {},
-          deploymentSucceeded() {},
-          replicasChanged() {},
-        },
-      });
+      await waitOn(server.port, { observer: recording(checks) });
       assert.deepEqual(checks, [true], `status ${status}`);
     } finally {
       await server.close();
@@ -212,15 +223,7 @@ test("health: failing probes repeat every second until --health-timeout, then a 
   try {
     const clock = new ManualClock();
     const started = clock.now();
-    const waiting = waitHealthy({
-      container: { id: "c", name: "app-1-0" },
-      hostPort: server.port,
-      path: "/health",
-      timeoutS: 5,
-      engine: runningEngine(),
-      probeTcp: testProbe,
-      clock,
-    });
+    const waiting = waitOn(server.port, { clock });
     await assert.rejects(drive(clock, waiting), (e: Error) => {
       assert.ok(e instanceof HealthCheckError);
       assert.match(
@@ -245,20 +248,10 @@ test("health: --health-timeout bounds each probe too: an answer long after the b
   });
   try {
     const checks: boolean[] = [];
-    const waiting = waitHealthy({
-      container: { id: "c", name: "app-1-0" },
-      hostPort: server.port,
-      path: "/health",
+    const waiting = waitOn(server.port, {
       timeoutS: 1,
-      engine: runningEngine(),
-      probeTcp: testProbe,
       clock: realClock,
-      observer: {
-        healthCheck: (ok) => checks.push(ok),
-        deploymentFailed() {},
-        deploymentSucceeded() {},
-        replicasChanged() {},
-      },
+      observer: recording(checks),
     });
     await assert.rejects(waiting, (e: Error) => {
       assert.ok(e instanceof HealthCheckError, String(e));
@@ -281,15 +274,7 @@ test("health: the last probe is at the deadline, so an app ready in the last sec
   try {
     const clock = new ManualClock();
     const started = clock.now();
-    const waiting = waitHealthy({
-      container: { id: "c", name: "app-1-0" },
-      hostPort: server.port,
-      path: "/health",
-      timeoutS: 1,
-      engine: runningEngine(),
-      probeTcp: testProbe,
-      clock,
-    });
+    const waiting = waitOn(server.port, { timeoutS: 1, clock });
     await drive(clock, waiting);
     assert.equal(hits, 2);
     assert.equal(clock.now() - started, 1_000);
