@@ -175,10 +175,9 @@ async function shutdown(running: Running, signal?: StopSignal): Promise<boolean>
   if (cutTotal > 0) {
     logger.warn("Closed connections still open after the drain time", { count: cutTotal });
   }
-  let clean = true;
+  let clean: boolean | undefined; // stays undefined if stopping the containers throws
   const steps: Array<[string, () => Promise<unknown> | undefined]> = [
     ["stop managed containers", async () => {
-      clean = false; // stays so if the step throws
       clean = (await manager?.shutdown(signal, { leaveRunning })) ?? true;
     }],
     ["close the admin API", () => admin?.server.close()],
@@ -192,7 +191,7 @@ async function shutdown(running: Running, signal?: StopSignal): Promise<boolean>
     }
   }
   for (const proxy of proxies.values()) proxy.close();
-  return clean;
+  return clean === true;
 }
 
 /**

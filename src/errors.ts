@@ -39,6 +39,12 @@ export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** The `code` of `error` (`EADDRINUSE`, `ENOENT`, `EAUTH`, …) as Node, Bun and Deno set it. */
+export function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
 /**
  * The deepest `cause` of `error` as text, prefixed with the first `code` found on it or on
  * `error` (Bun puts `ECONNREFUSED` in `code`; Deno says `(os error 111)` in a nested message),

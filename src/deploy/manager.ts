@@ -329,9 +329,8 @@ export class DeployManager {
       return this.#apply(target, { strays, prepared });
     });
     const outcome = result.outcome;
-    if (outcome === "up-to-date" || outcome === "deployed" || outcome === "healed") {
-      this.#streak.succeeded();
-    }
+    // A deploy ended the streak already, before its message (see #rollout).
+    if (outcome === "up-to-date" || outcome === "healed") this.#streak.succeeded();
     if (outcome === "deployed") {
       await this.#hook("after", target);
       const repository = `${latest.registry}/${latest.repository}`;

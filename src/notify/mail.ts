@@ -12,7 +12,7 @@ import { userInfo } from "node:os";
 import process from "node:process";
 import type { HookResult } from "../deploy/hooks.ts";
 import { NOTIFY_TIMEOUT_MS } from "../defaults.ts";
-import { errorMessage } from "../errors.ts";
+import { errorCode, errorMessage } from "../errors.ts";
 import { hookResultText, hookStatus, hookTitle } from "./hook-text.ts";
 import type { Channel, HookKind } from "./types.ts";
 
@@ -61,7 +61,7 @@ export class MailDeliveryError extends Error {
 
 /** What to check after a failed send, by nodemailer's error code. */
 function mailHint(error: unknown): string {
-  const code = (error as { code?: unknown })?.code;
+  const code = errorCode(error);
   if (code === "EAUTH" || code === "ENOAUTH") {
     return "check the mail username and password: ?username=&password= or MAIL_USERNAME/MAIL_PASSWORD";
   }

@@ -8,7 +8,7 @@
 import type { Relay, Runtime, TcpConn, TcpListener } from "../runtime/types.ts";
 import { type Backend, BackendPool } from "./pool.ts";
 import { type Logger, silentLogger } from "../log.ts";
-import { errorMessage, RuntimeFailure } from "../errors.ts";
+import { errorCode, errorMessage, RuntimeFailure } from "../errors.ts";
 import { PROXY_CONNECT_TIMEOUT_MS, PROXY_IDLE_TIMEOUT_S } from "../defaults.ts";
 
 /** Why the proxy gave up on a client or a backend. */
@@ -306,8 +306,6 @@ export class TcpProxy {
     }
   };
 }
-
-const errorCode = (error: unknown) => (error as { code?: unknown } | undefined)?.code;
 
 /** Whether a listen failed because the port is taken (both runtimes set `code`). */
 function addressInUse(error: unknown): boolean {

@@ -10,7 +10,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Buffer } from "node:buffer";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, errorCode } from "../errors.ts";
 import {
   dockerConfigGap,
   type DockerConfigStores,
@@ -83,7 +83,7 @@ async function fromDockerConfig(host: string, path: string): Promise<ResolvedCre
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    if ((error as { code?: string }).code === "ENOENT") return { warnings: [] };
+    if (errorCode(error) === "ENOENT") return { warnings: [] };
     throw new ConfigError(
       path,
       `cannot read ${path}: ${(error as Error).message}; ` +
