@@ -78,7 +78,7 @@ fi
 
 # --- the tests, on each runtime ---------------------------------------------------------------
 files=("$@")
-[ ${#files[@]} -gt 0 ] || files=(test/unit test/e2e)
+[ ${#files[@]} -gt 0 ] || files=(src test/unit test/e2e)
 
 # Run one runtime's tests, bounded in time (the two together stay well inside CI's 90 minutes),
 # their output shown as it comes and kept in $work/<runtime>.log; sets `status`.
