@@ -65,14 +65,14 @@ function compileWithDeno(outfile: string): { ok: boolean; output: string } {
     "--no-check",
     "--output",
     outfile,
-    "src/runtime/deno-main.ts",
+    "src/entries/deno.ts",
   ], 180_000);
 }
 
 function compileWithBun(outfile: string): { ok: boolean; output: string } {
   return run(
     bin("bun"),
-    ["scripts/bun-build.ts", "src/runtime/bun-main.ts", outfile, "--compile"],
+    ["scripts/bun-build.ts", "src/entries/bun.ts", outfile, "--compile"],
     300_000,
   );
 }
@@ -85,7 +85,7 @@ function bundle(outfile: string): { ok: boolean; output: string; files: string[]
   // target=node: Node built-ins stay `node:` imports, which Deno and Bun both provide.
   const built = run(
     bin("bun"),
-    ["scripts/bun-build.ts", "src/runtime/portable-main.ts", outfile],
+    ["scripts/bun-build.ts", "src/entries/portable.ts", outfile],
     120_000,
   );
   if (!built.ok) return { ...built, files: [] };

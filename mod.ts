@@ -37,5 +37,5 @@ export { VERSION } from "./src/version.ts";
 
 if (import.meta.main) {
   // The program: the entry that picks the adapter of the runtime executing it.
-  await import("./src/runtime/portable-main.ts");
+  await import("./src/entries/portable.ts");
 }

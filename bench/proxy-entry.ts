@@ -6,7 +6,7 @@
  * serves `GET /metrics` on `--admin-port`, so the benchmark can scrape it during a run.
  *
  * Runs unchanged under `bun run`, `deno run -A`, and as a `bun build --compile` executable; it
- * picks the runtime adapter the way `src/runtime/portable-main.ts` does. Prints one line
+ * picks the runtime adapter with `src/runtime/detect.ts`. Prints one line
  * `ready <proxyPort> <adminPort|0>` on stdout when it accepts connections; stops on
  * SIGTERM/SIGINT.
  *
@@ -18,6 +18,7 @@
  */
 import { parseArgs } from "node:util";
 import type { Runtime } from "../src/runtime/types.ts";
+import { loadRuntime } from "../src/runtime/detect.ts";
 import { TcpProxy } from "../src/proxy/proxy.ts";
 import { Backend } from "../src/proxy/pool.ts";
 import { createTelemetry } from "../src/telemetry/create.ts";
@@ -26,9 +27,7 @@ import { startAdminServer } from "../src/admin/server.ts";
 import type { AdminSource } from "../src/admin/types.ts";
 import { VERSION } from "../src/version.ts";
 
-const runtime: Runtime = "Deno" in globalThis
-  ? (await import("../src/runtime/deno.ts")).denoRuntime
-  : (await import("../src/runtime/bun.ts")).bunRuntime;
+const runtime: Runtime = await loadRuntime();
 
 const { values } = parseArgs({
   args: runtime.args(),

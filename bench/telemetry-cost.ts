@@ -15,6 +15,7 @@
  */
 import { createTelemetry } from "../src/telemetry/create.ts";
 import { VERSION } from "../src/version.ts";
+import { runtimeName } from "../src/runtime/detect.ts";
 
 const CONNECTIONS = 200_000;
 const ROUNDS = 5;
@@ -46,5 +47,6 @@ if (!(await telemetry.metricsText()).includes("dewy_proxy_connection_duration_co
   throw new Error("telemetry-cost: the connection duration histogram was not recorded");
 }
 await telemetry.shutdown();
-const runtime = "Deno" in globalThis ? "deno" : "bun";
-console.log(JSON.stringify({ runtime, usPerConnection: rounds[Math.floor(ROUNDS / 2)] }));
+console.log(
+  JSON.stringify({ runtime: runtimeName, usPerConnection: rounds[Math.floor(ROUNDS / 2)] }),
+);

@@ -1,7 +1,7 @@
 /**
  * The dewy command line as a runtime-neutral program: parse, dispatch, map failures to exit
  * codes (2 = bad input, 1 = runtime failure, 0 = success). The entry points in
- * `src/runtime/*-main.ts` call {@link main} with their adapter.
+ * `src/entries/*.ts` call {@link main} with their adapter.
  *
  * @module
  */

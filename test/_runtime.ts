@@ -6,11 +6,10 @@
  */
 import type { Runtime } from "../src/runtime/types.ts";
 import { TCP_PROBE_SETTLE_MS } from "../src/defaults.ts";
+import { loadRuntime } from "../src/runtime/detect.ts";
 
 /** The adapter of the runtime executing the tests. */
-export const runtime: Runtime = "Deno" in globalThis
-  ? (await import("../src/runtime/deno.ts")).denoRuntime
-  : (await import("../src/runtime/bun.ts")).bunRuntime;
+export const runtime: Runtime = await loadRuntime();
 
 /** The TCP health probe dewy wires into the deploy manager, on this runtime. */
 export const testProbe = (hostname: string, port: number, timeoutMs: number): Promise<boolean> =>

@@ -12,6 +12,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { ADMIN_PORT_ATTEMPTS } from "../../src/defaults.ts";
+import { runtimeName } from "../../src/runtime/detect.ts";
 import { freePort } from "./_prometheus.ts";
 
 /** The repository folder (with a trailing slash). */
@@ -231,8 +232,9 @@ export function sleep(ms: number): Promise<void> {
 
 /** A name unique to this run and runtime, for repositories and apps (`prefix-deno-lx3k9a`). */
 export function uniqueName(prefix: string): string {
-  const runtime = "Deno" in globalThis ? "deno" : "bun";
-  return `${prefix}-${runtime}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 5)}`;
+  return `${prefix}-${runtimeName}-${Date.now().toString(36)}${
+    Math.random().toString(36).slice(2, 5)
+  }`;
 }
 
 /** Push `REGISTRY/repo:v<version>` of the test app (`push-app.sh` flags allowed); its digest. */

@@ -14,6 +14,8 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import process from "node:process";
 import { dewyPorts } from "./_ship.ts";
+import { runtimeName } from "../../src/runtime/detect.ts";
+import { cliCommand } from "../unit/run-cli.ts";
 
 const ENGINE_SOCK = process.env.ENGINE_SOCK;
 const REGISTRY = process.env.TEST_REGISTRY ?? "127.0.0.1:5000";
@@ -83,9 +85,7 @@ function managedContainers(app: string, all: boolean): string[] {
 
 /** Starts `dewy container` on the runtime running this test; its log collects in `log`. */
 function startDewy(args: string[], env: Record<string, string>, log: string[]): ChildProcess {
-  const [bin, run] = "Deno" in globalThis
-    ? ["node_modules/.bin/deno", ["run", "-A", "mod.ts"]]
-    : ["node_modules/.bin/bun", ["run", "mod.ts"]];
+  const [bin, ...run] = cliCommand();
   const child = spawn(bin, [...run, "container", ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "ignore", "pipe"],
@@ -172,8 +172,7 @@ const label = (p: Post) => p.title ?? p.text ?? "";
 
 /** A repository/app name of its own per run and runtime, so parallel runs never share containers. */
 function uniqueApp(base: string): string {
-  const runtime = "Deno" in globalThis ? "deno" : "bun";
-  return `${base}-${runtime}-${Math.random().toString(36).slice(2, 8)}`;
+  return `${base}-${runtimeName}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
 test("notify e2e: a deploy posts start, pull, hooks with DEWY_* env, success, SIGUSR1 and stop", async () => {

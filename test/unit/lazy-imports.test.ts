@@ -46,7 +46,7 @@ function reachable(entry: string, withDynamic: boolean): Set<string> {
 }
 
 test("lazy imports: dewy's static graph holds no OpenTelemetry, grpc-js or nodemailer", () => {
-  const entry = "src/runtime/portable-main.ts";
+  const entry = "src/entries/portable.ts";
   const eager = [...reachable(entry, false)].filter((s) => HEAVY.test(s));
   assert.deepEqual(eager, [], "loaded by every dewy although only some need them");
   // The graph does contain them behind dynamic imports, so the check above can see them.

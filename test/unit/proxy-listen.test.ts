@@ -10,8 +10,8 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import process from "node:process";
+import { runtimeName } from "../../src/runtime/detect.ts";
 
-const isDeno = "Deno" in globalThis;
 const src = resolve(import.meta.dirname ?? ".", "../../src");
 
 /** Why the refusal cannot be shown here, if it cannot: unprivileged users may bind port 81. */
@@ -33,12 +33,11 @@ test(
     chmodSync(dir, 0o777); // nobody reads the script and writes Deno's cache here
     try {
       const script = join(dir, "listen.ts");
-      const adapter = isDeno ? "deno.ts" : "bun.ts";
-      const exported = isDeno ? "denoRuntime" : "bunRuntime";
       writeFileSync(
         script,
         `import { TcpProxy } from "${src}/proxy/proxy.ts";
-import { ${exported} as runtime } from "${src}/runtime/${adapter}";
+import { loadRuntime } from "${src}/runtime/detect.ts";
+const runtime = await loadRuntime();
 try {
   await new TcpProxy(runtime, { port: 81, hostname: "127.0.0.1" }).start();
   console.log("bound");
@@ -47,7 +46,7 @@ try {
 }
 `,
       );
-      const run = isDeno ? [process.execPath, "run", "-A", "--no-check", script] : [
+      const run = runtimeName === "deno" ? [process.execPath, "run", "-A", "--no-check", script] : [
         process.execPath,
         script,
       ];

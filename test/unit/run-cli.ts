@@ -6,13 +6,14 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import process from "node:process";
+import { runtimeName } from "../../src/runtime/detect.ts";
 
 /**
  * The command that runs dewy's CLI from source on the runtime running the tests, in the
- * repository folder: `deno run -A --no-check mod.ts` or `bun mod.ts`.
+ * repository folder: `deno run -A --no-check mod.ts`, `bun mod.ts` or `node mod.ts`.
  */
 export function cliCommand(): string[] {
-  return "Deno" in globalThis
+  return runtimeName === "deno"
     ? [process.execPath, "run", "-A", "--no-check", "mod.ts"]
     : [process.execPath, "mod.ts"];
 }

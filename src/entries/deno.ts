@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { denoRuntime } from "./deno.ts";
+import { denoRuntime } from "../runtime/deno.ts";
 import { main } from "../main.ts";
 
 denoRuntime.exit(await main(denoRuntime));

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { bunRuntime } from "./bun.ts";
+import { bunRuntime } from "../runtime/bun.ts";
 import { main } from "../main.ts";
 
 bunRuntime.exit(await main(bunRuntime));
