@@ -24,7 +24,8 @@ import { NOTIFY_TIMEOUT_MS, REGISTRY_MAX_PAUSE_MS } from "../defaults.ts";
 import { type Clock, realClock } from "./clock.ts";
 import { FailureBackoff, type FailureBackoffOptions } from "./backoff.ts";
 import { HookFailedError } from "./errors.ts";
-import { hookSucceeded, runHook } from "./hooks.ts";
+import { hookSucceeded } from "../hooks/result.ts";
+import { runHook } from "../hooks/run.ts";
 import { adoptRunning } from "./adopt.ts";
 import { discardLost, pruneImages, reapExited } from "./cleanup.ts";
 import { watchContainerExits } from "./events.ts";
@@ -71,7 +72,7 @@ export interface DeployManagerOptions {
   observer?: DeployObserver;
   /** Notifications; omit for none. */
   notifier?: Notifier;
-  /** Runs the deploy hooks (default: `runHook` of `hooks.ts`). */
+  /** Runs the deploy hooks (default: `runHook` of `hooks/run.ts`). */
   runHook?: typeof runHook;
   /** `uid:gid` for containers without `--user` (default: dewy's own). */
   user?: string;

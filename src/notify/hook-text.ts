@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type HookResult, hookSucceeded } from "../deploy/hooks.ts";
+import { type HookResult, hookSucceeded } from "../hooks/result.ts";
 import type { HookKind } from "./types.ts";
 
 /** Lines of hook output shown in a notification; the rest is cut off and counted. */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type HookResult, hookSucceeded } from "../deploy/hooks.ts";
+import { type HookResult, hookSucceeded } from "../hooks/result.ts";
 import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { errorCountMessage, MAX_NOTIFIED_ERRORS } from "./messages.ts";

@@ -10,7 +10,7 @@
 import type { Transporter } from "nodemailer";
 import { userInfo } from "node:os";
 import process from "node:process";
-import type { HookResult } from "../deploy/hooks.ts";
+import type { HookResult } from "../hooks/result.ts";
 import { NOTIFY_TIMEOUT_MS } from "../defaults.ts";
 import { errorCode, errorMessage } from "../errors.ts";
 import { hookResultText, hookStatus, hookTitle } from "./hook-text.ts";

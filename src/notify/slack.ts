@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type HookResult, hookSucceeded } from "../deploy/hooks.ts";
+import { type HookResult, hookSucceeded } from "../hooks/result.ts";
 import { NOTIFY_TIMEOUT_MS } from "../defaults.ts";
 import { errorMessage } from "../errors.ts";
 import { hostColor } from "./color.ts";

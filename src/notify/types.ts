@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { HookResult } from "../deploy/hooks.ts";
+import type { HookResult } from "../hooks/result.ts";
 
 /** Which hook a result belongs to; shown as `<kind> Hook` in Slack and mail subjects. */
 export type HookKind = "Before Deploy" | "After Deploy";

@@ -10,7 +10,8 @@ import {
   MissingProxyError,
   PortResolutionError,
 } from "../../src/deploy/errors.ts";
-import type { HookResult, RunHookOptions } from "../../src/deploy/hooks.ts";
+import type { HookResult } from "../../src/hooks/result.ts";
+import type { RunHookOptions } from "../../src/hooks/run.ts";
 import type { DeployObserver } from "../../src/deploy/types.ts";
 import type { Channel, Notifier } from "../../src/notify/types.ts";
 import { RegistryRateLimitedError, RegistryUnavailableError } from "../../src/registry/errors.ts";

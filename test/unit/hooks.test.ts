@@ -9,12 +9,8 @@ import { mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import {
-  type HookResult,
-  hookSucceeded,
-  runHook,
-  type RunHookOptions,
-} from "../../src/deploy/hooks.ts";
+import { type HookResult, hookSucceeded } from "../../src/hooks/result.ts";
+import { runHook, type RunHookOptions } from "../../src/hooks/run.ts";
 import { HOOK_OUTPUT_MAX_BYTES } from "../../src/defaults.ts";
 import { recordingLogger } from "./notify-helpers.ts";
 import { waitFor } from "../_net.ts";

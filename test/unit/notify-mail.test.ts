@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import type { HookResult } from "../../src/deploy/hooks.ts";
+import type { HookResult } from "../../src/hooks/result.ts";
 import { ConfigError } from "../../src/errors.ts";
 import { createNotifier } from "../../src/notify/factory.ts";
 import { deployedMessage, pulledMessage } from "../../src/notify/messages.ts";

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { HookResult } from "../../src/deploy/hooks.ts";
+import type { HookResult } from "../../src/hooks/result.ts";
 import type { Logger } from "../../src/log.ts";
 import { hostColor } from "../../src/notify/color.ts";
 import { createNotifier } from "../../src/notify/factory.ts";

@@ -11,32 +11,7 @@ import type { Readable } from "node:stream";
 import { HOOK_OUTPUT_GRACE_MS, HOOK_OUTPUT_MAX_BYTES, HOOK_TIMEOUT_MS } from "../defaults.ts";
 import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
-
-/** What one hook run did. */
-export interface HookResult {
-  /** The shell command as configured. */
-  command: string;
-  /** Exit code of `sh`; 1 when it could not be started or was killed by a signal. */
-  exitCode: number;
-  /** Captured standard output, trimmed, at most {@link HOOK_OUTPUT_MAX_BYTES} kept. */
-  stdout: string;
-  /** Captured standard error, trimmed, at most {@link HOOK_OUTPUT_MAX_BYTES} kept. */
-  stderr: string;
-  /** Wall-clock run time in milliseconds. */
-  durationMs: number;
-  /** Whether the hook was killed because it ran longer than its timeout. */
-  timedOut: boolean;
-}
-
-/** The deploy a hook runs for; exported to the hook as `DEWY_APP`/`DEWY_VERSION`/`DEWY_IMAGE`. */
-export interface HookContext {
-  /** App name (`--name`). */
-  app: string;
-  /** The tag being deployed. */
-  version: string;
-  /** The image reference being deployed. */
-  image: string;
-}
+import { type HookContext, type HookResult, hookSucceeded } from "./result.ts";
 
 /** Options of {@link runHook}. */
 export interface RunHookOptions {
@@ -54,11 +29,6 @@ export interface RunHookOptions {
   cwd?: string;
   /** Base environment (default: dewy's own `process.env`). */
   env?: Record<string, string | undefined>;
-}
-
-/** Whether a hook run counts as success: exit code 0 and not timed out. */
-export function hookSucceeded(result: HookResult): boolean {
-  return result.exitCode === 0 && !result.timedOut;
 }
 
 /**
