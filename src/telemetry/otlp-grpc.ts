@@ -8,10 +8,24 @@
  *
  * @module
  */
+import type { Buffer } from "node:buffer";
 import { credentials, Metadata } from "@grpc/grpc-js";
 import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-grpc";
 import type { PushMetricExporter } from "@opentelemetry/sdk-metrics";
-import type { OtlpSettings } from "./otlp.ts";
+
+/** Everything the gRPC exporter needs, validated and read from the environment. */
+export interface OtlpSettings {
+  /** `http://host:port` (plaintext) or `https://host:port` (TLS). */
+  url: string;
+  /** TLS material (null entries = system roots / no client certificate); absent = plaintext. */
+  tls?: { ca: Buffer | null; key: Buffer | null; cert: Buffer | null };
+  /** gRPC metadata sent with every export (`OTEL_EXPORTER_OTLP_HEADERS`). */
+  headers: Record<string, string>;
+  /** Export deadline. */
+  timeoutMillis: number;
+  /** gRPC user agent. */
+  userAgent: string;
+}
 
 /** The OTLP/gRPC exporter for `settings`. Never dials; the first export does. */
 export function createGrpcExporter(settings: OtlpSettings): PushMetricExporter {

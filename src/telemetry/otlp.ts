@@ -5,11 +5,10 @@
  * start-up.
  *
  * The gRPC exporter itself (`otlp-grpc.ts`, with grpc-js) is imported only here, dynamically,
- * so dewy without `--otlp-endpoint` never loads it.
+ * so dewy without `--otlp-endpoint` never loads it (its settings type is a type-only import).
  *
  * @module
  */
-import type { Buffer } from "node:buffer";
 import { readFileSync } from "node:fs";
 import {
   type MetricProducer,
@@ -20,6 +19,7 @@ import {
 import { ConfigError, errorMessage } from "../errors.ts";
 import { OTLP_EXPORT_INTERVAL_MS, OTLP_EXPORT_TIMEOUT_MS } from "../defaults.ts";
 import type { Logger } from "../log.ts";
+import type { OtlpSettings } from "./otlp-grpc.ts";
 import type { EnvGetter } from "./resource.ts";
 import { parseKeyValues } from "./key-values.ts";
 import { EXPORT_FAILED, type ExportResult, ReportingExporter } from "./reporting-exporter.ts";
@@ -83,20 +83,6 @@ export interface OtlpReader {
   ready: Promise<void>;
   /** The push interval in effect, ms. */
   intervalMs: number;
-}
-
-/** Everything the gRPC exporter needs, validated and read from the environment. */
-export interface OtlpSettings {
-  /** `http://host:port` (plaintext) or `https://host:port` (TLS). */
-  url: string;
-  /** TLS material (null entries = system roots / no client certificate); absent = plaintext. */
-  tls?: { ca: Buffer | null; key: Buffer | null; cert: Buffer | null };
-  /** gRPC metadata sent with every export (`OTEL_EXPORTER_OTLP_HEADERS`). */
-  headers: Record<string, string>;
-  /** Export deadline. */
-  timeoutMillis: number;
-  /** gRPC user agent. */
-  userAgent: string;
 }
 
 /**
