@@ -86,3 +86,24 @@ export class NoVersionFoundError extends RegistryError {
     this.tags = tags;
   }
 }
+
+/**
+ * The repository has versions, but none in the `constraint=` range; `newest` is the newest
+ * version outside it (what would be deployed without the constraint).
+ */
+export class ConstraintUnmatchedError extends RegistryError {
+  /** The range (`^1.4`). */
+  readonly constraint: string;
+  /** The newest version tag outside the range. */
+  readonly newest: string;
+  /** @param where `host/repository` @param constraint the range @param newest newest tag outside it */
+  constructor(where: string, constraint: string, newest: string) {
+    super(
+      `no tag of ${where} matches constraint ${constraint} (newest outside it: ${newest}); ` +
+        "the running version keeps serving: push a matching tag or widen the constraint",
+    );
+    this.name = "ConstraintUnmatchedError";
+    this.constraint = constraint;
+    this.newest = newest;
+  }
+}

@@ -18,7 +18,9 @@ export {
   resolveCredentials,
   type ResolvedCredentials,
 } from "./credentials.ts";
+export { parseConstraint, type VersionConstraint } from "./constraint.ts";
 export {
+  ConstraintUnmatchedError,
   NoVersionFoundError,
   RegistryAuthError,
   RegistryError,

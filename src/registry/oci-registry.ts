@@ -9,7 +9,7 @@ import type { Logger } from "../log.ts";
 import { RegistryClient, type RegistryClientOptions } from "./client.ts";
 import { type CredentialSources, resolveCredentials } from "./credentials.ts";
 import { manifestDigest } from "./digest.ts";
-import { NoVersionFoundError } from "./errors.ts";
+import { ConstraintUnmatchedError, NoVersionFoundError } from "./errors.ts";
 import { listTags } from "./tags.ts";
 import type { ImageRegistry, LatestImage } from "./types.ts";
 import { type ImageUrl, parseImageUrl } from "./url.ts";
@@ -51,12 +51,22 @@ export class OciRegistry implements ImageRegistry {
     return manifestDigest(this.#client, this.image.repository, tag, signal);
   }
 
-  /** The newest version tag and its digest. Rejects with a `RegistryError` (`NoVersionFoundError` when no tag is a version). */
+  /**
+   * The newest version tag (inside the `constraint=` range) and its digest. Rejects with a
+   * `RegistryError`: `NoVersionFoundError` when no tag is a version, `ConstraintUnmatchedError`
+   * when versions exist but none in the range.
+   */
   async latest(signal?: AbortSignal): Promise<LatestImage> {
-    const { host, repository, calver, preRelease } = this.image;
+    const { host, repository, calver, preRelease, constraint } = this.image;
     const tags = await this.tags(signal);
-    const best = selectLatest(tags, { calver, preRelease });
-    if (!best) throw new NoVersionFoundError(this.#noVersionMessage(tags), tags);
+    const best = selectLatest(tags, { calver, preRelease, constraint });
+    if (!best) {
+      const newest = constraint && selectLatest(tags, { calver, preRelease });
+      if (newest) {
+        throw new ConstraintUnmatchedError(`${host}/${repository}`, constraint.text, newest.tag);
+      }
+      throw new NoVersionFoundError(this.#noVersionMessage(tags), tags);
+    }
     const digest = await this.digest(best.tag, signal);
     return {
       tag: best.tag,

@@ -1,5 +1,6 @@
 /**
- * `img://HOST[:PORT]/REPO[?pre-release=true&calver=FORMAT&insecure=true]` registry URLs.
+ * `img://HOST[:PORT]/REPO[?pre-release=true&calver=FORMAT&constraint=RANGE&insecure=true]`
+ * registry URLs.
  *
  * Docker Hub is normalised as docker does it: `docker.io`/`index.docker.io` are served by the
  * API host `registry-1.docker.io`, a one-segment repository gets `library/`, and a first
@@ -10,6 +11,7 @@
  */
 import { ConfigError } from "../errors.ts";
 import { validateCalverFormat } from "./calver.ts";
+import { parseConstraint, type VersionConstraint } from "./constraint.ts";
 
 /** A validated `img://` URL. */
 export interface ImageUrl {
@@ -25,6 +27,8 @@ export interface ImageUrl {
   preRelease: boolean;
   /** Calver format; empty = semantic versioning. */
   calver: string;
+  /** Semver range the candidates must lie in (`constraint=`); absent = every version. */
+  constraint?: VersionConstraint;
   /** Plain HTTP to a registry that is not on the loopback interface (`insecure=true`). */
   insecure: boolean;
   /** Default app name: the last segment of the repository. */
@@ -46,7 +50,7 @@ export const DOCKER_HUB_ALIASES: ReadonlySet<string> = new Set([
   "index.docker.io",
   DOCKER_HUB_API,
 ]);
-const QUERY_KEYS = ["pre-release", "calver", "insecure"];
+const QUERY_KEYS = ["pre-release", "calver", "constraint", "insecure"];
 const LABEL = "[a-z0-9](?:[a-z0-9-]*[a-z0-9])?";
 const HOSTNAME = new RegExp(`^(?:${LABEL}(?:\\.${LABEL})*|\\[[0-9a-f:.]+\\])$`);
 const COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
@@ -104,8 +108,17 @@ function parseQuery(url: string, query: string, options: ParseImageUrlOptions) {
   }
   const calver = flag || inUrl;
   if (calver) validateCalverFormat(calver);
+  const range = params.get("constraint");
+  if (range !== null && calver) {
+    throw new ConfigError(
+      "--calver",
+      `constraint=${range} in ${url} cannot be used with calver ${calver}: ` +
+        "there is no calendar-version range syntax; drop one of them",
+    );
+  }
   return {
     calver,
+    ...(range !== null && { constraint: parseConstraint(range, url) }),
     preRelease: parseBool(url, "pre-release", params.get("pre-release") ?? "false"),
     insecure: parseBool(url, "insecure", params.get("insecure") ?? "false"),
   };

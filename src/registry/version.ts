@@ -4,6 +4,7 @@
  * @module
  */
 import { compareCalver, compileCalver } from "./calver.ts";
+import type { VersionConstraint } from "./constraint.ts";
 import { compareSemver, parseSemver } from "./semver.ts";
 
 /** How tags are read as versions. */
@@ -12,6 +13,8 @@ export interface VersionScheme {
   calver: string;
   /** Whether pre-release tags (`-rc.1`) are candidates. */
   preRelease: boolean;
+  /** Only tags in this semver range are candidates (`constraint=`); absent = every version. */
+  constraint?: VersionConstraint;
 }
 
 /** A parsed tag: what the two schemes have in common. */
@@ -34,8 +37,8 @@ function pick<V extends Version>(
 }
 
 /**
- * The newest tag under `scheme`, with its build metadata, or `undefined` when no tag is a
- * version. Tags that are not versions are ignored; among equal versions (`v1.0.0`,
+ * The newest tag under `scheme` (inside its constraint), with its build metadata, or
+ * `undefined` when no tag is a candidate. Tags that are not versions are ignored; among equal versions (`v1.0.0`,
  * `1.0.0+b2`) the first one in `tags` wins.
  */
 export function selectLatest(
@@ -47,7 +50,12 @@ export function selectLatest(
     const parse = compileCalver(scheme.calver);
     best = pick(tags, (tag) => parse(tag, scheme.preRelease), compareCalver);
   } else {
-    best = pick(tags, (tag) => parseSemver(tag, scheme.preRelease), compareSemver);
+    const { constraint, preRelease } = scheme;
+    const parse = (tag: string) => {
+      const v = parseSemver(tag, preRelease);
+      return v && (!constraint || constraint.matches(tag, preRelease)) ? v : undefined;
+    };
+    best = pick(tags, parse, compareSemver);
   }
   return best && { tag: best.tag, build: best.build };
 }
