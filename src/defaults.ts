@@ -86,3 +86,15 @@ export const TCP_PROBE_SETTLE_MS = 200;
  * running replicas instead of being closed.
  */
 export const STARTUP_HOLD_MS = 15_000;
+/** Deploys kept in the history (`GET /api/history`, `dewy container history`). */
+export const HISTORY_KEPT = 50;
+/** Canary soak (`--canary-soak`, seconds): 0 = off, the rollout goes on at once. */
+export const CANARY_SOAK_S = 0;
+/** Gap between two health probes of the canary replica during its soak. */
+export const CANARY_PROBE_INTERVAL_MS = 2_000;
+/** Consecutive failed probes that fail a canary. */
+export const CANARY_FAILED_PROBES = 3;
+/** Share of the canary's connections that may fail (`--canary-max-failures`, percent). */
+export const CANARY_MAX_FAILURES_PERCENT = 1;
+/** A canary fails by its failure share only from this many failed connections on. */
+export const CANARY_MIN_FAILURES = 5;

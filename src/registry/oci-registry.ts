@@ -67,13 +67,19 @@ export class OciRegistry implements ImageRegistry {
       }
       throw new NoVersionFoundError(this.#noVersionMessage(tags), tags);
     }
-    const digest = await this.digest(best.tag, signal);
+    return this.resolve(best.tag, signal);
+  }
+
+  /** Tag `tag` and its digest. Rejects with a `RegistryError` (`RegistryNotFoundError` when missing). */
+  async resolve(tag: string, signal?: AbortSignal): Promise<LatestImage> {
+    const { host, repository } = this.image;
+    const digest = await this.digest(tag, signal);
     return {
-      tag: best.tag,
+      tag,
       digest,
       registry: host,
       repository,
-      reference: `${host}/${repository}:${best.tag}`,
+      reference: `${host}/${repository}:${tag}`,
       pinnedReference: `${host}/${repository}@${digest}`,
     };
   }

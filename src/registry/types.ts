@@ -24,6 +24,8 @@ export interface LatestImage {
 export interface ImageRegistry {
   /** Find the newest tag and its digest. Rejects with a `RegistryError`. */
   latest(signal?: AbortSignal): Promise<LatestImage>;
+  /** Tag `tag` and its digest (a rollback); rejects with `RegistryNotFoundError` when missing. */
+  resolve(tag: string, signal?: AbortSignal): Promise<LatestImage>;
   /** Credentials the engine should use to pull from this registry, if any. */
   pullAuth(): { username: string; password: string; serveraddress: string } | undefined;
 }

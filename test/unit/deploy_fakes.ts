@@ -18,6 +18,7 @@ import type {
 } from "../../src/engine/types.ts";
 import type { HttpServer } from "../../src/runtime/types.ts";
 import type { ImageRegistry, LatestImage } from "../../src/registry/types.ts";
+import { RegistryNotFoundError } from "../../src/registry/errors.ts";
 import { type Backend, BackendPool } from "../../src/proxy/pool.ts";
 import type { ManualClock } from "../../src/deploy/clock.ts";
 
@@ -302,6 +303,8 @@ export class FakeRegistry implements ImageRegistry {
   /** When set, `latest()` waits for it. */
   gate: Promise<void> | undefined;
   calls = 0;
+  /** Every image offered so far, by tag (what `resolve()` finds). */
+  offered = new Map<string, LatestImage>();
 
   /** Offer `tag` with `digest` (pinned reference `127.0.0.1:5000/app@digest`). */
   offer(tag: string, digest: string): LatestImage {
@@ -313,7 +316,14 @@ export class FakeRegistry implements ImageRegistry {
       reference: `127.0.0.1:5000/app:${tag}`,
       pinnedReference: `127.0.0.1:5000/app@${digest}`,
     };
+    this.offered.set(tag, this.current);
     return this.current;
+  }
+
+  resolve(tag: string): Promise<LatestImage> {
+    const image = this.offered.get(tag);
+    if (!image) return Promise.reject(new RegistryNotFoundError(`tag not found: app:${tag}`));
+    return Promise.resolve(image);
   }
 
   async latest(signal?: AbortSignal): Promise<LatestImage> {
