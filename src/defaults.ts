@@ -98,3 +98,8 @@ export const CANARY_FAILED_PROBES = 3;
 export const CANARY_MAX_FAILURES_PERCENT = 1;
 /** A canary fails by its failure share only from this many failed connections on. */
 export const CANARY_MIN_FAILURES = 5;
+/**
+ * Bound on one `dewy container pause|resume|rollback|history` request once the admin API was
+ * found: a rollback answers when its rolling deploy is done.
+ */
+export const CONTROL_REQUEST_TIMEOUT_MS = 15 * 60_000;

@@ -1,12 +1,14 @@
 /**
- * The admin API as a Hono app: `GET /api/status`, `GET /api/containers`, `POST /api/deploy`
- * and, when telemetry is on, `GET /metrics`. Paths are exact; other paths answer 404 and other
+ * The admin API as a Hono app: `GET /api/status`, `GET /api/containers`, `POST /api/deploy`,
+ * the control endpoints of `control-routes.ts` and, when telemetry is on, `GET /metrics`. Paths are exact; other paths answer 404 and other
  * methods on a known path 405, both as JSON naming what was asked.
  *
  * @module
  */
 import { type Context, Hono } from "hono";
-import type { CheckResult } from "../deploy/types.ts";
+import type { CheckResult, DeployStatus } from "../deploy/types.ts";
+import type { ControlActions } from "../control/actions.ts";
+import { historyJson, pauseJson, registerControlRoutes } from "./control-routes.ts";
 import { errorMessage } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import type { AdminSource, MetricsSource } from "./types.ts";
@@ -23,6 +25,8 @@ export interface AdminAppOptions {
   telemetry?: MetricsSource;
   /** Logger for provider failures. */
   logger?: Logger;
+  /** Pause, resume, rollback and history; omit for none (their paths are then 404). */
+  control?: ControlActions;
 }
 
 /** A JSON answer with a trailing newline, like the original's encoder. */
@@ -41,6 +45,33 @@ function checkAnswer(result: CheckResult): Response {
   if (result.error !== undefined) body.error = errorMessage(result.error);
   const status = result.outcome === "failed" ? 500 : result.outcome === "stopped" ? 503 : 200;
   return json(body, status);
+}
+
+const iso = (ms: number | undefined) => ms === undefined ? null : new Date(ms).toISOString();
+
+/** `GET /api/status`: the original's fields, then dewy's own (control, checks, errors). */
+function statusJson(s: DeployStatus, control: ControlActions | undefined): unknown {
+  const pause = control?.pauseState();
+  const lastDeploy = control?.history().at(-1);
+  return {
+    command: STATUS_COMMAND_CONTAINER,
+    current_version: s.currentVersion,
+    is_running: false,
+    name: s.app,
+    proxy_backends: s.proxyBackends,
+    current_digest: s.currentDigest,
+    replicas: s.replicas,
+    deploying: s.busy,
+    paused: pause !== undefined,
+    pinned: pause?.kind === "pin",
+    pause: pauseJson(pause),
+    last_check: s.lastCheck
+      ? { at: iso(s.lastCheck.at), outcome: s.lastCheck.outcome, version: s.lastCheck.version }
+      : null,
+    last_deploy: lastDeploy ? historyJson(lastDeploy) : null,
+    last_error: s.lastError ? { at: iso(s.lastError.at), error: s.lastError.message } : null,
+    next_check: pause ? null : iso(s.nextCheckAt),
+  };
 }
 
 /**
@@ -68,19 +99,7 @@ export function createAdminApp(source: AdminSource, options: AdminAppOptions = {
     allowed.set(path, method === "get" ? "GET, HEAD" : "POST");
   };
 
-  route("get", "/api/status", () => {
-    const s = source.status();
-    return json({
-      command: STATUS_COMMAND_CONTAINER,
-      current_version: s.currentVersion,
-      is_running: false,
-      name: s.app,
-      proxy_backends: s.proxyBackends,
-      current_digest: s.currentDigest,
-      replicas: s.replicas,
-      deploying: s.busy,
-    });
-  });
+  route("get", "/api/status", () => json(statusJson(source.status(), options.control)));
 
   route("get", "/api/containers", async (c) => {
     try {
@@ -101,6 +120,8 @@ export function createAdminApp(source: AdminSource, options: AdminAppOptions = {
       : "registry check started";
     return json({ status: "accepted", queued, message }, 202);
   });
+
+  if (options.control) registerControlRoutes(route, json, options.control, log);
 
   const telemetry = options.telemetry;
   if (telemetry) {

@@ -90,4 +90,10 @@ export interface DeployStatus {
   replicas: number;
   /** Whether a check or deploy is running right now. */
   busy: boolean;
+  /** The last finished check: when (epoch ms), its outcome and the version it saw. */
+  lastCheck?: { at: number; outcome: CheckOutcome; version?: string };
+  /** The last failure of a check or deploy: when (epoch ms) and what. */
+  lastError?: { at: number; message: string };
+  /** When the next scheduled check runs (epoch ms); absent before the loop started. */
+  nextCheckAt?: number;
 }

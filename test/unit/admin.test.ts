@@ -74,6 +74,13 @@ test("admin: GET /api/status has the original's shape (command as integer) plus 
     current_digest: "sha256:" + "a".repeat(64),
     replicas: 2,
     deploying: false,
+    paused: false,
+    pinned: false,
+    pause: null,
+    last_check: null,
+    last_deploy: null,
+    last_error: null,
+    next_check: null,
   });
 });
 
