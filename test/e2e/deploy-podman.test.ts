@@ -1,11 +1,11 @@
 /**
  * e2e: the deploy manager against podman's Docker-compatible socket (`PODMAN_SOCK`, from
  * `eval "$(WITH_PODMAN=1 bash test/services/engine-up.sh)"`); skipped when podman is not up.
- * See `deploy_suite.ts`.
+ * See `_deploy-suite.ts`.
  */
 import process from "node:process";
 import { test } from "node:test";
-import { deploySuite } from "./deploy_suite.ts";
+import { deploySuite } from "./_deploy-suite.ts";
 
 const socket = process.env.PODMAN_SOCK;
 if (socket) {

@@ -1,11 +1,11 @@
 /**
  * e2e: the deploy manager against the real dockerd + registry of
- * `eval "$(bash test/services/engine-up.sh)"` (`ENGINE_SOCK`); see `deploy_suite.ts`.
+ * `eval "$(bash test/services/engine-up.sh)"` (`ENGINE_SOCK`); see `_deploy-suite.ts`.
  */
 import process from "node:process";
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { deploySuite } from "./deploy_suite.ts";
+import { deploySuite } from "./_deploy-suite.ts";
 
 const socket = process.env.ENGINE_SOCK;
 if (socket) {

@@ -4,7 +4,7 @@
  */
 import process from "node:process";
 import { test } from "node:test";
-import { engineSuite } from "./engine-suite.ts";
+import { engineSuite } from "./_engine-suite.ts";
 
 if (process.env.PODMAN_SOCK) {
   engineSuite("podman", process.env.PODMAN_SOCK, "");

@@ -3,7 +3,7 @@
  * podman with ENGINE=podman). Start it with `eval "$(bash test/services/engine-up.sh)"`.
  */
 import process from "node:process";
-import { engineSuite } from "./engine-suite.ts";
+import { engineSuite } from "./_engine-suite.ts";
 
 engineSuite(
   process.env.ENGINE_KIND ?? "docker",

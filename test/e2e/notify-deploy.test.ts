@@ -15,7 +15,7 @@ import type { AddressInfo } from "node:net";
 import process from "node:process";
 import { dewyPorts } from "./_ship.ts";
 import { runtimeName } from "../../src/runtime/detect.ts";
-import { cliCommand } from "../unit/run-cli.ts";
+import { cliCommand } from "../_run-cli.ts";
 
 const ENGINE_SOCK = process.env.ENGINE_SOCK;
 const REGISTRY = process.env.TEST_REGISTRY ?? "127.0.0.1:5000";

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { start } from "../e2e/_ship.ts";
-import { cliCommand } from "./run-cli.ts";
+import { cliCommand } from "../_run-cli.ts";
 
 /** `dewy <args>` run from source on the runtime running the tests. */
 function startCli(args: string[], env: Record<string, string>) {

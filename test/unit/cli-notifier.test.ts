@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { checkNotifierEnvironment, parseNotifierUrl } from "../../src/cli/mod.ts";
-import { assertConfigError, noEnv } from "./cli-assert.ts";
+import { assertConfigError, noEnv } from "../_cli-assert.ts";
 import { envOf } from "../_env.ts";
 
 test("notifier url: slack channel with defaults", () => {

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseCommandLine } from "../../src/cli/mod.ts";
-import { assertConfigError, containerArgs, noEnv, REGISTRY } from "./cli-assert.ts";
+import { assertConfigError, containerArgs, noEnv, REGISTRY } from "../_cli-assert.ts";
 
 const parse = (...args: string[]) => parseCommandLine(args, noEnv);
 const withFlags = (...extra: string[]) => () => parse(...containerArgs(...extra));

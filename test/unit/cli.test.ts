@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { type Command, parseCommandLine } from "../../src/cli/mod.ts";
 import { FLAGS } from "../../src/cli/flags.ts";
 import type { ContainerConfig } from "../../src/config.ts";
-import { assertConfigError, containerArgs, noEnv, REGISTRY } from "./cli-assert.ts";
+import { assertConfigError, containerArgs, noEnv, REGISTRY } from "../_cli-assert.ts";
 
 function parse(...args: string[]): Command {
   return parseCommandLine(args, noEnv);

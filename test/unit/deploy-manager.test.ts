@@ -29,7 +29,7 @@ import {
   RecordingPool,
   testConfig,
   until,
-} from "./deploy_fakes.ts";
+} from "../_deploy-fakes.ts";
 
 interface Harness {
   log: string[];

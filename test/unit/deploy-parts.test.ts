@@ -19,7 +19,7 @@ import {
 } from "../../src/deploy/errors.ts";
 import { Logger, silentLogger } from "../../src/log.ts";
 import type { Engine, EngineEvent } from "../../src/engine/types.ts";
-import { drive, FakeEngine, testConfig } from "./deploy_fakes.ts";
+import { drive, FakeEngine, testConfig } from "../_deploy-fakes.ts";
 
 const V1 = { version: "v1", digest: "sha256:1", image: "r/app@sha256:1" };
 const V2 = { version: "v2", digest: "sha256:2", image: "r/app@sha256:2" };

@@ -12,7 +12,7 @@ import process from "node:process";
 import { type HookResult, hookSucceeded } from "../../src/hooks/result.ts";
 import { runHook, type RunHookOptions } from "../../src/hooks/run.ts";
 import { HOOK_OUTPUT_MAX_BYTES } from "../../src/defaults.ts";
-import { recordingLogger } from "./notify-helpers.ts";
+import { recordingLogger } from "../_notify.ts";
 import { waitFor } from "../_net.ts";
 
 const context = { app: "web", version: "v1.2.3", image: "127.0.0.1:5000/web:v1.2.3" };

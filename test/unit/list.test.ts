@@ -14,7 +14,7 @@ import {
 import { listContainers } from "../../src/cli/mod.ts";
 import { ADMIN_CLIENT_TIMEOUT_MS } from "../../src/defaults.ts";
 import { renderContainerTable } from "../../src/cli/list-table.ts";
-import { runCli } from "./run-cli.ts";
+import { runCli } from "../_run-cli.ts";
 import { closeServer } from "../_net.ts";
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;

@@ -15,7 +15,7 @@ import { ConfigError } from "../../src/errors.ts";
 import { createNotifier } from "../../src/notify/factory.ts";
 import { deployedMessage, pulledMessage } from "../../src/notify/messages.ts";
 import type { Notifier } from "../../src/notify/types.ts";
-import { recordingLogger } from "./notify-helpers.ts";
+import { recordingLogger } from "../_notify.ts";
 import { body, header, PASSWORD, TEST_CERT, TEST_KEY, USER, withSmtp } from "../_smtp.ts";
 
 function mailNotifier(

@@ -27,7 +27,7 @@ import {
   SlackChannel,
   type SlackSettings,
 } from "../../src/notify/slack.ts";
-import { recordingLogger } from "./notify-helpers.ts";
+import { recordingLogger } from "../_notify.ts";
 
 /** One request the fake Slack received. */
 interface Posted {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { parsePassthrough } from "../../src/cli/mod.ts";
 import { FORBIDDEN_LONG, FORBIDDEN_SHORT } from "../../src/cli/passthrough.ts";
 import type { RunOptions } from "../../src/config.ts";
-import { assertConfigError, noEnv } from "./cli-assert.ts";
+import { assertConfigError, noEnv } from "../_cli-assert.ts";
 
 const EMPTY: RunOptions = { env: [], binds: [], extraHosts: [], labels: {} };
 

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { runCli } from "./run-cli.ts";
+import { runCli } from "../_run-cli.ts";
 
 const UNIT = readFileSync(new URL("../../examples/dewy.service", import.meta.url), "utf8");
 

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { Logger } from "../../src/log.ts";
+import { Logger } from "../src/log.ts";
 
 /** A debug-level JSON logger whose records land, parsed, in `records`. */
 export function recordingLogger(): { logger: Logger; records: Record<string, unknown>[] } {

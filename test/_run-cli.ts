@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import process from "node:process";
-import { runtimeName } from "../../src/runtime/detect.ts";
+import { runtimeName } from "../src/runtime/detect.ts";
 
 /**
  * The command that runs dewy's CLI from source on the runtime running the tests, in the
@@ -35,7 +35,7 @@ export async function runCli(
   env: Record<string, string> = {},
   timeoutMs = 60_000,
 ): Promise<CliRun> {
-  const root = new URL("../../", import.meta.url).pathname;
+  const root = new URL("../", import.meta.url).pathname;
   const [command, ...runArgs] = cliCommand();
   const child = spawn(command, [...runArgs, ...args], {
     cwd: root,

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { runtime } from "../_runtime.ts";
-import type { ContainerConfig } from "../../src/config.ts";
+import { runtime } from "./_runtime.ts";
+import type { ContainerConfig } from "../src/config.ts";
 import type {
   ContainerDetails,
   ContainerSummary,
@@ -15,12 +15,12 @@ import type {
   EngineEvent,
   ImageSummary,
   PullProgress,
-} from "../../src/engine/types.ts";
-import type { HttpServer } from "../../src/runtime/types.ts";
-import type { ImageRegistry, LatestImage } from "../../src/registry/types.ts";
-import { RegistryNotFoundError } from "../../src/registry/errors.ts";
-import { type Backend, BackendPool } from "../../src/proxy/pool.ts";
-import type { ManualClock } from "../../src/deploy/clock.ts";
+} from "../src/engine/types.ts";
+import type { HttpServer } from "../src/runtime/types.ts";
+import type { ImageRegistry, LatestImage } from "../src/registry/types.ts";
+import { RegistryNotFoundError } from "../src/registry/errors.ts";
+import { type Backend, BackendPool } from "../src/proxy/pool.ts";
+import type { ManualClock } from "../src/deploy/clock.ts";
 
 /** An image the fake registry can serve and the fake engine can run. */
 export interface FakeImage {

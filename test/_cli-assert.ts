@@ -4,9 +4,9 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { ConfigError } from "../../src/errors.ts";
+import { ConfigError } from "../src/errors.ts";
 
-export { noEnv } from "../_env.ts";
+export { noEnv } from "./_env.ts";
 
 /** The registry URL the command-line tests deploy from. */
 export const REGISTRY = "img://127.0.0.1:5000/acme/app";
