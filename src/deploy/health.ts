@@ -68,9 +68,12 @@ export async function waitHealthy(options: WaitHealthyOptions): Promise<void> {
   }
 }
 
-/** One probe, given `timeoutMs`: `undefined` when it passed, else why it failed. */
-async function probeOnce(
-  options: WaitHealthyOptions,
+/**
+ * One probe of `target` (see {@link probeTarget}), given `timeoutMs`: `undefined` when it
+ * passed, else why it failed. Rejects only when `signal` aborted.
+ */
+export async function probeOnce(
+  options: Pick<WaitHealthyOptions, "hostPort" | "path" | "probeTcp" | "signal">,
   target: string,
   timeoutMs: number,
 ): Promise<string | undefined> {

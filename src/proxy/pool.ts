@@ -5,6 +5,17 @@
  * @module
  */
 
+/**
+ * The connection counts of one watched backend (a canary, `deploy/canary.ts`). Only watched
+ * backends carry one: every other connection costs a single property check.
+ */
+export class BackendTally {
+  /** Connections dialled to the backend. */
+  attempts = 0;
+  /** Dials that failed, and connections the backend closed or reset before sending a byte. */
+  failures = 0;
+}
+
 /** One upstream (a container's published `127.0.0.1:port`). */
 export class Backend {
   /** Host to dial, normally `127.0.0.1`. */
@@ -17,6 +28,8 @@ export class Backend {
   active = 0;
   /** Out of rotation: gets no new connections, open ones may finish. */
   draining = false;
+  /** Set while the backend is watched: the proxy counts its connections and failures here. */
+  tally: BackendTally | undefined;
   #idleWaiters: Array<() => void> = [];
 
   /** @param host host to dial @param port port to dial @param label name for logs */

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { Relay, Runtime, TcpConn, TcpListener } from "../runtime/types.ts";
-import { type Backend, BackendPool } from "./pool.ts";
+import type { Relay, RelayResult, Runtime, TcpConn, TcpListener } from "../runtime/types.ts";
+import { type Backend, BackendPool, type BackendTally } from "./pool.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { errorCode, errorMessage, RuntimeFailure } from "../errors.ts";
 import { PROXY_CONNECT_TIMEOUT_MS, PROXY_IDLE_TIMEOUT_S } from "../defaults.ts";
@@ -227,6 +227,10 @@ export class TcpProxy {
         );
       } catch (error) {
         backend.released();
+        if (backend.tally) {
+          backend.tally.attempts++;
+          backend.tally.failures++;
+        }
         if (observer) {
           observer.backendConnected(port, (performance.now() - dialStart) / 1000);
           observer.error(port, "connect_failed");
@@ -244,6 +248,7 @@ export class TcpProxy {
       open.relay = this.#runtime.relay(open.client, upstream, {
         onEnd: (result) => {
           chosen.released();
+          if (chosen.tally) countWatched(chosen.tally, result);
           if (result.error !== undefined) {
             this.#log.debug("Proxied connection ended by an error", {
               proxy_port: port,
@@ -305,6 +310,16 @@ export class TcpProxy {
       }
     }
   };
+}
+
+/**
+ * Count a finished connection of a watched backend: a failure when the backend sent no byte
+ * although the client had sent its request, or the relay ended by an error (a reset).
+ */
+function countWatched(tally: BackendTally, result: RelayResult): void {
+  tally.attempts++;
+  const silent = result.backendToClient === 0;
+  if (silent && (result.clientToBackend > 0 || result.error !== undefined)) tally.failures++;
 }
 
 /** Whether a listen failed because the port is taken (both runtimes set `code`). */

@@ -247,3 +247,13 @@ export function createInstruments(meter: Meter): Instruments {
     }),
   };
 }
+
+/**
+ * `dewy.deploy.paused`: 1 while automatic deploys are paused or pinned, else 0 (`app`), read
+ * from `paused` at collection time.
+ */
+export function registerPausedGauge(meter: Meter, paused: () => number, attrs: Attributes): void {
+  meter.createObservableGauge("dewy.deploy.paused", {
+    description: "Whether automatic deploys are paused (1) or run (0)",
+  }).addCallback((result) => result.observe(paused(), attrs));
+}

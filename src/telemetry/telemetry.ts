@@ -14,6 +14,7 @@ import { MeterProvider, type MetricReader } from "@opentelemetry/sdk-metrics";
 import { type Logger, silentLogger } from "../log.ts";
 import type { ProxyErrorKind, ProxyObserver } from "../proxy/proxy.ts";
 import type { DeployObserver } from "../deploy/types.ts";
+import type { PauseObserver } from "../control/control.ts";
 import { TELEMETRY_SHUTDOWN_TIMEOUT_MS } from "../defaults.ts";
 import { errorMessage } from "../errors.ts";
 import {
@@ -22,6 +23,7 @@ import {
   METER_NAME,
   proxyHistogramProducer,
   ProxyTally,
+  registerPausedGauge,
   registerProxyCounters,
 } from "./instruments.ts";
 import { buildResource, type EnvGetter } from "./resource.ts";
@@ -70,7 +72,7 @@ const CONTAINER_COMMAND: Attributes = { command: "container" };
  * await telemetry?.shutdown();
  * ```
  */
-export class Telemetry implements ProxyObserver, DeployObserver {
+export class Telemetry implements ProxyObserver, DeployObserver, PauseObserver {
   /** The OTLP endpoint pushed to, or `""`. */
   readonly otlpEndpoint: string;
   #provider: MeterProvider;
@@ -81,6 +83,7 @@ export class Telemetry implements ProxyObserver, DeployObserver {
   #metrics: Instruments;
   #tallies = new Map<number, ProxyTally>();
   #replicaAttrs: Attributes;
+  #paused = 0;
   #log: Logger;
   #shutdown: Promise<void> | undefined;
 
@@ -115,6 +118,7 @@ export class Telemetry implements ProxyObserver, DeployObserver {
     this.#metrics = createInstruments(meter);
     registerProxyCounters(meter, this.#tallies);
     this.#replicaAttrs = { app: options.app };
+    registerPausedGauge(meter, () => this.#paused, this.#replicaAttrs);
     if (options.containers) {
       dropGone = registerContainerGauges(meter, options.containers, { logger: this.#log });
     }
@@ -205,6 +209,11 @@ export class Telemetry implements ProxyObserver, DeployObserver {
   /** {@inheritDoc DeployObserver.replicasChanged} */
   replicasChanged(delta: number): void {
     this.#metrics.replicas.add(delta, this.#replicaAttrs);
+  }
+
+  /** {@inheritDoc PauseObserver.pausedChanged} (the `dewy.deploy.paused` gauge) */
+  pausedChanged(paused: boolean): void {
+    this.#paused = paused ? 1 : 0;
   }
 
   /** The Prometheus text exposition of every metric now (for `GET /metrics`). */

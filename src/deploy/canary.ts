@@ -1,0 +1,165 @@
+/**
+ * The canary soak (`--canary-soak`): the first new replica of a rollout serves real traffic
+ * beside the old ones before the rest of the rollout may go on. It is probed every
+ * {@link CANARY_PROBE_INTERVAL_MS}, and the proxy counts its connections and failures (connect
+ * failures, connections it closed or reset before sending a byte). It fails when it exits,
+ * fails {@link CANARY_FAILED_PROBES} probes in a row, or its failure share exceeds
+ * `--canary-max-failures` with at least {@link CANARY_MIN_FAILURES} failures; the rollout then
+ * rolls back like any failed rollout.
+ *
+ * @module
+ */
+import {
+  CANARY_FAILED_PROBES,
+  CANARY_MIN_FAILURES,
+  CANARY_PROBE_INTERVAL_MS,
+  HEALTH_PROBE_TIMEOUT_MS,
+} from "../defaults.ts";
+import type { Logger } from "../log.ts";
+import { BackendTally } from "../proxy/pool.ts";
+import type { Clock } from "./clock.ts";
+import { probeOnce, probeTarget } from "./health.ts";
+import type { ResolvedPort } from "./ports.ts";
+import type { DeployContext, Replica } from "./replica.ts";
+
+/** Which rule failed the canary. */
+export type CanaryFailure = "exited" | "failed probes" | "failure share";
+
+/** The canary replica failed its soak; the message says which rule and the numbers. */
+export class CanaryFailedError extends Error {
+  /** Which rule failed it. */
+  readonly failure: CanaryFailure;
+  /** @param container its name @param failure the rule @param detail the numbers */
+  constructor(container: string, failure: CanaryFailure, detail: string) {
+    super(
+      `canary ${container} failed its soak (${failure}): ${detail}; ` +
+        "its rollout is rolled back, the old replicas kept serving",
+    );
+    this.name = "CanaryFailedError";
+    this.failure = failure;
+  }
+}
+
+/** The soak settings (`--canary-soak`, `--canary-max-failures`). */
+export interface CanarySettings {
+  /** How long the canary serves before the rollout goes on; 0 = no soak. */
+  soakMs: number;
+  /** Largest share of failed connections, percent. */
+  maxFailuresPercent: number;
+}
+
+/** What the soak watches, injectable for tests. */
+export interface CanaryWatch {
+  /** Container name (logs, errors). */
+  name: string;
+  /** One health probe: `undefined` when it passed, else why it failed. */
+  probe(): Promise<string | undefined>;
+  /** Whether the container still runs. */
+  running(): Promise<boolean>;
+  /** The proxy's counts for its backends. */
+  tallies: readonly BackendTally[];
+}
+
+/** Options of {@link soak}. */
+export interface SoakOptions extends CanarySettings {
+  /** Time source of the soak and its probe gaps. */
+  clock: Clock;
+  /** Progress and outcome. */
+  logger: Logger;
+  /** Aborts the soak (shutdown). */
+  signal?: AbortSignal;
+}
+
+function counted(tallies: readonly BackendTally[]): { attempts: number; failures: number } {
+  let attempts = 0;
+  let failures = 0;
+  for (const t of tallies) {
+    attempts += t.attempts;
+    failures += t.failures;
+  }
+  return { attempts, failures };
+}
+
+/** Resolve when the canary passed its soak; reject with {@link CanaryFailedError} when not. */
+export async function soak(watch: CanaryWatch, options: SoakOptions): Promise<void> {
+  const { clock, logger, signal } = options;
+  const deadline = clock.now() + options.soakMs;
+  logger.info("Canary soak started: the rest of the rollout waits", {
+    container: watch.name,
+    soak: `${options.soakMs / 1000}s`,
+    max_failures: `${options.maxFailuresPercent}%`,
+  });
+  let failedProbes = 0;
+  for (;;) {
+    await clock.sleep(Math.min(CANARY_PROBE_INTERVAL_MS, deadline - clock.now()), signal);
+    const { attempts, failures } = counted(watch.tallies);
+    if (failures >= CANARY_MIN_FAILURES && failures * 100 > options.maxFailuresPercent * attempts) {
+      const share = ((failures * 100) / attempts).toFixed(1);
+      throw new CanaryFailedError(
+        watch.name,
+        "failure share",
+        `${failures} of ${attempts} connections failed (${share}% > --canary-max-failures ` +
+          `${options.maxFailuresPercent}%)`,
+      );
+    }
+    const failure = await watch.probe();
+    if (failure !== undefined) {
+      if (!(await watch.running())) {
+        throw new CanaryFailedError(watch.name, "exited", "the container stopped running");
+      }
+      if (++failedProbes >= CANARY_FAILED_PROBES) {
+        throw new CanaryFailedError(
+          watch.name,
+          "failed probes",
+          `${failedProbes} health probes in a row failed (last: ${failure})`,
+        );
+      }
+      logger.warn("Canary health probe failed", { container: watch.name, error: failure });
+    } else failedProbes = 0;
+    if (clock.now() >= deadline) {
+      logger.info("Canary soak passed: the rollout goes on", {
+        container: watch.name,
+        connections: attempts,
+        failures,
+      });
+      return;
+    }
+  }
+}
+
+/**
+ * Soak `replica` (just put into rotation): its backends are watched by the proxy for the
+ * soak, probed like its health check. Call right after `enterRotation`, without awaiting
+ * anything in between, so that no connection goes uncounted.
+ */
+export async function soakReplica(
+  ctx: DeployContext,
+  replica: Replica,
+  ports: readonly ResolvedPort[],
+  settings: CanarySettings & { signal?: AbortSignal },
+): Promise<void> {
+  const backends = replica.backends.map((b) => b.backend);
+  const tallies = backends.map((b) => (b.tally = new BackendTally()));
+  const hostPort = replica.hostPorts.get(ports[0].containerPort)!;
+  const path = ctx.config.healthPath;
+  const probe = { hostPort, path, probeTcp: ctx.probeTcp, signal: settings.signal };
+  try {
+    await soak({
+      name: replica.name,
+      tallies,
+      probe: async () => {
+        const failure = await probeOnce(
+          probe,
+          probeTarget(hostPort, path),
+          HEALTH_PROBE_TIMEOUT_MS,
+        );
+        ctx.observer?.healthCheck(failure === undefined);
+        return failure;
+      },
+      running: async () =>
+        (await ctx.engine.inspectContainer(replica.id, settings.signal))?.state === "running",
+    }, { ...settings, clock: ctx.clock, logger: ctx.logger });
+  } finally {
+    for (const b of backends) b.tally = undefined;
+  }
+}
