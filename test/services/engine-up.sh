@@ -204,12 +204,28 @@ write_app_context() {
   cat >"$APP_CONTEXT_DIR/start.sh" <<'EOF'
 #!/bin/sh
 # Test app: GET / → $APP_VERSION, GET /health → ok (404 with APP_FAIL_HEALTH=1).
+# GET /cgi-bin/version → $APP_VERSION too, but with APP_DROP_EVERY=N every Nth such request
+# is cut before a byte is sent (its handler is killed): a fault only real traffic shows.
 # APP_CRASH=1 exits 1 at once. TERM/INT stop it at once (busybox httpd as PID 1 would not).
 if [ "$APP_CRASH" = 1 ]; then
   echo "APP_CRASH=1: exiting with status 1" >&2
   exit 1
 fi
 echo "$APP_VERSION" >/www/index.html
+echo "${APP_DROP_EVERY:-0}" >/tmp/drop-every
+mkdir -p /www/cgi-bin
+cat >/www/cgi-bin/version <<'CGI'
+#!/bin/sh
+every=$(cat /tmp/drop-every)
+if [ "$every" -gt 0 ]; then
+  n=$(($(cat /tmp/requests 2>/dev/null || echo 0) + 1))
+  echo "$n" >/tmp/requests
+  [ $((n % every)) = 0 ] && kill -9 "$PPID"
+fi
+printf 'Content-Type: text/plain\r\n\r\n'
+cat /www/index.html
+CGI
+chmod +x /www/cgi-bin/version
 rm -f /www/health
 [ "$APP_FAIL_HEALTH" = 1 ] || echo ok >/www/health
 httpd -f -p "${PORT:-8080}" -h /www &
@@ -226,8 +242,9 @@ COPY start.sh /start.sh
 ARG PORT=8080
 ARG FAIL_HEALTH=0
 ARG CRASH=0
+ARG DROP_EVERY=0
 ARG VERSION=0.0.0
-ENV PORT=$PORT APP_FAIL_HEALTH=$FAIL_HEALTH APP_CRASH=$CRASH APP_VERSION=$VERSION
+ENV PORT=$PORT APP_FAIL_HEALTH=$FAIL_HEALTH APP_CRASH=$CRASH APP_DROP_EVERY=$DROP_EVERY APP_VERSION=$VERSION
 LABEL org.opencontainers.image.version=$VERSION
 EXPOSE $PORT
 HEALTHCHECK --interval=2s --timeout=2s --retries=3 CMD wget -q -O /dev/null http://127.0.0.1:${PORT}/health || exit 1

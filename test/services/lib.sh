@@ -11,7 +11,9 @@ REGISTRY_ADDR=${REGISTRY_ADDR:-127.0.0.1:5000}
 ENGINE_UP_TIMEOUT=${ENGINE_UP_TIMEOUT:-30}
 DOCKER_SOCK="$RUN_DIR/docker.sock"
 PODMAN_SOCK_PATH="$RUN_DIR/podman.sock"
-APP_CONTEXT_DIR="$DATA_DIR/app-context"
+# Versioned: engine-up.sh of an older checkout (another test run on this machine) rewrites
+# its own context; a changed app gets a new folder so that one cannot undo the change.
+APP_CONTEXT_DIR="$DATA_DIR/app-context-2"
 # The 20.10 CLI from the docker.io package (a newer CLI may come first in PATH).
 DOCKER_CLI=/usr/bin/docker
 
@@ -120,7 +122,7 @@ podman_env() {
 }
 
 # Build the test app and push it to the registry, printing the pushed digest:
-#   build_push_app ENGINE_KIND REF VERSION [--fail-health] [--crash] [--port N]
+#   build_push_app ENGINE_KIND REF VERSION [--fail-health] [--crash] [--drop-every N] [--port N]
 # REF is `host:port/repo:tag`. The local tag is removed afterwards unless KEEP_LOCAL_IMAGES=1.
 build_push_app() {
   local kind=$1 ref=$2 version=$3
@@ -130,12 +132,17 @@ build_push_app() {
     case $1 in
     --fail-health) args+=(--build-arg FAIL_HEALTH=1) ;;
     --crash) args+=(--build-arg CRASH=1) ;;
+    --drop-every)
+      [[ ${2:-} =~ ^[0-9]+$ ]] || die "--drop-every needs a number, got '${2:-}'"
+      args+=(--build-arg "DROP_EVERY=$2")
+      shift
+      ;;
     --port)
       [[ ${2:-} =~ ^[0-9]+$ ]] || die "--port needs a number, got '${2:-}'"
       args+=(--build-arg "PORT=$2")
       shift
       ;;
-    *) die "unknown option '$1' (expected --fail-health, --crash, --port N)" ;;
+    *) die "unknown option '$1' (expected --fail-health, --crash, --drop-every N, --port N)" ;;
     esac
     shift
   done
