@@ -13,7 +13,7 @@ import { errorMessage } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import type { AdminSource, MetricsSource } from "./types.ts";
 
-/** `command` of `/api/status`: the original's enum as an integer (server 0, assets 1, container 2). */
+/** `command` of `/api/status`: Go Dewy's enum (server 0, assets 1, container 2), which `list` checks. */
 const STATUS_COMMAND_CONTAINER = 2;
 
 /** `Content-Type` of the Prometheus text exposition format served at `/metrics`. */
@@ -29,7 +29,7 @@ export interface AdminAppOptions {
   control?: ControlActions;
 }
 
-/** A JSON answer with a trailing newline, like the original's encoder. */
+/** A JSON answer with a trailing newline, as Go Dewy's encoder writes it. */
 function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body) + "\n", {
     status,
@@ -49,7 +49,7 @@ function checkAnswer(result: CheckResult): Response {
 
 const iso = (ms: number | undefined) => ms === undefined ? null : new Date(ms).toISOString();
 
-/** `GET /api/status`: the original's fields, then dewy's own (control, checks, errors). */
+/** `GET /api/status`: Go Dewy's fields, then dewy's own (control, checks, errors). */
 function statusJson(s: DeployStatus, control: ControlActions | undefined): unknown {
   const pause = control?.pauseState();
   const lastDeploy = control?.history().at(-1);

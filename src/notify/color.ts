@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 
-/** Hue rotation (degrees) applied to a red host colour, as the original does. */
+/** Hue rotation (degrees) applied to a red host colour, as Go Dewy does. */
 const RED_HUE_SHIFT = 35;
 
 /**

@@ -1,6 +1,6 @@
 /**
- * The error-limiting notifier (reference §7.1, `ErrorLimitingSender`): priorities, quiet mode,
- * and at most three error notifications per failure streak.
+ * The error-limiting notifier: priorities, quiet mode, and at most three error notifications
+ * per failure streak.
  *
  * @module
  */
@@ -10,7 +10,7 @@ import type { Logger } from "../log.ts";
 import { errorCountMessage, MAX_NOTIFIED_ERRORS } from "./messages.ts";
 import type { Channel, HookKind, Notifier, Priority } from "./types.ts";
 
-/** The error count stops growing here (the original's overflow guard). */
+/** The error count stops growing here: bounded however long the failures last (as in Go Dewy). */
 export const MAX_ERROR_COUNT = 1000;
 
 /** Options of {@link ErrorLimitingNotifier}. */

@@ -1,5 +1,5 @@
 /**
- * The texts of dewy's notifications (reference §7.1), in one place so the deploy manager,
+ * The texts of dewy's notifications, Go Dewy's words, in one place so the deploy manager,
  * the notifiers and the tests use the same words.
  *
  * @module
@@ -38,7 +38,7 @@ export function deployedMessage(info: DeployedInfo): string {
 /** On SIGUSR1 (container mode only reports it). */
 export const RESTARTED_MESSAGE = "Restarted receiving by `SIGUSR1` signal";
 
-/** The signals that stop dewy, with the names Go prints for them (and the original sent). */
+/** The signals that stop dewy, with the names Go prints for them (as Go Dewy's messages say). */
 const STOP_SIGNAL_NAMES = { SIGINT: "interrupt", SIGTERM: "terminated", SIGQUIT: "quit" } as const;
 
 /** A signal that stops dewy. */

@@ -1,6 +1,6 @@
 /**
- * The Slack channel: `chat.postMessage` with one attachment per message, as the original
- * Dewy posts them (username `Dewy`, host colour, `title/hostname` footer).
+ * The Slack channel: `chat.postMessage` with one attachment per message, shaped as Go Dewy
+ * posts them (username `Dewy`, host colour, `title/hostname` footer).
  *
  * @module
  */

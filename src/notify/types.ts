@@ -10,7 +10,7 @@ import type { HookResult } from "../hooks/result.ts";
 export type HookKind = "Before Deploy" | "After Deploy";
 
 /**
- * Where dewy reports what it does. Three priorities (reference §7.1): {@link send} is muted by
+ * Where dewy reports what it does. Three priorities: {@link send} is muted by
  * `quiet=true`, {@link sendImportant} is not; both are muted while errors are unresolved.
  * {@link sendError} counts failures and reports only the first three.
  *

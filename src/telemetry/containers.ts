@@ -1,5 +1,5 @@
 /**
- * The observable container gauges (reference §6.3): status, restarts, desired replicas, OOM
+ * The observable container gauges: status, restarts, desired replicas, OOM
  * kill, last exit code, start time and info of every managed container of the app, sampled
  * from the engine through one shared, cached and time-bounded observation.
  *

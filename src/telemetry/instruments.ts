@@ -1,13 +1,9 @@
 /**
- * The one place that knows dewy's metric names, kinds, units and buckets (`spec/telemetry.md`;
- * the container gauges are in `containers.ts`). The rest of dewy records through
- * {@link Telemetry} methods and never names a metric itself.
+ * The one place that knows dewy's metric names, kinds, units and buckets (the container gauges
+ * are in `containers.ts`); the rest of dewy records through {@link Telemetry} methods.
  *
- * The proxy's hot path makes no SDK call: it bumps plain numbers in a {@link ProxyTally}
- * (counters, and the two histograms as {@link PlainHistogram}s). The SDK reads the counters
- * through observable instruments and the histograms through {@link proxyHistogramProducer},
- * both at collection time. Every SDK `add()`/`record()` hashes its attributes; per connection
- * that was six calls, then two, now none.
+ * The proxy's hot path makes no SDK call (each one hashes its attributes): it bumps plain
+ * numbers in a {@link ProxyTally}, which the SDK reads at collection time.
  *
  * @module
  */
@@ -31,14 +27,14 @@ import type { Resource } from "@opentelemetry/resources";
 import { PlainHistogram } from "./plain-histogram.ts";
 
 /**
- * Instrumentation scope of every dewy metric (`otel_scope_name` on `/metrics`): the original's,
- * so queries and alerts that select on it keep working.
+ * Instrumentation scope of every dewy metric (`otel_scope_name` on `/metrics`): Go Dewy's, so
+ * queries and alerts that select on it keep working.
  */
 export const METER_NAME = "github.com/linyows/dewy";
 
 /**
- * Buckets of `dewy.proxy.connection.duration` (seconds): the contract names none, so these
- * are the SDK's default explicit buckets, which this histogram had when the SDK kept it.
+ * Buckets of `dewy.proxy.connection.duration` (seconds): none are documented, so the SDK's
+ * default explicit buckets.
  */
 export const CONNECTION_DURATION_BUCKETS: readonly number[] = [
   0,
@@ -58,7 +54,7 @@ export const CONNECTION_DURATION_BUCKETS: readonly number[] = [
   10000,
 ];
 
-/** Buckets of `dewy.proxy.connect.latency` (seconds), exactly as the contract lists them. */
+/** Buckets of `dewy.proxy.connect.latency` (seconds), the documented ones (dashboards use them). */
 export const CONNECT_LATENCY_BUCKETS: readonly number[] = [
   0.001,
   0.005,
@@ -72,7 +68,7 @@ export const CONNECT_LATENCY_BUCKETS: readonly number[] = [
   5,
 ];
 
-/** Buckets of `dewy.deployment.duration` (seconds), exactly as the contract lists them. */
+/** Buckets of `dewy.deployment.duration` (seconds), the documented ones (dashboards use them). */
 export const DEPLOYMENT_DURATION_BUCKETS: readonly number[] = [1, 5, 10, 30, 60, 120, 300, 600];
 
 /** The counts of one proxy port, bumped by the proxy's hooks and observed at collection. */
@@ -217,7 +213,7 @@ export interface Instruments {
   replicas: UpDownCounter;
 }
 
-/** Create every synchronous instrument of the contract on `meter`. */
+/** Create every synchronous instrument of dewy's metrics on `meter`. */
 export function createInstruments(meter: Meter): Instruments {
   return {
     deployments: meter.createCounter("dewy.deployments.total", {

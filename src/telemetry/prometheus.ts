@@ -2,9 +2,8 @@
  * The pull side of telemetry: a Prometheus reader that never starts its own HTTP server; the
  * admin API serialises it on demand for `GET /metrics`.
  *
- * With `@opentelemetry/exporter-prometheus` 0.301 names are the OTel names with dots turned into
- * `_`, `_total` added to monotonic counters that lack it, and no unit suffix — exactly the names
- * of the contract's PromQL (`dewy_proxy_connect_latency_bucket`, `dewy_proxy_errors_total`).
+ * Names are the OTel names with `.` as `_`, `_total` on counters and no unit suffix (exporter
+ * 0.301), as the documented PromQL expects (`dewy_proxy_errors_total`).
  *
  * @module
  */

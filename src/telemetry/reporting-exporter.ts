@@ -30,7 +30,7 @@ export interface ExportStats {
 
 /**
  * Delegates to `inner` and logs failure streaks. Temporality and aggregation are the SDK's
- * defaults (cumulative, as the Prometheus side and the original use).
+ * defaults (cumulative, like `/metrics`).
  *
  * @example
  * ```ts

@@ -1,11 +1,7 @@
 /**
  * dewy's telemetry pipeline: one MeterProvider (not the global one) with the Prometheus reader
- * always and an OTLP/gRPC reader when an endpoint is given, every instrument of the contract,
- * and the methods the rest of dewy records through.
- *
- * Telemetry exists only when it is on: `createTelemetry` (`create.ts`) returns `undefined`
- * otherwise and callers hold `undefined`, so the off path makes no metric calls at all, and
- * does not even load this module and the OpenTelemetry SDK.
+ * always and an OTLP/gRPC reader when an endpoint is given, every instrument, and the methods
+ * the rest of dewy records through. Loaded only when telemetry is on (see `create.ts`).
  *
  * @module
  */
