@@ -6,6 +6,7 @@
 import { homedir } from "node:os";
 import process from "node:process";
 import type { Logger } from "../log.ts";
+import { fetchBlob, fetchManifest, fetchReferrers, type ManifestBytes } from "./artifacts.ts";
 import { RegistryClient, type RegistryClientOptions } from "./client.ts";
 import { type CredentialSources, resolveCredentials } from "./credentials.ts";
 import { manifestDigest } from "./digest.ts";
@@ -51,6 +52,21 @@ export class OciRegistry implements ImageRegistry {
     return manifestDigest(this.#client, this.image.repository, tag, signal);
   }
 
+  /** The manifest at `reference` (a tag or a digest) as served; `undefined` when absent (404). */
+  manifest(reference: string, signal?: AbortSignal): Promise<ManifestBytes | undefined> {
+    return fetchManifest(this.#client, this.image.repository, reference, signal);
+  }
+
+  /** The blob `digest`, at most `maxBytes`; `undefined` when absent (404). */
+  blob(digest: string, maxBytes: number, signal?: AbortSignal): Promise<Uint8Array | undefined> {
+    return fetchBlob(this.#client, this.image.repository, digest, maxBytes, signal);
+  }
+
+  /** The OCI referrers index of `digest`; `undefined` when the registry has no referrers API. */
+  referrers(digest: string, signal?: AbortSignal): Promise<Uint8Array | undefined> {
+    return fetchReferrers(this.#client, this.image.repository, digest, signal);
+  }
+
   /**
    * The newest version tag (inside the `constraint=` range) and its digest. Rejects with a
    * `RegistryError`: `NoVersionFoundError` when no tag is a version, `ConstraintUnmatchedError`
@@ -67,7 +83,7 @@ export class OciRegistry implements ImageRegistry {
       }
       throw new NoVersionFoundError(this.#noVersionMessage(tags), tags);
     }
-    return this.resolve(best.tag, signal);
+    return { ...await this.resolve(best.tag, signal), tags };
   }
 
   /** Tag `tag` and its digest. Rejects with a `RegistryError` (`RegistryNotFoundError` when missing). */

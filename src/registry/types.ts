@@ -18,6 +18,8 @@ export interface LatestImage {
   reference: string;
   /** `registry/repository@digest`, the pinned reference that is run. */
   pinnedReference: string;
+  /** Every tag the listing returned (signature tags are looked up only when listed). */
+  tags?: readonly string[];
 }
 
 /** A source of versions (`img://…`). */

@@ -18,6 +18,7 @@ import { Buffer } from "node:buffer";
 import { runtime } from "../_runtime.ts";
 import type { HttpServer } from "../../src/runtime/types.ts";
 import { freePort } from "./_prometheus.ts";
+import { expectStatus, putManifest, uploadBlob } from "./_oci-push.ts";
 
 /** The registry binary (override with `DOCKER_REGISTRY_BIN`). */
 export const REGISTRY_BIN = process.env.DOCKER_REGISTRY_BIN ?? "/usr/bin/docker-registry";
@@ -38,6 +39,15 @@ export interface TestRegistry {
   tokenRequests: string[];
   /** Push `tags` of `repository`, each with its own config blob; resolves with each tag's manifest digest. */
   push(repository: string, tags: string[]): Promise<Record<string, string>>;
+  /** Upload `bytes` as a blob of `repository`; resolves with its digest. */
+  putBlob(repository: string, bytes: Uint8Array): Promise<string>;
+  /** Put `bytes` as manifest `reference` of `repository` (OCI manifest unless `mediaType`). */
+  putManifest(
+    repository: string,
+    reference: string,
+    bytes: Uint8Array,
+    mediaType?: string,
+  ): Promise<string>;
   /** Stop the registry (and token server) and remove its files. Idempotent. */
   stop(): Promise<void>;
 }
@@ -200,10 +210,18 @@ export async function startRegistry(mode: RegistryAuthMode = "none"): Promise<Te
     const base = `http://127.0.0.1:${port}`;
     await waitUntilUp(base, child, () => output);
     const authorization = await pushAuthorization(mode, base);
+    const headersFor = async (repo: string): Promise<Record<string, string>> => {
+      const auth = await authorization(repo);
+      return auth ? { authorization: auth } : {};
+    };
     return {
       host: `127.0.0.1:${port}`,
       tokenRequests,
       push: (repository, tags) => pushTags(base, repository, tags, authorization),
+      putBlob: async (repository, bytes) =>
+        uploadBlob(base, repository, bytes, await headersFor(repository)),
+      putManifest: async (repository, reference, bytes, mediaType) =>
+        putManifest(base, repository, reference, bytes, mediaType, await headersFor(repository)),
       stop,
     };
   } catch (error) {
@@ -230,37 +248,6 @@ async function pushAuthorization(
     };
     return `Bearer ${body.token}`;
   };
-}
-
-async function expectStatus(response: Response, status: number, what: string): Promise<Response> {
-  if (response.status !== status) {
-    throw new Error(`${what}: HTTP ${response.status} ${await response.text()}`);
-  }
-  return response;
-}
-
-async function uploadBlob(
-  base: string,
-  repo: string,
-  data: Uint8Array<ArrayBuffer>,
-  headers: Record<string, string>,
-): Promise<string> {
-  const digest = sha256(data);
-  const start = await expectStatus(
-    await fetch(`${base}/v2/${repo}/blobs/uploads/`, { method: "POST", headers }),
-    202,
-    "start upload",
-  );
-  await start.body?.cancel();
-  const url = new URL(start.headers.get("location")!, base);
-  url.searchParams.set("digest", digest);
-  const put = await fetch(url, {
-    method: "PUT",
-    headers: { ...headers, "content-type": "application/octet-stream" },
-    body: data,
-  });
-  await (await expectStatus(put, 201, `upload ${digest}`)).body?.cancel();
-  return digest;
 }
 
 async function pushTags(

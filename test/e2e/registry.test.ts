@@ -63,7 +63,8 @@ test("registry e2e: plain registry, newest semver and its real manifest digest",
       "v2.0.0-rc.1",
     ]);
     const watcher = await open(`img://${registry.host}/team/app`, home);
-    const latest = await watcher.latest(AbortSignal.timeout(30_000));
+    const { tags, ...latest } = await watcher.latest(AbortSignal.timeout(30_000));
+    assert.deepEqual([...tags!].sort(), ["latest", "v1.0.0", "v1.10.0", "v1.9.0", "v2.0.0-rc.1"]);
     assert.deepEqual(latest, {
       tag: "v1.10.0",
       digest: digests["v1.10.0"],

@@ -60,6 +60,7 @@ test("registry client: latest picks the newest tag and pins its digest", async (
       repository: "team/app",
       reference: `${host}/team/app:v1.2.0`,
       pinnedReference: `${host}/team/app@${DIGEST}`,
+      tags: ["v1.0.0", "v1.2.0", "latest", "v1.10.0-rc.1"],
     });
   });
 });
