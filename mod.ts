@@ -19,7 +19,8 @@
  */
 export type { Runtime, TcpConn, TcpListener } from "./src/runtime/types.ts";
 export { type ProxyObserver, TcpProxy, type TcpProxyOptions } from "./src/proxy/proxy.ts";
-export { Backend, BackendPool } from "./src/proxy/pool.ts";
+export { Backend } from "./src/proxy/backend.ts";
+export { BackendPool } from "./src/proxy/pool.ts";
 export { DockerEngineClient } from "./src/engine/client.ts";
 export type { Engine } from "./src/engine/types.ts";
 export { OciRegistry, openImageRegistry, parseImageUrl } from "./src/registry/mod.ts";

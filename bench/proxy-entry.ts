@@ -20,7 +20,7 @@ import { parseArgs } from "node:util";
 import type { Runtime } from "../src/runtime/types.ts";
 import { loadRuntime } from "../src/runtime/detect.ts";
 import { TcpProxy } from "../src/proxy/proxy.ts";
-import { Backend } from "../src/proxy/pool.ts";
+import { Backend } from "../src/proxy/backend.ts";
 import { createTelemetry } from "../src/telemetry/create.ts";
 import { createAdminApp } from "../src/admin/app.ts";
 import { startAdminServer } from "../src/admin/server.ts";

@@ -19,7 +19,8 @@ import type {
 import type { HttpServer } from "../src/runtime/types.ts";
 import type { ImageRegistry, LatestImage } from "../src/registry/types.ts";
 import { RegistryNotFoundError } from "../src/registry/errors.ts";
-import { type Backend, BackendPool } from "../src/proxy/pool.ts";
+import type { Backend } from "../src/proxy/backend.ts";
+import { BackendPool } from "../src/proxy/pool.ts";
 import type { ManualClock } from "../src/deploy/clock.ts";
 
 /** An image the fake registry can serve and the fake engine can run. */

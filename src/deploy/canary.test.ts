@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { silentLogger } from "../log.ts";
-import { BackendTally } from "../proxy/pool.ts";
+import { BackendTally } from "../proxy/backend.ts";
 import { CanaryFailedError, type CanaryFailure, soak } from "./canary.ts";
 import { ManualClock } from "./clock.ts";
 

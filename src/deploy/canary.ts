@@ -16,7 +16,7 @@ import {
   HEALTH_PROBE_TIMEOUT_MS,
 } from "../defaults.ts";
 import type { Logger } from "../log.ts";
-import { BackendTally } from "../proxy/pool.ts";
+import { BackendTally } from "../proxy/backend.ts";
 import type { Clock } from "./clock.ts";
 import { probeOnce, probeTarget } from "./health.ts";
 import type { ResolvedPort } from "./ports.ts";

@@ -106,3 +106,31 @@ export class ManualClock implements Clock {
     this.#now = target;
   }
 }
+
+/** A signal that aborts after a time on some clock; see {@link timeLimit}. */
+export interface TimeLimit {
+  /** Aborts once the time is up or the outer signal aborted. */
+  readonly signal: AbortSignal;
+  /** Stop the timer (call when the work finished first). */
+  clear(): void;
+}
+
+/**
+ * A signal that aborts after `ms` on `clock`, or as soon as `signal` aborts: a wait bounded
+ * by a time that tests can move by hand.
+ */
+export function timeLimit(clock: Clock, ms: number, signal?: AbortSignal): TimeLimit {
+  const limit = new AbortController();
+  const timer = new AbortController();
+  const stop = () => limit.abort(signal?.reason);
+  if (signal?.aborted) stop();
+  else signal?.addEventListener("abort", stop, { once: true });
+  clock.sleep(ms, timer.signal).then(() => limit.abort(new Error(`${ms} ms passed`)), () => {});
+  return {
+    signal: limit.signal,
+    clear() {
+      timer.abort();
+      signal?.removeEventListener("abort", stop);
+    },
+  };
+}

@@ -8,10 +8,11 @@
 import type { ContainerConfig } from "../config.ts";
 import type { ContainerDetails, Engine } from "../engine/types.ts";
 import type { Logger } from "../log.ts";
-import { Backend, type BackendPool } from "../proxy/pool.ts";
+import { Backend } from "../proxy/backend.ts";
+import type { BackendPool } from "../proxy/pool.ts";
 import { errorMessage } from "../errors.ts";
 import { FAILED_OUTPUT_LINES, ROLLBACK_STOP_TIMEOUT_S } from "../defaults.ts";
-import type { Clock } from "./clock.ts";
+import { type Clock, timeLimit } from "./clock.ts";
 import {
   ContainerExitedError,
   HealthCheckError,
@@ -257,8 +258,9 @@ export async function drainReplica(
   signal?: AbortSignal,
 ): Promise<boolean> {
   const backends = leaveRotation(ctx, replica);
-  const waitMs = signal?.aborted ? 0 : drainMs;
-  const idle = await Promise.all(backends.map((b) => b.whenIdle(waitMs, signal)));
+  const limit = timeLimit(ctx.clock, drainMs, signal);
+  const idle = await Promise.all(backends.map((b) => b.drain(limit.signal)));
+  limit.clear();
   const drained = idle.every(Boolean);
   if (!drained) {
     ctx.logger.warn("Drain time over, stopping container with open connections", {

@@ -1,81 +1,10 @@
 /**
- * The set of backends behind one proxy port: round-robin selection, draining, and a count
- * of open connections per backend so a retiring backend can be waited on.
+ * The set of backends behind one proxy port: it owns the rotation (which backends get new
+ * connections, in round-robin order); each {@link Backend} owns its connection count.
  *
  * @module
  */
-
-/**
- * The connection counts of one watched backend (a canary, `deploy/canary.ts`). Only watched
- * backends carry one: every other connection costs a single property check.
- */
-export class BackendTally {
-  /** Connections dialled to the backend. */
-  attempts = 0;
-  /** Dials that failed, and connections the backend closed or reset before sending a byte. */
-  failures = 0;
-}
-
-/** One upstream (a container's published `127.0.0.1:port`). */
-export class Backend {
-  /** Host to dial, normally `127.0.0.1`. */
-  readonly host: string;
-  /** Port to dial (the container's random host port). */
-  readonly port: number;
-  /** Who this backend is, for logs and the admin API (e.g. a container name). */
-  readonly label: string;
-  /** Connections currently open through this backend. */
-  active = 0;
-  /** Out of rotation: gets no new connections, open ones may finish. */
-  draining = false;
-  /** Set while the backend is watched: the proxy counts its connections and failures here. */
-  tally: BackendTally | undefined;
-  #idleWaiters: Array<() => void> = [];
-
-  /** @param host host to dial @param port port to dial @param label name for logs */
-  constructor(host: string, port: number, label = `${host}:${port}`) {
-    this.host = host;
-    this.port = port;
-    this.label = label;
-  }
-
-  /** `host:port`. */
-  get address(): string {
-    return `${this.host}:${this.port}`;
-  }
-
-  /** @internal called by the proxy when a connection through this backend closes. */
-  released(): void {
-    if (--this.active === 0 && this.#idleWaiters.length > 0) {
-      const waiters = this.#idleWaiters;
-      this.#idleWaiters = [];
-      for (const wake of waiters) wake();
-    }
-  }
-
-  /**
-   * Resolve `true` once no connection is open through this backend, or `false` when
-   * `timeoutMs` passes first (or `signal` aborts).
-   */
-  whenIdle(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
-    if (this.active === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const done = (idle: boolean) => {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", abort);
-        resolve(idle);
-      };
-      const wake = () => done(true);
-      const abort = () => {
-        this.#idleWaiters = this.#idleWaiters.filter((w) => w !== wake);
-        done(false);
-      };
-      const timer = setTimeout(abort, timeoutMs);
-      signal?.addEventListener("abort", abort, { once: true });
-      this.#idleWaiters.push(wake);
-    });
-  }
-}
+import type { Backend } from "./backend.ts";
 
 /** Called when the number of backends in rotation changes (telemetry, logs). */
 export type PoolChangeListener = (inRotation: number, delta: number) => void;
@@ -87,9 +16,10 @@ export type PoolChangeListener = (inRotation: number, delta: number) => void;
  * ```ts
  * const pool = new BackendPool();
  * const b = pool.add(new Backend("127.0.0.1", 32768, "app-1700000000-0"));
+ * const b2 = pool.add(new Backend("127.0.0.1", 32769, "app-1700000000-1"));
  * pool.next(); // b
  * pool.remove(b); // out of rotation; its open connections go on
- * await b.whenIdle(30_000); // wait (drain) until they finished
+ * await pool.retire(b2, AbortSignal.timeout(30_000)); // out, and wait until its connections end
  * ```
  */
 export class BackendPool {
@@ -112,9 +42,11 @@ export class BackendPool {
     return this.#rotation.length;
   }
 
-  /** Put `backend` into rotation (at the end). Returns it. */
+  /** Put `backend` into rotation (at the end). Returns it. A drained backend cannot rejoin. */
   add(backend: Backend): Backend {
-    backend.draining = false;
+    if (backend.draining) {
+      throw new Error(`Backend ${backend.label} was drained; add a new Backend for its address`);
+    }
     this.#rotation.push(backend);
     this.#onChange?.(this.#rotation.length, 1);
     return backend;
@@ -125,9 +57,17 @@ export class BackendPool {
     const i = this.#rotation.indexOf(backend);
     if (i < 0) return false;
     this.#rotation.splice(i, 1);
-    backend.draining = true;
     this.#onChange?.(this.#rotation.length, -1);
     return true;
+  }
+
+  /**
+   * Take `backend` out of rotation and drain it: resolves `true` once its open connections
+   * have finished, `false` when `signal` aborts first (see {@link Backend.drain}).
+   */
+  retire(backend: Backend, signal?: AbortSignal): Promise<boolean> {
+    this.remove(backend);
+    return backend.drain(signal);
   }
 
   /** The next backend in round-robin order, or `undefined` when none is in rotation. */

@@ -6,7 +6,8 @@
  * @module
  */
 import type { Relay, RelayResult, Runtime, TcpConn, TcpListener } from "../runtime/types.ts";
-import { type Backend, BackendPool, type BackendTally } from "./pool.ts";
+import type { Backend, BackendTally } from "./backend.ts";
+import { BackendPool } from "./pool.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { errorCode, errorMessage, RuntimeFailure } from "../errors.ts";
 import { PROXY_CONNECT_TIMEOUT_MS, PROXY_IDLE_TIMEOUT_S } from "../defaults.ts";
@@ -213,10 +214,14 @@ export class TcpProxy {
     const observer = this.#observer;
     const port = this.port;
     // Each backend in rotation is tried at most once; no bytes were sent yet, so a retry
-    // on another backend is invisible to the client. `failed` exists only once a dial failed.
-    let failed: Backend[] | undefined;
-    for (let backend = this.pool.next(); backend; backend = this.#untried(failed!)) {
-      backend.active++;
+    // on another backend is invisible to the client. `tried` exists only once one was passed.
+    let tried: Backend[] | undefined;
+    let dialFailed = false;
+    for (let backend = this.pool.next(); backend; backend = this.#untried(tried!)) {
+      if (!backend.acquire()) { // drained without leaving the rotation
+        (tried ??= []).push(backend);
+        continue;
+      }
       const dialStart = observer ? performance.now() : 0;
       let upstream: TcpConn;
       try {
@@ -226,7 +231,8 @@ export class TcpProxy {
           this.#connectTimeoutMs,
         );
       } catch (error) {
-        backend.released();
+        backend.release();
+        dialFailed = true;
         if (backend.tally) {
           backend.tally.attempts++;
           backend.tally.failures++;
@@ -240,14 +246,14 @@ export class TcpProxy {
           backend: backend.address,
           error,
         });
-        (failed ??= []).push(backend);
+        (tried ??= []).push(backend);
         continue;
       }
       observer?.backendConnected(port, (performance.now() - dialStart) / 1000);
       const chosen = backend;
       open.relay = this.#runtime.relay(open.client, upstream, {
         onEnd: (result) => {
-          chosen.released();
+          chosen.release();
           if (chosen.tally) countWatched(chosen.tally, result);
           if (result.error !== undefined) {
             this.#log.debug("Proxied connection ended by an error", {
@@ -261,7 +267,7 @@ export class TcpProxy {
       });
       return;
     }
-    if (!failed) {
+    if (!dialFailed) {
       observer?.error(port, "no_backend");
       this.#log.debug("No backend available, closing client", { proxy_port: port });
     }
@@ -270,13 +276,13 @@ export class TcpProxy {
   }
 
   /**
-   * The next backend in rotation that has not failed this client yet. One full turn of the
+   * The next backend in rotation that this client has not tried yet. One full turn of the
    * cursor sees every backend, whatever other connections did with the cursor meanwhile.
    */
-  #untried(failed: readonly Backend[]): Backend | undefined {
+  #untried(tried: readonly Backend[]): Backend | undefined {
     for (let turn = this.pool.size; turn > 0; turn--) {
       const backend = this.pool.next();
-      if (backend && !failed.includes(backend)) return backend;
+      if (backend && !tried.includes(backend)) return backend;
     }
     return undefined;
   }

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { runtime } from "../../test/_runtime.ts";
 import { exchange, refusedPort, startReplyServer, startServer, waitFor } from "../../test/_net.ts";
 import { TcpProxy } from "./proxy.ts";
-import { Backend, BackendTally } from "./pool.ts";
+import { Backend, BackendTally } from "./backend.ts";
 
 test("proxy tally: a watched backend counts answers, silent closes and refused dials", async () => {
   const good = await startReplyServer("ok");

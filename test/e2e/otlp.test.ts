@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runtime } from "../_runtime.ts";
 import { TcpProxy } from "../../src/proxy/proxy.ts";
-import { Backend } from "../../src/proxy/pool.ts";
+import { Backend } from "../../src/proxy/backend.ts";
 import { Telemetry } from "../../src/telemetry/telemetry.ts";
 import {
   CONNECT_LATENCY_BUCKETS,

@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { runtime } from "../_runtime.ts";
 import { TcpProxy } from "../../src/proxy/proxy.ts";
-import { Backend } from "../../src/proxy/pool.ts";
+import { Backend } from "../../src/proxy/backend.ts";
 import { Telemetry } from "../../src/telemetry/telemetry.ts";
 import { createAdminApp } from "../../src/admin/app.ts";
 import { startAdminServer } from "../../src/admin/server.ts";

@@ -19,7 +19,7 @@ import { EngineUnreachableError } from "../../src/engine/errors.ts";
 import { REGISTRY_MAX_PAUSE_MS } from "../../src/defaults.ts";
 import { Logger, silentLogger } from "../../src/log.ts";
 import { ErrorLimitingNotifier } from "../../src/notify/limiter.ts";
-import type { Backend } from "../../src/proxy/pool.ts";
+import type { Backend } from "../../src/proxy/backend.ts";
 import type { ContainerConfig } from "../../src/config.ts";
 import {
   drive,
@@ -889,14 +889,15 @@ test("drain: an old replica is stopped only after its open connections finished"
   try {
     await deployed(h, "v1.0.0");
     const [old] = h.pool.backends;
-    old.active++; // a connection through the proxy is still open
+    assert.ok(old.acquire()); // a connection through the proxy is still open
     publish(h.engine, h.registry, "v1.1.0", { version: "1.1.0" });
+    const sleeping = h.clock.pendingSleeps;
     const check = h.manager.checkNow();
-    await until(() => h.log.includes(`remove ${old.label}`));
-    await new Promise((r) => setTimeout(r, 100));
+    // The drain waits on the clock for its time limit; nothing else moves until it ends.
+    await until(() => h.log.includes(`remove ${old.label}`) && h.clock.pendingSleeps > sleeping);
     assert.ok(!h.log.includes(`stop ${old.label}`), "stopped while a connection was open");
     assert.equal(h.engine.running().length, 2);
-    old.released(); // the connection ends
+    old.release(); // the connection ends
     assert.equal((await check).outcome, "deployed");
     assert.ok(h.log.includes(`stop ${old.label}`));
     assert.equal(h.engine.running().length, 1);
@@ -915,16 +916,20 @@ test("drain: a rollback lets the connections a new replica already took finish",
     h.pool.add = (backend) => {
       if (!fresh && h.engine.spec(backend.label).image === v2) {
         fresh = backend;
-        backend.active++; // a client reached the first new replica and is mid-request
+        backend.acquire(); // a client reached the first new replica and is mid-request
         h.engine.local.get(v2)!.crash = true; // the second new replica exits at start
       }
       return add(backend);
     };
+    const sleeping = h.clock.pendingSleeps;
     const check = h.manager.checkNow();
-    await until(() => fresh !== undefined && h.log.includes(`remove ${fresh.label}`));
-    await new Promise((r) => setTimeout(r, 100));
+    // The drain waits on the clock for its time limit; nothing else moves until it ends.
+    await until(() =>
+      fresh !== undefined && h.log.includes(`remove ${fresh.label}`) &&
+      h.clock.pendingSleeps > sleeping
+    );
     assert.ok(!h.log.includes(`stop ${fresh!.label}`), "rolled back while a connection was open");
-    fresh!.released(); // the connection ends
+    fresh!.release(); // the connection ends
     assert.equal((await check).outcome, "failed");
     assert.ok(h.log.includes(`stop ${fresh!.label}`));
     assert.equal(h.manager.status().currentVersion, "v1.0.0");
@@ -939,9 +944,9 @@ test("drain: an old replica whose connections outlive --drain-time is stopped an
   try {
     await deployed(h, "v1.0.0");
     const [old] = h.pool.backends;
-    old.active++; // never released
+    assert.ok(old.acquire()); // never released
     publish(h.engine, h.registry, "v1.1.0", { version: "1.1.0" });
-    assert.equal((await h.manager.checkNow()).outcome, "deployed");
+    assert.equal((await drive(h.clock, h.manager.checkNow(), 1)).outcome, "deployed");
     assert.ok(h.log.includes(`stop ${old.label}`));
     assert.ok(h.lines.some((l) => l.includes("Drain time over")));
   } finally {

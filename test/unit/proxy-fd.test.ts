@@ -4,7 +4,7 @@ import * as net from "node:net";
 import { readdirSync } from "node:fs";
 import { runtime } from "../_runtime.ts";
 import { type ProxyObserver, TcpProxy } from "../../src/proxy/proxy.ts";
-import { Backend } from "../../src/proxy/pool.ts";
+import { Backend } from "../../src/proxy/backend.ts";
 import { exchange, refusedPort, startEchoServer, waitFor } from "../_net.ts";
 
 /** Connections made in total, in `LANES` parallel sequences. */

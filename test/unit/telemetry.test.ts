@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as net from "node:net";
 import { runtime } from "../_runtime.ts";
 import { TcpProxy } from "../../src/proxy/proxy.ts";
-import { Backend } from "../../src/proxy/pool.ts";
+import { Backend } from "../../src/proxy/backend.ts";
 import { Telemetry } from "../../src/telemetry/telemetry.ts";
 import { createTelemetry } from "../../src/telemetry/create.ts";
 import { parseOtlpEndpoint } from "../../src/telemetry/otlp.ts";
