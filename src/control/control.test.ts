@@ -5,6 +5,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError } from "../errors.ts";
+import { Logger } from "../log.ts";
+import type { Notifier } from "../notify/types.ts";
+import { historyEntry } from "./history.ts";
 import { RegistryNotFoundError } from "../registry/errors.ts";
 import { ControlRequestError, DeployControl } from "./control.ts";
 import { type ControlledMode, rollBack } from "./rollback.ts";
@@ -204,6 +207,58 @@ test("rollback: a malformed, a missing or no earlier version is refused; nothing
     assert.deepEqual(rollouts, []);
     assert.equal(control.pauseState, undefined);
     assert.equal(readFileSync(store.file, "utf8"), before);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("history entry: deployed, rolled back (a new replica had served) or failed, with the reason", () => {
+  const base = { target: V2, trigger: "poll" as const, startedAt: 1_000, endedAt: 3_500 };
+  assert.deepEqual(historyEntry(base), {
+    version: "v2.0.0",
+    digest: "sha256:2",
+    startedAt: 1_000,
+    durationMs: 2_500,
+    outcome: "deployed",
+    trigger: "poll",
+  });
+  const error = new Error("canary app-1-0 failed its soak (failure share):\n 6 of 40");
+  assert.equal(historyEntry({ ...base, error, served: true }).outcome, "rolled back");
+  const failed = historyEntry({ ...base, error });
+  assert.equal(failed.outcome, "failed");
+  assert.equal(failed.reason, "canary app-1-0 failed its soak (failure share): 6 of 40");
+});
+
+test("skipped: logged at each paused check, notified once per version and pause", async () => {
+  const dir = tempDir();
+  try {
+    const store = new StateStore({ path: dir, source: "--state-dir" }, "app");
+    const sent: string[] = [];
+    const logged: string[] = [];
+    const notifier = {
+      send: (m: string) => (sent.push(m), Promise.resolve()),
+      sendImportant: (m: string) => (sent.push(`important: ${m}`), Promise.resolve()),
+    } as unknown as Notifier;
+    const logger = new Logger({ level: "info", write: (line: string) => logged.push(line) });
+    const control = new DeployControl({
+      store,
+      state: await store.load(),
+      clock: Date,
+      notifier,
+      logger,
+    });
+    control.skipped(V2); // not paused: nothing
+    await control.pause({ by: "cli", reason: "incident" }, V1);
+    control.skipped(V2);
+    control.skipped(V2);
+    assert.equal(
+      logged.filter((l) => /Deploy skipped: automatic deploys are paused/.test(l)).length,
+      2,
+    );
+    assert.deepEqual(sent, [
+      "important: Automatic deploys paused by CLI (reason: incident); `v1.0.0` keeps serving",
+      "Deploy of `v2.0.0` skipped: automatic deploys are paused (reason: incident)",
+    ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

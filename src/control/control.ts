@@ -11,7 +11,7 @@ import { type Logger, silentLogger } from "../log.ts";
 import { errorMessage } from "../errors.ts";
 import type { Notifier } from "../notify/types.ts";
 import { HISTORY_KEPT } from "../defaults.ts";
-import { pausedMessage, pinnedMessage, resumedMessage } from "./messages.ts";
+import { pausedMessage, pinnedMessage, resumedMessage, skippedMessage } from "./messages.ts";
 import type { StateStore } from "./state-store.ts";
 import type { ControlState, HistoryEntry, PauseState, Requester, VersionRef } from "./types.ts";
 
@@ -67,6 +67,8 @@ export class DeployControl {
   #logger: Logger;
   #notifier: Notifier | undefined;
   #observer: PauseObserver | undefined;
+  /** The digest whose skip was last notified (once per version and pause). */
+  #skipNotified: string | undefined;
 
   /** @param options store, loaded state, clock, logger, notifier, observer */
   constructor(options: DeployControlOptions) {
@@ -183,6 +185,23 @@ export class DeployControl {
     await this.#commit({ history: this.#state.history });
     this.#logger.info("Automatic deploys resumed", { by: request.by, was: current.kind });
     void this.#notifier?.sendImportant(resumedMessage(request.by, current));
+  }
+
+  /**
+   * A check found `latest` while paused and did not deploy it: logged at each check, notified
+   * once per version and pause.
+   */
+  skipped(latest: VersionRef): void {
+    const pause = this.#state.pause;
+    if (!pause) return;
+    this.#logger.info(
+      `Deploy skipped: automatic deploys are ${pause.kind === "pin" ? "pinned" : "paused"}`,
+      { version: latest.version, holding: pause.target?.version ?? "", reason: pause.reason },
+    );
+    const key = `${pause.since}:${latest.digest}`;
+    if (this.#skipNotified === key) return;
+    this.#skipNotified = key;
+    void this.#notifier?.send(skippedMessage(latest.version, pause));
   }
 
   /** Add a finished deploy to the history; a store failure is logged, not thrown. */

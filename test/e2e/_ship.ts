@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { ADMIN_PORT_ATTEMPTS } from "../../src/defaults.ts";
 import { runtimeName } from "../../src/runtime/detect.ts";
+import * as net from "node:net";
 import { freePort } from "./_prometheus.ts";
 
 /** The repository folder (with a trailing slash). */
@@ -318,4 +319,64 @@ export async function httpGet(port: number, path = "/"): Promise<{ status: numbe
     signal: AbortSignal.timeout(10_000),
   });
   return { status: res.status, body: (await res.text()).trim() };
+}
+
+/** One HTTP/1.0 GET on a new connection; resolves with the body, or `error:<why>`. */
+export function getOnce(port: number, path = "/"): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host: "127.0.0.1" });
+    let data = "";
+    socket.setTimeout(5_000, () => socket.destroy(new Error("timeout")));
+    socket.on("connect", () => socket.write(`GET ${path} HTTP/1.0\r\nHost: localhost\r\n\r\n`));
+    socket.on("data", (chunk) => (data += chunk));
+    socket.on(
+      "error",
+      (error) => resolve(`error:${(error as NodeJS.ErrnoException).code ?? error.message}`),
+    );
+    socket.on("close", () => {
+      const body = data.split("\r\n\r\n")[1]?.trim();
+      resolve(data.startsWith("HTTP/1.") && body ? body : `error:empty reply`);
+    });
+  });
+}
+
+/** A running {@link requestLoop}: its answers so far, and how to stop it. */
+export interface RequestLoop {
+  /** Every answer (body, or `error:<why>`), in the order they finished. */
+  results: string[];
+  /** The answers that were not a body. */
+  failures(): string[];
+  /** Stop sending and wait for the requests in flight. */
+  stop(): Promise<void>;
+}
+
+/**
+ * `concurrency` loops of {@link getOnce} on `port` (a new connection each), until stopped,
+ * `maxMs` passed or `maxCount` requests were made in all.
+ */
+export function requestLoop(
+  port: number,
+  options: { path?: string; concurrency?: number; maxMs?: number; maxCount?: number } = {},
+): RequestLoop {
+  const results: string[] = [];
+  let stopped = false;
+  const deadline = Date.now() + (options.maxMs ?? 120_000);
+  const maxCount = options.maxCount ?? 20_000;
+  let started = 0;
+  const one = async () => {
+    while (!stopped && Date.now() < deadline && started < maxCount) {
+      started++;
+      results.push(await getOnce(port, options.path));
+      await sleep(5);
+    }
+  };
+  const loops = Array.from({ length: options.concurrency ?? 1 }, one);
+  return {
+    results,
+    failures: () => results.filter((r) => r.startsWith("error:")),
+    stop: async () => {
+      stopped = true;
+      await Promise.all(loops);
+    },
+  };
 }

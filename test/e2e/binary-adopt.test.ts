@@ -9,6 +9,7 @@ import * as net from "node:net";
 import { ADMIN_PORT_ATTEMPTS } from "../../src/defaults.ts";
 import {
   dewyPorts,
+  getOnce,
   managedContainers,
   needsBinary,
   pushApp,
@@ -30,25 +31,6 @@ async function takePorts(first: number, count: number): Promise<net.Server[]> {
     if (listening) servers.push(server);
   }
   return servers;
-}
-
-/** One HTTP/1.0 GET on a new connection; resolves with the body, or `error:<why>`. */
-function getOnce(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ port, host: "127.0.0.1" });
-    let data = "";
-    socket.setTimeout(5_000, () => socket.destroy(new Error("timeout")));
-    socket.on("connect", () => socket.write("GET / HTTP/1.0\r\nHost: localhost\r\n\r\n"));
-    socket.on("data", (chunk) => (data += chunk));
-    socket.on(
-      "error",
-      (error) => resolve(`error:${(error as NodeJS.ErrnoException).code ?? error.message}`),
-    );
-    socket.on("close", () => {
-      const body = data.split("\r\n\r\n")[1]?.trim();
-      resolve(data.startsWith("HTTP/1.") && body ? body : `error:empty reply`);
-    });
-  });
 }
 
 test(

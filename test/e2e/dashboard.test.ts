@@ -74,6 +74,7 @@ test("dashboard: import-ready, every panel on the datasource variable, the contr
       "dewy_container_desired_replicas",
       "dewy_container_status",
       "dewy_container_restarts",
+      "dewy_deploy_paused",
     ]
   ) {
     assert.ok(EXPRESSIONS.some((e) => e.includes(metric)), `no panel shows ${metric}`);
