@@ -56,15 +56,8 @@ const noDeploys: AdminSource = {
 const [backendHost, backendPort] = values.backend.split(":");
 // As in dewy itself: with telemetry off, the OpenTelemetry SDK is not even loaded.
 const telemetry = await createTelemetry(
-  {
-    telemetry: values.telemetry,
-    otlpEndpoint: "",
-    otlpInsecure: false,
-    app: "bench",
-    replicas: 1,
-    ports: [],
-  },
-  { version: VERSION, env: (name) => runtime.env(name) },
+  values.telemetry ? {} : null,
+  { version: VERSION, env: (name) => runtime.env(name), app: "bench" },
 );
 const proxy = new TcpProxy(runtime, {
   port: Number(values.port),

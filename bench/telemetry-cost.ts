@@ -22,8 +22,8 @@ const ROUNDS = 5;
 const PORT = 8080;
 
 const telemetry = (await createTelemetry(
-  { telemetry: true, otlpEndpoint: "", otlpInsecure: false, app: "bench", replicas: 1, ports: [] },
-  { version: VERSION, env: () => undefined },
+  {},
+  { version: VERSION, env: () => undefined, app: "bench" },
 ))!;
 telemetry.registerProxyPort(PORT);
 

@@ -37,15 +37,19 @@ const STOP_SIGNALS: readonly StopSignal[] = ["SIGINT", "SIGTERM", "SIGQUIT"];
  */
 export async function runContainer(runtime: Runtime, config: ContainerConfig): Promise<number> {
   const env = (name: string) => runtime.env(name);
-  const logger = new Logger({ level: config.logLevel, format: config.logFormat });
-  const socketPath = resolveEngineSocket(config.runtime, env);
+  const logger = new Logger(config.log);
+  const socketPath = resolveEngineSocket(config.engine, env);
   const engine = new DockerEngineClient({ runtime, socketPath });
-  const registry = await openImageRegistry(config.registry, {
-    calver: config.calver || undefined,
+  const registry = await openImageRegistry(config.image, { logger });
+  const notifier = createNotifier(config.notifier, { env, logger, version: VERSION });
+  const telemetry = await createTelemetry(config.telemetry, {
+    version: VERSION,
+    env,
+    app: config.app,
+    containers: { engine, desiredReplicas: config.rollout.replicas },
+    proxyPorts: config.ports.map((p) => p.proxyPort),
     logger,
   });
-  const notifier = createNotifier(config.notifier, { env, logger, version: VERSION });
-  const telemetry = await createTelemetry(config, { version: VERSION, env, engine, logger });
   // Listen before anything starts: a stop signal during start-up must not kill dewy with
   // replicas half started; start-up finishes (every step is bounded), then shuts down.
   const stopSignal = waitForStopSignal(runtime, {
@@ -74,11 +78,11 @@ export async function runContainer(runtime: Runtime, config: ContainerConfig): P
     engine: `${version.name} ${version.version} (API ${version.apiVersion})`,
     socket: socketPath,
     app: config.app,
-    registry: config.registry,
+    registry: config.image.url,
     ports: config.ports.map((p) => `${p.proxyPort}:${p.containerPort || "auto"}`).join(","),
-    replicas: config.replicas,
-    health_path: config.healthPath || "(TCP accept)",
-    interval: `${config.intervalS}s`,
+    replicas: config.rollout.replicas,
+    health_path: config.rollout.healthPath || "(TCP accept)",
+    interval: `${config.poll.intervalMs / 1000}s`,
   });
 
   const proxies = new Map<number, TcpProxy>();
@@ -88,7 +92,7 @@ export async function runContainer(runtime: Runtime, config: ContainerConfig): P
     for (const { proxyPort } of config.ports) {
       const proxy = new TcpProxy(runtime, {
         port: proxyPort,
-        idleTimeoutMs: config.proxyIdleTimeoutS * 1000,
+        idleTimeoutMs: config.proxy.idleTimeoutMs,
         observer: telemetry,
         logger,
       });
@@ -96,8 +100,9 @@ export async function runContainer(runtime: Runtime, config: ContainerConfig): P
       proxies.set(proxyPort, proxy);
       logger.info("TCP proxy started", { proxy_port: proxyPort });
     }
+    const { app, ports, cmd, run, rollout, poll, hooks, engine: engineKind } = config;
     manager = new DeployManager({
-      config,
+      settings: { app, ports, cmd, run, rollout, poll, hooks, engine: engineKind },
       engine,
       registry,
       proxies,
@@ -114,7 +119,7 @@ export async function runContainer(runtime: Runtime, config: ContainerConfig): P
     admin = await startAdminServer(
       runtime,
       createAdminApp(manager, { telemetry, logger }),
-      { port: config.adminPort, logger },
+      { port: config.admin.port, logger },
     );
     await notifier.send(startedMessage(VERSION));
     await adopted;
@@ -132,7 +137,7 @@ export async function runContainer(runtime: Runtime, config: ContainerConfig): P
   const signal = await stopSignal;
   logger.info("Shutting down", { signal });
   const clean = await shutdown(
-    { proxies, manager, admin, telemetry, logger, drainMs: config.drainTimeS * 1000 },
+    { proxies, manager, admin, telemetry, logger, drainMs: config.rollout.drainMs },
     signal,
   );
   logger.info("Dewy stopped", { signal });

@@ -1,10 +1,13 @@
 /**
- * The one typed configuration the CLI hands to the core. Every field is validated and
- * defaulted by `src/cli/`; the core never reads flags or the environment itself.
+ * The one typed configuration the CLI builds, once, for `dewy container`: one section per
+ * consumer, every value parsed by the module that owns it, durations in milliseconds.
  *
  * @module
  */
 import type { LogFormat, LogLevel } from "./log.ts";
+import type { NotifierSpec } from "./notify/url.ts";
+import type { ImageRef } from "./registry/url.ts";
+import type { TelemetrySettings } from "./telemetry/create.ts";
 
 /** One `--port` mapping: public proxy port → container port (0 = from the image's EXPOSE). */
 export interface PortMapping {
@@ -45,50 +48,61 @@ export interface RunOptions {
   name?: string;
 }
 
-/** Configuration of `dewy container`. */
-export interface ContainerConfig {
-  /** The `img://` registry URL as given (query included). */
-  registry: string;
+/** How new replicas are started and old ones retired. */
+export interface RolloutSettings {
+  /** Replicas to run (≥ 1). */
+  replicas: number;
+  /** HTTP health path, e.g. `/health`; empty = wait for a TCP accept instead. */
+  healthPath: string;
+  /** Time a new replica gets to become healthy. */
+  healthTimeoutMs: number;
+  /** Time an old replica's connections get to finish before it is stopped. */
+  drainMs: number;
+}
+
+/** Shell commands run around a deploy; empty = none. */
+export interface HookCommands {
+  /** Run before a deploy; a failure aborts the deploy. */
+  beforeDeploy: string;
+  /** Run after a successful deploy. */
+  afterDeploy: string;
+}
+
+/** Container engine flavour (selects the default socket path and the hints' command). */
+export type EngineKind = "docker" | "podman";
+
+/** What the deploy manager needs: the app, its containers, rollout, polling and hooks. */
+export interface DeploySettings {
   /** App name (`--name`, default: last path segment of the repository). */
   app: string;
   /** Port mappings, at least one, proxy ports unique. */
   ports: PortMapping[];
-  /** Replicas to run (≥ 1). */
-  replicas: number;
   /** `--cmd` values replacing the image's CMD (empty = keep the image's). */
   cmd: string[];
-  /** HTTP health path, e.g. `/health`; empty = wait for a TCP accept instead. */
-  healthPath: string;
-  /** Seconds a new replica gets to become healthy. */
-  healthTimeoutS: number;
-  /** Seconds an old replica's connections get to finish before it is stopped. */
-  drainTimeS: number;
-  /** Container engine flavour (selects the default socket path). */
-  runtime: "docker" | "podman";
-  /** Proxy idle timeout in seconds; 0 = off. */
-  proxyIdleTimeoutS: number;
-  /** First admin API port. */
-  adminPort: number;
-  /** Registry poll interval in seconds (> 0). */
-  intervalS: number;
-  /** Calver format (`--calver`), empty = semver. */
-  calver: string;
-  /** Notifier URL (`slack://…`, `mail://…`, `smtp://…`), empty = none. */
-  notifier: string;
-  /** Shell command run before a deploy; a failure aborts the deploy. */
-  beforeDeployHook: string;
-  /** Shell command run after a successful deploy. */
-  afterDeployHook: string;
   /** Parsed `docker run` options from after `--`. */
-  runOptions: RunOptions;
-  /** Telemetry: on with `--telemetry` or any `--otlp-endpoint`. */
-  telemetry: boolean;
-  /** OTLP/gRPC endpoint `host:port`, empty = no push. */
-  otlpEndpoint: string;
-  /** Plaintext gRPC instead of TLS. */
-  otlpInsecure: boolean;
-  /** Log level. */
-  logLevel: LogLevel;
-  /** Log format. */
-  logFormat: LogFormat;
+  run: RunOptions;
+  /** Replicas, health checks, drain. */
+  rollout: RolloutSettings;
+  /** Registry poll interval (> 0). */
+  poll: { intervalMs: number };
+  /** Deploy hooks. */
+  hooks: HookCommands;
+  /** Engine flavour, for the hints of what to run by hand. */
+  engine: EngineKind;
+}
+
+/** Configuration of `dewy container`. */
+export interface ContainerConfig extends DeploySettings {
+  /** The image to deploy (`--registry`, `--calver` merged in). */
+  image: ImageRef;
+  /** The TCP proxy: idle timeout, 0 = off. */
+  proxy: { idleTimeoutMs: number };
+  /** The admin API: its first port. */
+  admin: { port: number };
+  /** The notifier, resolved; null = none. */
+  notifier: NotifierSpec | null;
+  /** Telemetry (`--telemetry` or an OTLP endpoint); null = off. */
+  telemetry: TelemetrySettings;
+  /** Logging. */
+  log: { level: LogLevel; format: LogFormat };
 }

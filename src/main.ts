@@ -20,7 +20,7 @@ export async function main(runtime: Runtime): Promise<number> {
   let logFormat: LogFormat = asksForJsonLogs(runtime.args()) ? "json" : "text";
   try {
     const command = parseCommandLine(runtime.args(), (name) => runtime.env(name));
-    if (command.kind === "container") logFormat = command.config.logFormat;
+    if (command.kind === "container") logFormat = command.config.log.format;
     switch (command.kind) {
       case "help":
         console.log(command.text);

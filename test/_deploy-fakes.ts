@@ -6,7 +6,6 @@
  * @module
  */
 import { runtime } from "./_runtime.ts";
-import type { ContainerConfig } from "../src/config.ts";
 import type {
   ContainerDetails,
   ContainerSummary,
@@ -380,35 +379,6 @@ export class RecordingPool extends BackendPool {
     if (removed) this.#log.push(`remove ${backend.label}`);
     return removed;
   }
-}
-
-/** A complete container config for tests. */
-export function testConfig(overrides: Partial<ContainerConfig> = {}): ContainerConfig {
-  return {
-    registry: "img://127.0.0.1:5000/app",
-    app: "app",
-    ports: [{ proxyPort: 18080, containerPort: 0 }],
-    replicas: 2,
-    cmd: [],
-    healthPath: "/health",
-    healthTimeoutS: 5,
-    drainTimeS: 1,
-    runtime: "docker",
-    proxyIdleTimeoutS: 0,
-    adminPort: 17539,
-    intervalS: 3600,
-    calver: "",
-    notifier: "",
-    beforeDeployHook: "",
-    afterDeployHook: "",
-    runOptions: { env: [], binds: [], extraHosts: [], labels: {} },
-    telemetry: false,
-    otlpEndpoint: "",
-    otlpInsecure: false,
-    logLevel: "error",
-    logFormat: "text",
-    ...overrides,
-  };
 }
 
 /**

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ContainerConfig, PortMapping } from "../config.ts";
+import type { ContainerConfig, EngineKind, PortMapping } from "../config.ts";
 import {
   ADMIN_PORT,
   ADMIN_PORT_ATTEMPTS,
@@ -15,8 +15,9 @@ import {
 } from "../defaults.ts";
 import { ConfigError } from "../errors.ts";
 import { LOG_LEVELS, type LogFormat, type LogLevel } from "../log.ts";
+import { type NotifierSpec, resolveNotifier } from "../notify/url.ts";
 import { parseImageUrl } from "../registry/url.ts";
-import { checkNotifierEnvironment, parseNotifierUrl } from "./notifier-url.ts";
+import { type OtlpEndpoint, parseOtlpEndpoint } from "../telemetry/otlp-endpoint.ts";
 import { MAX_SECONDS, parseSeconds, parseWholeNumber } from "./numbers.ts";
 import { parsePassthrough } from "./passthrough.ts";
 import { parsePortMappings } from "./ports.ts";
@@ -26,7 +27,7 @@ import { CONTAINER_NAME, type RunOptionContext } from "./run-option-values.ts";
 /** Largest replica count accepted by `--replicas`. */
 export const MAX_REPLICAS = 1000;
 const LOG_FORMATS: readonly LogFormat[] = ["text", "json"];
-const RUNTIMES: readonly ContainerConfig["runtime"][] = ["docker", "podman"];
+const ENGINES: readonly EngineKind[] = ["docker", "podman"];
 
 /** Where the container command reads what is not on the command line. */
 export interface ContainerInputs {
@@ -75,9 +76,13 @@ function oneOf<T extends string>(
   return value;
 }
 
-function seconds(flags: FlagValues, name: string, fallback: number, min: 0 | 1): number {
+/** A duration flag given in seconds, as milliseconds. */
+function durationMs(flags: FlagValues, name: string, fallbackS: number, min: 0 | 1): number {
   const raw = flags.last(name);
-  return raw === undefined ? fallback : parseSeconds(`--${name}`, raw, { min, max: MAX_SECONDS });
+  const s = raw === undefined
+    ? fallbackS
+    : parseSeconds(`--${name}`, raw, { min, max: MAX_SECONDS });
+  return s * 1000;
 }
 
 function required(flags: FlagValues, name: string, example: string): string {
@@ -108,31 +113,24 @@ function healthPath(flags: FlagValues): string {
   return path;
 }
 
-function otlpEndpoint(flags: FlagValues): string {
+function otlpEndpoint(flags: FlagValues): OtlpEndpoint | undefined {
   const endpoint = flags.last("otlp-endpoint")?.trim() ?? "";
+  const insecure = flags.has("otlp-insecure");
   if (endpoint === "") {
-    if (flags.has("otlp-insecure")) {
+    if (insecure) {
       throw new ConfigError(
         "--otlp-insecure",
         "--otlp-insecure needs --otlp-endpoint HOST:PORT to apply to",
       );
     }
-    return "";
+    return undefined;
   }
-  const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d+)$/.exec(endpoint);
-  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
-    throw new ConfigError(
-      "--otlp-endpoint",
-      `--otlp-endpoint "${endpoint}" must be HOST:PORT without a scheme, e.g. localhost:4317 (add --otlp-insecure for plaintext)`,
-    );
-  }
-  return endpoint;
+  return parseOtlpEndpoint(endpoint, { insecure });
 }
 
-function notifier(flags: FlagValues, env: ContainerInputs["env"]): string {
+function notifier(flags: FlagValues, env: ContainerInputs["env"]): NotifierSpec | null {
   const url = flags.last("notifier")?.trim() ?? "";
-  if (url !== "") checkNotifierEnvironment(url, parseNotifierUrl(url), env);
-  return url;
+  return url === "" ? null : resolveNotifier(url, env);
 }
 
 /**
@@ -152,33 +150,44 @@ export function buildContainerConfig(
   const ports = parsePortMappings(flags.all("port"));
   const image = parseImageUrl(registry, { calver: flags.last("calver")?.trim() });
   const replicas = flags.last("replicas");
-  const endpoint = otlpEndpoint(flags);
+  const otlp = otlpEndpoint(flags);
   const adminPort = parseAdminPort(flags);
   checkPortsOutsideAdminRange(ports, adminPort);
-  return {
-    registry,
-    app: appName(flags, image.app),
-    ports,
+  // Parsed in this order so that the first bad flag reported stays the same.
+  const app = appName(flags, image.app);
+  const rollout = {
     replicas: replicas === undefined
       ? 1
       : parseWholeNumber("--replicas", replicas, { min: 1, max: MAX_REPLICAS }),
-    cmd: flags.all("cmd"),
     healthPath: healthPath(flags),
-    healthTimeoutS: seconds(flags, "health-timeout", HEALTH_TIMEOUT_S, 1),
-    drainTimeS: seconds(flags, "drain-time", DRAIN_TIME_S, 0),
-    runtime: oneOf("--runtime", flags.last("runtime"), RUNTIMES, "docker"),
-    proxyIdleTimeoutS: seconds(flags, "proxy-idle-timeout", PROXY_IDLE_TIMEOUT_S, 0),
-    adminPort,
-    intervalS: seconds(flags, "interval", POLL_INTERVAL_S, 1),
-    calver: image.calver,
-    notifier: notifier(flags, inputs.env),
-    beforeDeployHook: flags.last("before-deploy-hook") ?? "",
-    afterDeployHook: flags.last("after-deploy-hook") ?? "",
-    runOptions: parsePassthrough(passthrough, inputs),
-    telemetry: flags.has("telemetry") || endpoint !== "",
-    otlpEndpoint: endpoint,
-    otlpInsecure: flags.has("otlp-insecure"),
-    logLevel: oneOf<LogLevel>("--log-level", flags.last("log-level"), LOG_LEVELS, "info"),
-    logFormat: oneOf("--log-format", flags.last("log-format"), LOG_FORMATS, "text"),
+    healthTimeoutMs: durationMs(flags, "health-timeout", HEALTH_TIMEOUT_S, 1),
+    drainMs: durationMs(flags, "drain-time", DRAIN_TIME_S, 0),
+  };
+  const engine = oneOf("--runtime", flags.last("runtime"), ENGINES, "docker");
+  const proxy = { idleTimeoutMs: durationMs(flags, "proxy-idle-timeout", PROXY_IDLE_TIMEOUT_S, 0) };
+  const poll = { intervalMs: durationMs(flags, "interval", POLL_INTERVAL_S, 1) };
+  const notifierSpec = notifier(flags, inputs.env);
+  const run = parsePassthrough(passthrough, inputs);
+  return {
+    app,
+    image,
+    engine,
+    ports,
+    cmd: flags.all("cmd"),
+    run,
+    rollout,
+    poll,
+    hooks: {
+      beforeDeploy: flags.last("before-deploy-hook") ?? "",
+      afterDeploy: flags.last("after-deploy-hook") ?? "",
+    },
+    proxy,
+    admin: { port: adminPort },
+    notifier: notifierSpec,
+    telemetry: otlp ? { otlp } : flags.has("telemetry") ? {} : null,
+    log: {
+      level: oneOf<LogLevel>("--log-level", flags.last("log-level"), LOG_LEVELS, "info"),
+      format: oneOf("--log-format", flags.last("log-format"), LOG_FORMATS, "text"),
+    },
   };
 }

@@ -6,11 +6,4 @@
 export { type Command, type CommandLineOptions, parseCommandLine } from "./command.ts";
 export { helpText } from "./help.ts";
 export { listContainers, type ListContainersOptions } from "./list.ts";
-export {
-  checkNotifierEnvironment,
-  type MailNotifierUrl,
-  type NotifierUrl,
-  parseNotifierUrl,
-  type SlackNotifierUrl,
-} from "./notifier-url.ts";
 export { parsePassthrough, type PassthroughOptions } from "./passthrough.ts";

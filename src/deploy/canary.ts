@@ -141,7 +141,7 @@ export async function soakReplica(
   const backends = replica.backends.map((b) => b.backend);
   const tallies = backends.map((b) => (b.tally = new BackendTally()));
   const hostPort = replica.hostPorts.get(ports[0].containerPort)!;
-  const path = ctx.config.healthPath;
+  const path = ctx.config.rollout.healthPath;
   const probe = { hostPort, path, probeTcp: ctx.probeTcp, signal: settings.signal };
   try {
     await soak({

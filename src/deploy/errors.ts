@@ -39,10 +39,10 @@ export class ImageMissingError extends Error {
 export class HealthCheckError extends Error {
   /** Container name. */
   readonly container: string;
-  /** @param container name @param target what was probed @param timeoutS budget @param last last failure */
-  constructor(container: string, target: string, timeoutS: number, last: string) {
+  /** @param container name @param target what was probed @param timeoutMs budget @param last last failure */
+  constructor(container: string, target: string, timeoutMs: number, last: string) {
     super(
-      `container ${container} did not become healthy at ${target} within ${timeoutS}s ` +
+      `container ${container} did not become healthy at ${target} within ${timeoutMs / 1000}s ` +
         `(last probe: ${last}): its last output is logged ("Output of the failed container"); ` +
         "fix the app or raise --health-timeout",
     );

@@ -21,8 +21,8 @@ export interface WaitHealthyOptions {
   hostPort: number;
   /** HTTP path (`/health`); `""` probes a TCP accept instead. */
   path: string;
-  /** Total seconds the replica gets. */
-  timeoutS: number;
+  /** Total time the replica gets. */
+  timeoutMs: number;
   /** Asked whether the container still runs after a failed probe. */
   engine: Engine;
   /** Dials the TCP probe. */
@@ -48,7 +48,7 @@ export function probeTarget(hostPort: number, path: string): string {
 export async function waitHealthy(options: WaitHealthyOptions): Promise<void> {
   const { clock, signal } = options;
   const target = probeTarget(options.hostPort, options.path);
-  const deadline = clock.now() + options.timeoutS * 1000;
+  const deadline = clock.now() + options.timeoutMs;
   for (;;) {
     signal?.throwIfAborted();
     // A probe gets the budget left, and at least one probe interval so the last one (at the
@@ -62,7 +62,7 @@ export async function waitHealthy(options: WaitHealthyOptions): Promise<void> {
     await assertRunning(options);
     const rest = deadline - clock.now();
     if (rest <= 0) {
-      throw new HealthCheckError(options.container.name, target, options.timeoutS, failure);
+      throw new HealthCheckError(options.container.name, target, options.timeoutMs, failure);
     }
     await clock.sleep(Math.min(HEALTH_PROBE_INTERVAL_MS, rest), signal);
   }

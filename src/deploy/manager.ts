@@ -5,7 +5,7 @@
  * @module
  */
 import process from "node:process";
-import type { ContainerConfig } from "../config.ts";
+import type { DeploySettings } from "../config.ts";
 import type { ContainerSummary, Engine } from "../engine/types.ts";
 import type { ImageRegistry, LatestImage } from "../registry/types.ts";
 import { RegistryRateLimitedError } from "../registry/errors.ts";
@@ -54,8 +54,8 @@ import type {
 
 /** Options of {@link DeployManager}. */
 export interface DeployManagerOptions {
-  /** The validated configuration. */
-  config: ContainerConfig;
+  /** The deploy section of the configuration. */
+  settings: DeploySettings;
   /** The container engine. */
   engine: Engine;
   /** The registry polled for new versions. */
@@ -90,7 +90,7 @@ type RolloutKind = "deploy" | "heal";
  *
  * @example
  * ```ts
- * const manager = new DeployManager({ config, engine, registry, proxies, probeTcp, logger });
+ * const manager = new DeployManager({ settings, engine, registry, proxies, probeTcp, logger });
  * await manager.start();          // adopt running replicas, first check, then every --interval
  * await manager.checkNow();       // POST /api/deploy
  * await manager.shutdown("SIGTERM");
@@ -118,10 +118,10 @@ export class DeployManager {
   #notifyTimeoutMs: number;
   #adopted: Promise<void> = Promise.resolve();
 
-  /** @param options configuration, engine, registry, proxies and collaborators */
+  /** @param options deploy settings, engine, registry, proxies and collaborators */
   constructor(options: DeployManagerOptions) {
     this.#ctx = {
-      config: options.config,
+      config: options.settings,
       engine: options.engine,
       proxies: options.proxies,
       logger: options.logger ?? silentLogger,
@@ -138,7 +138,7 @@ export class DeployManager {
     this.#streak = new FailureStreak(this.#ctx.logger, options.notifier);
     this.#scheduler = new CheckScheduler({
       check: () => this.#runCheck(),
-      intervalMs: options.config.intervalS * 1000,
+      intervalMs: options.settings.poll.intervalMs,
       clock: this.#ctx.clock,
       logger: this.#ctx.logger,
       signal: this.#checks.signal,
@@ -253,7 +253,7 @@ export class DeployManager {
       logger.info("Running replicas left for the next dewy to adopt", { count: replicas.length });
     } else {
       await Promise.all(
-        replicas.map((r) => drainReplica(this.#ctx, r, config.drainTimeS * 1000)),
+        replicas.map((r) => drainReplica(this.#ctx, r, config.rollout.drainMs)),
       );
       const { removed, left } = await removeAllManaged(this.#ctx);
       if (left === 0) logger.info("Managed containers removed", { count: removed });
@@ -350,7 +350,7 @@ export class DeployManager {
     const { clock, config, logger } = this.#ctx;
     const retryAt = this.#backoff.retryAt(desired.digest, clock.now());
     if (retryAt !== undefined) {
-      const missing = this.#serving.size < config.replicas;
+      const missing = this.#serving.size < config.rollout.replicas;
       if (missing && retryAt !== this.#postponedHealLogged) {
         this.#postponedHealLogged = retryAt;
         logger.warn("Replacing missing replicas postponed after a failed attempt", {
@@ -389,7 +389,7 @@ export class DeployManager {
   #checkFailed(error: unknown): CheckResult {
     this.#streak.failed(error, this.#serving.size > 0);
     if (error instanceof RegistryRateLimitedError) {
-      const asked = error.retryAfterMs ?? this.#ctx.config.intervalS * 1000;
+      const asked = error.retryAfterMs ?? this.#ctx.config.poll.intervalMs;
       this.#pausedUntil = this.#ctx.clock.now() + Math.min(asked, REGISTRY_MAX_PAUSE_MS);
       this.#ctx.logger.info("Checks paused by the registry's rate limit", {
         until: new Date(this.#pausedUntil).toISOString(),
@@ -408,7 +408,7 @@ export class DeployManager {
     options: { strays: ContainerSummary[]; prepared?: readonly ResolvedPort[] },
   ): Promise<CheckResult> {
     if (this.#checks.signal.aborted) return { outcome: "stopped", version: target.version };
-    const plan = planRollout(this.#serving, target, this.#ctx.config.replicas);
+    const plan = planRollout(this.#serving, target, this.#ctx.config.rollout.replicas);
     if (!plan) {
       this.#ctx.logger.debug("Nothing to deploy: the version runs on every replica", {
         version: target.version,
@@ -469,7 +469,7 @@ export class DeployManager {
     if (kind === "deploy") {
       ctx.logger.info("Starting container deployment", {
         version: target.version,
-        replicas: ctx.config.replicas,
+        replicas: ctx.config.rollout.replicas,
       });
       await this.#hook("before", target);
     }
@@ -484,7 +484,7 @@ export class DeployManager {
     options: { ports: readonly ResolvedPort[]; strays: ContainerSummary[] },
   ): Promise<void> {
     const ctx = this.#ctx;
-    const replicas = ctx.config.replicas;
+    const replicas = ctx.config.rollout.replicas;
     if (kind === "heal") {
       ctx.logger.info("Replacing missing replicas", {
         version: target.version,
@@ -518,7 +518,7 @@ export class DeployManager {
   /** Run a deploy hook; a failed before-deploy hook throws {@link HookFailedError}. */
   async #hook(which: "before" | "after", target: DeployTarget): Promise<void> {
     const { config, logger } = this.#ctx;
-    const command = which === "before" ? config.beforeDeployHook : config.afterDeployHook;
+    const command = which === "before" ? config.hooks.beforeDeploy : config.hooks.afterDeploy;
     if (!command) return;
     const signal = this.#stop.signal;
     if (this.#checks.signal.aborted) {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ContainerConfig } from "../config.ts";
+import type { DeploySettings } from "../config.ts";
 import type { ContainerDetails, Engine } from "../engine/types.ts";
 import type { Logger } from "../log.ts";
 import { Backend } from "../proxy/backend.ts";
@@ -26,8 +26,8 @@ import type { DeployObserver, TcpProbe } from "./types.ts";
 
 /** Everything the deploy steps share. */
 export interface DeployContext {
-  /** The validated configuration. */
-  config: ContainerConfig;
+  /** The deploy section of the configuration. */
+  config: DeploySettings;
   /** The container engine. */
   engine: Engine;
   /** Proxy per public port (a `TcpProxy` fits). */
@@ -101,7 +101,7 @@ export async function startReplica(
 ): Promise<Replica> {
   const { config, engine } = ctx;
   const { target, index, signal } = options;
-  const run = config.runOptions;
+  const run = config.run;
   const name = containerName(run.name ?? config.app, options.deployedAt, index);
   ctx.logger.info("Starting container", {
     name,
@@ -179,7 +179,7 @@ export async function waitUntilHealthy(
   signal?: AbortSignal,
 ): Promise<void> {
   const hostPort = replica.hostPorts.get(ports[0].containerPort)!;
-  const path = ctx.config.healthPath;
+  const path = ctx.config.rollout.healthPath;
   ctx.logger.info("Performing health check", {
     container: replica.name,
     target: probeTarget(hostPort, path),
@@ -188,7 +188,7 @@ export async function waitUntilHealthy(
     container: replica,
     hostPort,
     path,
-    timeoutS: ctx.config.healthTimeoutS,
+    timeoutMs: ctx.config.rollout.healthTimeoutMs,
     engine: ctx.engine,
     probeTcp: ctx.probeTcp,
     clock: ctx.clock,
@@ -294,7 +294,7 @@ export async function removeContainer(
     ctx.logger.error("Failed to remove container", {
       container: container.name,
       error: errorMessage(error),
-      hint: `remove it by hand: ${ctx.config.runtime} rm -f ${container.name}`,
+      hint: `remove it by hand: ${ctx.config.engine} rm -f ${container.name}`,
     });
     return false;
   }

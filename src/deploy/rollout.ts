@@ -78,7 +78,7 @@ export async function rollout(
   const { serving, signal } = options;
   poolsOf(ctx, options.ports); // fail before starting anything when a proxy is missing
   const deployedAt = unusedDeployTime(ctx, plan.start, serving);
-  const drainMs = ctx.config.drainTimeS * 1000;
+  const drainMs = ctx.config.rollout.drainMs;
   const started: Replica[] = [];
   try {
     for (const index of plan.start) {
@@ -127,7 +127,7 @@ function unusedDeployTime(
   indices: readonly number[],
   serving: Set<Replica>,
 ): number {
-  const base = ctx.config.runOptions.name ?? ctx.config.app;
+  const base = ctx.config.run.name ?? ctx.config.app;
   const taken = new Set([...serving].map((r) => r.name));
   let at = ctx.clock.now();
   while (indices.some((i) => taken.has(containerName(base, at, i)))) at += 1000;

@@ -28,7 +28,7 @@ export async function removeAllManaged(
   try {
     containers = await ctx.engine.listContainers(appFilter(ctx.config.app), { all: true });
   } catch (error) {
-    const { runtime, app } = ctx.config;
+    const { engine: runtime, app } = ctx.config;
     ctx.logger.error("Cannot list managed containers to stop them", {
       error: errorMessage(error),
       hint:

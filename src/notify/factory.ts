@@ -1,31 +1,23 @@
 /**
- * Builds the notifier of `--notifier`: Slack or mail behind the error-limiting notifier, or
- * the null notifier when none is configured. Missing settings fail here, at start-up.
+ * Builds the notifier of `--notifier` (already resolved by `url.ts`): Slack or mail behind the
+ * error-limiting notifier, or the null notifier when none is configured.
  *
  * @module
  */
 import { readFileSync } from "node:fs";
 import { hostname as osHostname } from "node:os";
 import { rootCertificates } from "node:tls";
-import {
-  checkNotifierEnvironment,
-  type MailNotifierUrl,
-  parseNotifierUrl,
-  type SlackNotifierUrl,
-} from "../cli/notifier-url.ts";
 import { ConfigError, errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { ErrorLimitingNotifier, nullNotifier } from "./limiter.ts";
 import { DEFAULT_MAIL_SUBJECT, MailChannel } from "./mail.ts";
 import { SLACK_API_URL, SlackChannel } from "./slack.ts";
 import type { Channel, Notifier } from "./types.ts";
+import type { MailNotifierSpec, NotifierSpec, SlackNotifierSpec } from "./url.ts";
 
 /** Options of {@link createNotifier}. */
 export interface CreateNotifierOptions {
-  /**
-   * Reads `SLACK_TOKEN`, `SLACK_API_URL`, `MAIL_USERNAME`, `MAIL_PASSWORD`, `MAIL_FROM` and
-   * `NODE_EXTRA_CA_CERTS`.
-   */
+  /** Reads `SLACK_API_URL` and `NODE_EXTRA_CA_CERTS` (the credentials are in the spec). */
   env: (name: string) => string | undefined;
   /** Receives delivery failures and `Error count reset`. */
   logger: Logger;
@@ -38,29 +30,29 @@ export interface CreateNotifierOptions {
 }
 
 /**
- * The notifier for a `--notifier` URL (`slack://CHANNEL?…`, `mail://…`, `smtp://…`); an empty
- * URL gives a notifier that sends nothing.
+ * The notifier for a resolved `--notifier` (see `resolveNotifier`); `null` gives a notifier
+ * that sends nothing.
  *
- * @throws ConfigError when the URL is malformed or a setting the environment must supply is
- *   missing (`SLACK_TOKEN`; a mail sender; the password of a mail user).
+ * @throws ConfigError when `NODE_EXTRA_CA_CERTS` names a file that cannot be read.
  * @example
  * ```ts
  * const notifier = createNotifier(config.notifier, { env: runtime.env, logger, version });
  * await notifier.send(startedMessage(version));
  * ```
  */
-export function createNotifier(url: string, options: CreateNotifierOptions): Notifier {
-  if (url === "") return nullNotifier;
-  const spec = parseNotifierUrl(url);
-  checkNotifierEnvironment(url, spec, options.env);
+export function createNotifier(
+  spec: NotifierSpec | null,
+  options: CreateNotifierOptions,
+): Notifier {
+  if (spec === null) return nullNotifier;
   const channel = spec.kind === "slack" ? slackChannel(spec, options) : mailChannel(spec, options);
   return new ErrorLimitingNotifier({ channel, quiet: spec.quiet, logger: options.logger });
 }
 
-function slackChannel(spec: SlackNotifierUrl, options: CreateNotifierOptions): Channel {
+function slackChannel(spec: SlackNotifierSpec, options: CreateNotifierOptions): Channel {
   return new SlackChannel({
     channel: spec.channel,
-    token: options.env("SLACK_TOKEN") ?? "",
+    token: spec.token,
     title: spec.title,
     titleUrl: spec.url,
     thread: spec.thread,
@@ -70,16 +62,13 @@ function slackChannel(spec: SlackNotifierUrl, options: CreateNotifierOptions): C
   });
 }
 
-function mailChannel(spec: MailNotifierUrl, options: CreateNotifierOptions): Channel {
-  const username = spec.username || options.env("MAIL_USERNAME");
+function mailChannel(spec: MailNotifierSpec, options: CreateNotifierOptions): Channel {
   return new MailChannel({
     host: spec.host,
     port: spec.port,
     to: spec.to,
-    auth: username
-      ? { user: username, pass: spec.password || options.env("MAIL_PASSWORD") || "" }
-      : undefined,
-    from: spec.from || options.env("MAIL_FROM") || username || "",
+    auth: spec.auth,
+    from: spec.from,
     subject: spec.subject ?? DEFAULT_MAIL_SUBJECT,
     tls: spec.tls,
     ca: trustedAuthorities(options.env),

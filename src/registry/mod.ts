@@ -9,7 +9,7 @@ export {
   openImageRegistry,
   type OpenImageRegistryOptions,
 } from "./oci-registry.ts";
-export { type ImageUrl, parseImageUrl, type ParseImageUrlOptions } from "./url.ts";
+export { type ImageRef, parseImageUrl, type ParseImageUrlOptions } from "./url.ts";
 export { validateCalverFormat } from "./calver.ts";
 export { selectLatest, type VersionScheme } from "./version.ts";
 export {

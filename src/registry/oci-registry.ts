@@ -13,7 +13,7 @@ import { manifestDigest } from "./digest.ts";
 import { ConstraintUnmatchedError, NoVersionFoundError } from "./errors.ts";
 import { listTags } from "./tags.ts";
 import type { ImageRegistry, LatestImage } from "./types.ts";
-import { type ImageUrl, parseImageUrl } from "./url.ts";
+import type { ImageRef } from "./url.ts";
 import { selectLatest } from "./version.ts";
 
 /** How many tags a "no version found" message lists before eliding the rest. */
@@ -30,12 +30,12 @@ export interface OciRegistryOptions extends RegistryClientOptions {
 /** An OCI distribution registry repository as a source of versions. */
 export class OciRegistry implements ImageRegistry {
   /** The parsed `img://` URL this registry serves. */
-  readonly image: ImageUrl;
+  readonly image: ImageRef;
   readonly #client: RegistryClient;
   readonly #options: OciRegistryOptions;
 
   /** @param image parsed URL (see `parseImageUrl`) @param options credentials, paging, test doubles */
-  constructor(image: ImageUrl, options: OciRegistryOptions = {}) {
+  constructor(image: ImageRef, options: OciRegistryOptions = {}) {
     this.image = image;
     this.#options = options;
     this.#client = new RegistryClient(image.apiBase, options);
@@ -119,8 +119,6 @@ export class OciRegistry implements ImageRegistry {
 
 /** Options of {@link openImageRegistry}. */
 export interface OpenImageRegistryOptions extends Omit<OciRegistryOptions, "credentials"> {
-  /** `--calver` format merged into the URL. */
-  calver?: string;
   /** Credential sources (default: `process.env` and `os.homedir()`). */
   sources?: CredentialSources;
   /**
@@ -131,21 +129,22 @@ export interface OpenImageRegistryOptions extends Omit<OciRegistryOptions, "cred
 }
 
 /**
- * Parse `url`, resolve its credentials (environment, then `~/.docker/config.json`), warn on
- * `logger` about credentials that cannot be used, and return the registry. Rejects with a `ConfigError` for a bad URL, calver format or docker config.
+ * Resolve the credentials of `image` (environment, then `~/.docker/config.json`), warn on
+ * `logger` about credentials that cannot be used, and return the registry. Rejects with a
+ * `ConfigError` for a bad docker config.
  *
  * @example
  * ```ts
- * const registry = await openImageRegistry("img://127.0.0.1:5000/app?pre-release=true");
+ * const image = parseImageUrl("img://127.0.0.1:5000/app?pre-release=true");
+ * const registry = await openImageRegistry(image);
  * const { tag, pinnedReference } = await registry.latest(AbortSignal.timeout(60_000));
  * ```
  */
 export async function openImageRegistry(
-  url: string,
+  image: ImageRef,
   options: OpenImageRegistryOptions = {},
 ): Promise<OciRegistry> {
-  const { calver, sources, logger, ...rest } = options;
-  const image = parseImageUrl(url, { calver });
+  const { sources, logger, ...rest } = options;
   const { credentials, warnings } = await resolveCredentials(
     image.host,
     sources ?? { env: (name) => process.env[name], homeDir: homedir() },

@@ -10,11 +10,12 @@
  * @module
  */
 import { ConfigError } from "../errors.ts";
+import { parseBoolWord } from "../parse/bool.ts";
 import { validateCalverFormat } from "./calver.ts";
 import { parseConstraint, type VersionConstraint } from "./constraint.ts";
 
-/** A validated `img://` URL. */
-export interface ImageUrl {
+/** A validated `img://` URL: the image dewy deploys. */
+export interface ImageRef {
   /** The URL as given. */
   url: string;
   /** Registry as the engine pulls from it (`127.0.0.1:5000`, `ghcr.io`, `docker.io`). */
@@ -63,13 +64,6 @@ function fail(url: string, problem: string): never {
 /** Whether `hostname` is the loopback interface (plain HTTP is used for it). */
 export function isLoopbackHost(hostname: string): boolean {
   return hostname === "localhost" || hostname === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(hostname);
-}
-
-/** A URL parameter's boolean as the original dewy reads it (Go's `strconv.ParseBool`). */
-export function parseBoolWord(value: string): boolean | undefined {
-  if (/^(true|t|1)$/i.test(value)) return true;
-  if (/^(false|f|0)$/i.test(value)) return false;
-  return undefined;
 }
 
 function parseBool(url: string, key: string, value: string): boolean {
@@ -134,7 +128,7 @@ function parseQuery(url: string, query: string, options: ParseImageUrlOptions) {
  * parseImageUrl("img://nginx").repository; // "library/nginx" (Docker Hub)
  * ```
  */
-export function parseImageUrl(url: string, options: ParseImageUrlOptions = {}): ImageUrl {
+export function parseImageUrl(url: string, options: ParseImageUrlOptions = {}): ImageRef {
   const m = /^img:\/\/([^/?#]*)(?:\/([^?#]*))?(?:\?([^#]*))?$/i.exec(url.trim());
   if (!m) fail(url, "expected img://HOST[:PORT]/REPOSITORY[?pre-release=true&calver=FORMAT]");
   const authority = m[1].toLowerCase();

@@ -6,54 +6,55 @@
  *
  * @module
  */
-import type { ContainerConfig } from "../config.ts";
-import type { Engine } from "../engine/types.ts";
 import type { Logger } from "../log.ts";
+import type { ContainerSource } from "./containers.ts";
+import type { OtlpEndpoint } from "./otlp-endpoint.ts";
 import type { EnvGetter } from "./resource.ts";
 import type { Telemetry } from "./telemetry.ts";
 
-/** What {@link createTelemetry} needs besides the configuration. */
+/** The telemetry section of the configuration: null = off. */
+export type TelemetrySettings = { otlp?: OtlpEndpoint } | null;
+
+/** What {@link createTelemetry} needs besides its settings. */
 export interface TelemetryDeps {
   /** dewy's version. */
   version: string;
   /** Environment getter (the runtime's `env`). */
   env: EnvGetter;
-  /** The engine, for the container gauges. */
-  engine?: Engine;
+  /** App name (the `app` attribute). */
+  app: string;
+  /** The engine and replica count for the container gauges; absent = no gauges. */
+  containers?: Omit<ContainerSource, "app">;
+  /** Public proxy ports whose counters exist from start-up. */
+  proxyPorts?: readonly number[];
   /** Logger. */
   logger?: Logger;
 }
 
 /**
- * The telemetry pipeline when `--telemetry` or `--otlp-endpoint` turned it on, else `undefined`
- * (nothing is loaded or created). Rejects with `ConfigError` for bad OTLP settings, including
- * those only grpc-js can check (so they stop dewy at start-up, not at the first export).
+ * The telemetry pipeline when `settings` is not null (`--telemetry` or `--otlp-endpoint`), else
+ * `undefined` (nothing is loaded or created). Rejects with `ConfigError` for bad OTLP
+ * environment settings, including those only grpc-js can check (so they stop dewy at start-up, not at the first export).
  *
  * @example
  * ```ts
- * const telemetry = await createTelemetry(config, { version, env: runtime.env, engine, logger });
+ * const telemetry = await createTelemetry(config.telemetry, { version, env: runtime.env, app });
  * const proxy = new TcpProxy(runtime, { port: 8080, observer: telemetry });
  * ```
  */
 export async function createTelemetry(
-  config: Pick<
-    ContainerConfig,
-    "telemetry" | "otlpEndpoint" | "otlpInsecure" | "app" | "replicas" | "ports"
-  >,
+  settings: TelemetrySettings,
   deps: TelemetryDeps,
 ): Promise<Telemetry | undefined> {
-  if (!config.telemetry && !config.otlpEndpoint) return undefined;
+  if (!settings) return undefined;
   const { Telemetry } = await import("./telemetry.ts");
   const telemetry = new Telemetry({
     version: deps.version,
-    app: config.app,
+    app: deps.app,
     env: deps.env,
-    otlpEndpoint: config.otlpEndpoint,
-    otlpInsecure: config.otlpInsecure,
-    containers: deps.engine
-      ? { engine: deps.engine, app: config.app, desiredReplicas: config.replicas }
-      : undefined,
-    proxyPorts: config.ports.map((p) => p.proxyPort),
+    otlp: settings.otlp,
+    containers: deps.containers && { ...deps.containers, app: deps.app },
+    proxyPorts: deps.proxyPorts,
     logger: deps.logger,
   });
   try {

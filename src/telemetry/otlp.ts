@@ -1,5 +1,5 @@
 /**
- * The OTLP/gRPC push side of telemetry: endpoint parsing, the OTLP environment (interval,
+ * The OTLP/gRPC push side of telemetry: the OTLP environment (interval,
  * timeout, headers, certificates) validated at start-up, and a periodic reader whose exporter
  * reports failure streaks. Creating it never dials, so an unreachable collector cannot delay
  * start-up.
@@ -22,42 +22,13 @@ import type { Logger } from "../log.ts";
 import type { OtlpSettings } from "./otlp-grpc.ts";
 import type { EnvGetter } from "./resource.ts";
 import { parseKeyValues } from "./key-values.ts";
+import type { OtlpEndpoint } from "./otlp-endpoint.ts";
 import { EXPORT_FAILED, type ExportResult, ReportingExporter } from "./reporting-exporter.ts";
-
-/** A parsed `--otlp-endpoint`. */
-export interface OtlpEndpoint {
-  /** Host name or IP (IPv6 without brackets). Use a name in the certificate for TLS. */
-  host: string;
-  /** TCP port. */
-  port: number;
-}
-
-/**
- * Parse `host:port` (`[::1]:4317` for IPv6). Throws a {@link ConfigError} for a scheme, a
- * missing or bad port.
- */
-export function parseOtlpEndpoint(value: string): OtlpEndpoint {
-  const bad = (why: string) =>
-    new ConfigError(
-      "--otlp-endpoint",
-      `--otlp-endpoint "${value}": ${why} (expected host:port, e.g. localhost:4317)`,
-    );
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
-    throw bad("give no scheme; TLS is the default, --otlp-insecure selects plaintext");
-  }
-  const match = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d+)$/.exec(value.trim());
-  if (!match) throw bad("not host:port");
-  const port = Number(match[3]);
-  if (port < 1 || port > 65535) throw bad(`port ${port} is out of range 1-65535`);
-  return { host: match[1] ?? match[2], port };
-}
 
 /** Options of {@link createOtlpReader}. */
 export interface OtlpReaderOptions {
-  /** `host:port` of the collector. */
-  endpoint: string;
-  /** Plaintext gRPC instead of TLS. */
-  insecure: boolean;
+  /** The collector (see `otlp-endpoint.ts`). */
+  endpoint: OtlpEndpoint;
   /** dewy's version, for the gRPC user agent. */
   version: string;
   /**
@@ -103,7 +74,9 @@ export function createOtlpReader(options: OtlpReaderOptions): OtlpReader {
       // grpc-js checks what only it knows: header names, and (on Bun) that TLS files are PEM.
       throw new ConfigError(
         "--otlp-endpoint",
-        `cannot set up the OTLP exporter for "${options.endpoint}": ${errorMessage(cause)} ` +
+        `cannot set up the OTLP exporter for "${options.endpoint.address}": ${
+          errorMessage(cause)
+        } ` +
           "(check OTEL_EXPORTER_OTLP_HEADERS and the OTEL_EXPORTER_OTLP_CERTIFICATE, " +
           "_CLIENT_KEY and _CLIENT_CERTIFICATE files)",
         { cause },
@@ -112,7 +85,7 @@ export function createOtlpReader(options: OtlpReaderOptions): OtlpReader {
   const exporter = new ReportingExporter(
     new PendingExporter(grpc),
     options.logger,
-    options.endpoint,
+    options.endpoint.address,
     options.filter,
   );
   const reader = new PeriodicExportingMetricReader({
@@ -125,24 +98,15 @@ export function createOtlpReader(options: OtlpReaderOptions): OtlpReader {
   return { reader, exporter, ready, intervalMs: exportIntervalMillis };
 }
 
-/** Validate the endpoint and the OTLP environment into {@link OtlpSettings}. */
+/** Read the OTLP environment for the (already validated) endpoint into {@link OtlpSettings}. */
 function otlpSettings(options: OtlpReaderOptions): OtlpSettings {
-  const { host, port } = parseOtlpEndpoint(options.endpoint);
-  const isIp = host.includes(":") || /^\d+\.\d+\.\d+\.\d+$/.test(host);
-  if (isIp && !options.insecure) {
-    // grpc-js sends the host as the TLS server name, and Bun and Deno refuse an IP there.
-    throw new ConfigError(
-      "--otlp-endpoint",
-      `--otlp-endpoint "${options.endpoint}": TLS needs the collector's host name (the name in ` +
-        "its certificate), not an IP address; use the name, or --otlp-insecure for plaintext",
-    );
-  }
+  const { host, port, insecure } = options.endpoint;
   const { env } = options;
   const headers = otlpVariable(env, "HEADERS");
   const target = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
   return {
-    url: `${options.insecure ? "http" : "https"}://${target}`,
-    tls: options.insecure ? undefined : tlsMaterial(env),
+    url: `${insecure ? "http" : "https"}://${target}`,
+    tls: insecure ? undefined : tlsMaterial(env),
     headers: headers ? parseKeyValues(headers.value, headers.name) : {},
     timeoutMillis: positiveMs(env, otlpVariable(env, "TIMEOUT")?.name, OTLP_EXPORT_TIMEOUT_MS),
     userAgent: `dewy/${options.version}`,

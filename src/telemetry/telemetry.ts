@@ -25,6 +25,7 @@ import {
 import { buildResource, type EnvGetter } from "./resource.ts";
 import { PrometheusReader } from "./prometheus.ts";
 import { createOtlpReader } from "./otlp.ts";
+import type { OtlpEndpoint } from "./otlp-endpoint.ts";
 import type { ExportStats } from "./reporting-exporter.ts";
 import {
   type ContainerSource,
@@ -40,10 +41,8 @@ export interface TelemetryOptions {
   app: string;
   /** Environment (`OTEL_RESOURCE_ATTRIBUTES`, `OTEL_METRIC_EXPORT_INTERVAL`, OTLP TLS files). */
   env: EnvGetter;
-  /** OTLP/gRPC collector `host:port`; empty or absent = Prometheus only. */
-  otlpEndpoint?: string;
-  /** Plaintext gRPC instead of TLS. */
-  otlpInsecure?: boolean;
+  /** OTLP/gRPC collector; absent = Prometheus only. */
+  otlp?: OtlpEndpoint;
   /** The engine and replica count for the observable container gauges; absent = no gauges. */
   containers?: ContainerSource;
   /** Public proxy ports whose counters exist from start-up (see {@link Telemetry.registerProxyPort}). */
@@ -69,7 +68,7 @@ const CONTAINER_COMMAND: Attributes = { command: "container" };
  * ```
  */
 export class Telemetry implements ProxyObserver, DeployObserver, PauseObserver {
-  /** The OTLP endpoint pushed to, or `""`. */
+  /** The OTLP endpoint pushed to (`host:port`), or `""`. */
   readonly otlpEndpoint: string;
   #provider: MeterProvider;
   #prometheus: PrometheusReader;
@@ -87,18 +86,17 @@ export class Telemetry implements ProxyObserver, DeployObserver, PauseObserver {
   constructor(options: TelemetryOptions) {
     this.#log = options.logger ?? silentLogger;
     const resource = buildResource(options.version, options.env);
-    this.otlpEndpoint = options.otlpEndpoint ?? "";
+    this.otlpEndpoint = options.otlp?.address ?? "";
     // The container gauges are registered after the readers exist; they supply the filter.
     let dropGone: StaleSeriesFilter = (metrics) => metrics;
     const filter: StaleSeriesFilter = (metrics) => dropGone(metrics);
     const histograms = proxyHistogramProducer(this.#tallies, resource);
     this.#prometheus = new PrometheusReader(this.#log, filter, [histograms]);
     const readers: MetricReader[] = [this.#prometheus.reader];
-    if (this.otlpEndpoint) {
+    if (options.otlp) {
       const otlp = createOtlpReader({
         metricProducers: [histograms],
-        endpoint: this.otlpEndpoint,
-        insecure: options.otlpInsecure ?? false,
+        endpoint: options.otlp,
         version: options.version,
         env: options.env,
         logger: this.#log,

@@ -19,6 +19,8 @@ import { TcpProxy } from "../../src/proxy/proxy.ts";
 import { DeployManager } from "../../src/deploy/manager.ts";
 import { Logger } from "../../src/log.ts";
 import type { ContainerConfig } from "../../src/config.ts";
+import { parseImageUrl } from "../../src/registry/url.ts";
+import { type ConfigOverrides, testConfig } from "../_config.ts";
 
 const REGISTRY = process.env.TEST_REGISTRY ?? "127.0.0.1:5000";
 const SERVICES = new URL("../services/", import.meta.url).pathname;
@@ -140,7 +142,7 @@ interface Rig {
   close(): Promise<void>;
 }
 
-async function rig(socketPath: string, overrides: Partial<ContainerConfig> = {}): Promise<Rig> {
+async function rig(socketPath: string, overrides: ConfigOverrides = {}): Promise<Rig> {
   const repo = `deploye2e-${RUN}-${++repoCount}`;
   const app = repo;
   const engine = new DockerEngineClient({ runtime, socketPath });
@@ -150,9 +152,9 @@ async function rig(socketPath: string, overrides: Partial<ContainerConfig> = {})
   const lines: string[] = [];
   const logger = new Logger({ level: "debug", write: (line) => lines.push(line) });
   const manager = new DeployManager({
-    config,
+    settings: config,
     engine,
-    registry: await openImageRegistry(config.registry),
+    registry: await openImageRegistry(config.image),
     proxies: new Map([[proxy.port, proxy]]),
     probeTcp: testProbe,
     logger,
@@ -186,7 +188,7 @@ async function rig(socketPath: string, overrides: Partial<ContainerConfig> = {})
 /** Run `body` with a rig; on failure print the manager's log. */
 async function withRig(
   socketPath: string,
-  overrides: Partial<ContainerConfig>,
+  overrides: ConfigOverrides,
   body: (r: Rig) => Promise<void>,
 ): Promise<void> {
   const r = await rig(socketPath, overrides);
@@ -296,7 +298,10 @@ export function deploySuite(kind: string, socketPath: string): void {
       "a version failing its health check is rolled back; the old keeps serving; no retry storm",
     ),
     async () => {
-      await withRig(socketPath, { healthTimeoutS: 3, intervalS: 1 }, async (r) => {
+      await withRig(socketPath, {
+        rollout: { healthTimeoutMs: 3_000 },
+        poll: { intervalMs: 1_000 },
+      }, async (r) => {
         pushApp(r.repo, "1.1.0");
         await r.manager.start();
         await r.manager.settled();
@@ -413,9 +418,9 @@ export function deploySuite(kind: string, socketPath: string): void {
       const proxy = new TcpProxy(runtime, { port: 0, hostname: "127.0.0.1", idleTimeoutMs: 0 });
       await proxy.start();
       const second = new DeployManager({
-        config: e2eConfig(r.repo, proxy.port),
+        settings: e2eConfig(r.repo, proxy.port),
         engine: r.engine,
-        registry: await openImageRegistry(`img://${REGISTRY}/${r.repo}`),
+        registry: await openImageRegistry(parseImageUrl(`img://${REGISTRY}/${r.repo}`)),
         proxies: new Map([[proxy.port, proxy]]),
         probeTcp: testProbe,
       });
@@ -438,31 +443,15 @@ export function deploySuite(kind: string, socketPath: string): void {
 function e2eConfig(
   repo: string,
   proxyPort: number,
-  overrides: Partial<ContainerConfig> = {},
+  overrides: ConfigOverrides = {},
 ): ContainerConfig {
-  return {
-    registry: `img://${REGISTRY}/${repo}`,
+  return testConfig({
     app: repo,
+    image: parseImageUrl(`img://${REGISTRY}/${repo}`),
     ports: [{ proxyPort, containerPort: 0 }],
-    replicas: 2,
-    cmd: [],
-    healthPath: "/health",
-    healthTimeoutS: 10,
-    drainTimeS: 5,
-    runtime: "docker",
-    proxyIdleTimeoutS: 0,
-    adminPort: 0,
-    intervalS: 3600,
-    calver: "",
-    notifier: "",
-    beforeDeployHook: "",
-    afterDeployHook: "",
-    runOptions: { env: [], binds: [], extraHosts: [], labels: {} },
-    telemetry: false,
-    otlpEndpoint: "",
-    otlpInsecure: false,
-    logLevel: "debug",
-    logFormat: "text",
+    admin: { port: 0 },
+    log: { level: "debug" },
     ...overrides,
-  };
+    rollout: { healthTimeoutMs: 10_000, drainMs: 5_000, ...overrides.rollout },
+  });
 }

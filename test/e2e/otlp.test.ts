@@ -13,6 +13,7 @@ import { runtime } from "../_runtime.ts";
 import { TcpProxy } from "../../src/proxy/proxy.ts";
 import { Backend } from "../../src/proxy/backend.ts";
 import { Telemetry } from "../../src/telemetry/telemetry.ts";
+import { parseOtlpEndpoint } from "../../src/telemetry/otlp-endpoint.ts";
 import {
   CONNECT_LATENCY_BUCKETS,
   DEPLOYMENT_DURATION_BUCKETS,
@@ -67,8 +68,7 @@ function telemetryFor(
     version: "4.5.6",
     app: "otlpapp",
     env: (name) => env[name],
-    otlpEndpoint: endpoint,
-    otlpInsecure: insecure,
+    otlp: parseOtlpEndpoint(endpoint, { insecure }),
     logger,
   });
 }
@@ -304,13 +304,14 @@ test("otlp e2e: a bun --compile'd single binary exports without node_modules", a
   const dir = mkdtempSync(join(tmpdir(), "dewy-otlp-bin-"));
   const receiver = await startOtlpReceiver();
   try {
-    const telemetryModule = fileURLToPath(
-      new URL("../../src/telemetry/telemetry.ts", import.meta.url),
-    );
+    const module = (path: string) =>
+      JSON.stringify(fileURLToPath(new URL(`../../src/telemetry/${path}`, import.meta.url)));
     writeFileSync(
       join(dir, "probe.ts"),
-      `import { Telemetry } from ${JSON.stringify(telemetryModule)};
-const t = new Telemetry({ version: "7.7.7", app: "bin", env: () => undefined, otlpEndpoint: process.argv[2], otlpInsecure: true });
+      `import { Telemetry } from ${module("telemetry.ts")};
+import { parseOtlpEndpoint } from ${module("otlp-endpoint.ts")};
+const otlp = parseOtlpEndpoint(process.argv[2], { insecure: true });
+const t = new Telemetry({ version: "7.7.7", app: "bin", env: () => undefined, otlp });
 t.deploymentSucceeded(2);
 const text = await t.metricsText();
 await t.shutdown(5000);

@@ -22,6 +22,7 @@ import {
 import { openImageRegistry } from "../../src/registry/oci-registry.ts";
 import { parseVerifyKey } from "../../src/verify/keys.ts";
 import { SignatureVerifier } from "../../src/verify/verifier.ts";
+import { parseImageUrl } from "../../src/registry/url.ts";
 
 test("registry signatures e2e: docker-registry 2.8 with token auth, .sig and fallback-tag bundles", async () => {
   const registry = await startRegistry("token");
@@ -31,7 +32,7 @@ test("registry signatures e2e: docker-registry 2.8 with token auth, .sig and fal
     const digests = await registry.push(repo, ["v1.0.0", "v1.1.0", "v1.2.0", "v1.3.0"]);
     const good = generateKey();
     const other = generateKey();
-    const source = await openImageRegistry(`img://${registry.host}/${repo}`, {
+    const source = await openImageRegistry(parseImageUrl(`img://${registry.host}/${repo}`), {
       sources: {
         env: (name) => ({ DOCKER_USERNAME: USER.username, DOCKER_PASSWORD: USER.password })[name],
         homeDir: home,
@@ -114,7 +115,7 @@ test("registry signatures e2e: a registry with the referrers API; one index, one
   const key = generateKey();
   const { server, requests, digest } = await referrersRegistry(key);
   try {
-    const source = await openImageRegistry(`img://127.0.0.1:${server.port}/app`, {
+    const source = await openImageRegistry(parseImageUrl(`img://127.0.0.1:${server.port}/app`), {
       sources: { env: () => undefined, homeDir: "/nonexistent" },
     });
     const latest = await source.latest();

@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runtime } from "../_runtime.ts";
+import { parseImageUrl } from "../../src/registry/url.ts";
 import {
   type RegistryAuthMode,
   startRegistry,
@@ -43,10 +44,11 @@ function open(
   url: string,
   home: string,
   env: Record<string, string> = {},
-  options: OpenImageRegistryOptions = {},
+  options: OpenImageRegistryOptions & { calver?: string } = {},
 ) {
-  return openImageRegistry(url, {
-    ...options,
+  const { calver, ...rest } = options;
+  return openImageRegistry(parseImageUrl(url, { calver }), {
+    ...rest,
     sources: { env: (name) => env[name], homeDir: home },
   });
 }

@@ -25,8 +25,8 @@ test("telemetry containers e2e: status, restarts, exit code, start time and info
   const options: RunOptions = { env: [], binds: [], extraHosts: [], labels: {} };
   const ids: string[] = [];
   const telemetry = (await createTelemetry(
-    { telemetry: true, otlpEndpoint: "", otlpInsecure: false, app, replicas: 2, ports: [] },
-    { version: "1.0.0", env: () => undefined, engine },
+    {},
+    { version: "1.0.0", env: () => undefined, app, containers: { engine, desiredReplicas: 2 } },
   ))!;
   try {
     await engine.pull(image);

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { checkNotifierEnvironment, parseNotifierUrl } from "../../src/cli/mod.ts";
+import { parseNotifierUrl, resolveNotifier } from "../../src/notify/url.ts";
 import { assertConfigError, noEnv } from "../_cli-assert.ts";
 import { envOf } from "../_env.ts";
 
@@ -171,36 +171,36 @@ test("notifier url: error: malformed percent escape", () => {
   );
 });
 
-test("notifier env: slack needs SLACK_TOKEN", () => {
+test("notifier env: slack needs SLACK_TOKEN, which the spec carries", () => {
   const url = "slack://deploys";
-  assertConfigError(
-    () => checkNotifierEnvironment(url, parseNotifierUrl(url), noEnv),
-    "--notifier",
-    "SLACK_TOKEN",
-  );
-  checkNotifierEnvironment(url, parseNotifierUrl(url), envOf({ SLACK_TOKEN: "xoxb" }));
+  assertConfigError(() => resolveNotifier(url, noEnv), "--notifier", "SLACK_TOKEN");
+  const spec = resolveNotifier(url, envOf({ SLACK_TOKEN: "xoxb" }));
+  assert.equal(spec.kind === "slack" && spec.token, "xoxb");
 });
 
 test("notifier env: mail sender comes from from=, MAIL_FROM or the username", () => {
   const url = "mail://smtp.example.com/ops@example.com";
-  const parsed = parseNotifierUrl(url);
-  assertConfigError(() => checkNotifierEnvironment(url, parsed, noEnv), "--notifier", "MAIL_FROM");
-  checkNotifierEnvironment(url, parsed, envOf({ MAIL_FROM: "dewy@example.com" }));
-  checkNotifierEnvironment(
-    url,
-    parsed,
-    envOf({ MAIL_USERNAME: "dewy@example.com", MAIL_PASSWORD: "pw" }),
+  const from = (u: string, env: Record<string, string>) => {
+    const spec = resolveNotifier(u, envOf(env));
+    return spec.kind === "mail" ? spec.from : undefined;
+  };
+  assertConfigError(() => resolveNotifier(url, noEnv), "--notifier", "MAIL_FROM");
+  assert.equal(from(url, { MAIL_FROM: "dewy@example.com" }), "dewy@example.com");
+  assert.equal(
+    from(url, { MAIL_USERNAME: "dewy@example.com", MAIL_PASSWORD: "pw" }),
+    "dewy@example.com",
   );
-  checkNotifierEnvironment(`${url}?from=a@b.c`, parseNotifierUrl(`${url}?from=a@b.c`), noEnv);
+  assert.equal(from(`${url}?from=a@b.c`, { MAIL_FROM: "x@y.z" }), "a@b.c");
 });
 
 test("notifier env: a mail username needs a password", () => {
   const url = "mail://smtp.example.com/ops@example.com?username=dewy&from=a@b.c";
   assertConfigError(
-    () => checkNotifierEnvironment(url, parseNotifierUrl(url), noEnv),
+    () => resolveNotifier(url, noEnv),
     "--notifier",
     `user "dewy"`,
     "MAIL_PASSWORD",
   );
-  checkNotifierEnvironment(url, parseNotifierUrl(url), envOf({ MAIL_PASSWORD: "pw" }));
+  const spec = resolveNotifier(url, envOf({ MAIL_PASSWORD: "pw" }));
+  assert.deepEqual(spec.kind === "mail" && spec.auth, { user: "dewy", pass: "pw" });
 });

@@ -233,6 +233,15 @@ test("cli validation: --otlp-endpoint with a port out of range", () => {
   );
 });
 
+test("cli validation: --otlp-endpoint at an IP needs --otlp-insecure (TLS needs a name)", () => {
+  assertConfigError(
+    withFlags("--otlp-endpoint", "127.0.0.1:4317"),
+    "--otlp-endpoint",
+    `"127.0.0.1:4317"`,
+    "TLS needs the collector's host name",
+  );
+});
+
 test("cli validation: --otlp-insecure without --otlp-endpoint", () => {
   assertConfigError(withFlags("--otlp-insecure"), "--otlp-insecure", "needs --otlp-endpoint");
 });

@@ -3,6 +3,9 @@ import assert from "node:assert/strict";
 import { type Command, parseCommandLine } from "../../src/cli/mod.ts";
 import { FLAGS } from "../../src/cli/flags.ts";
 import type { ContainerConfig } from "../../src/config.ts";
+import { parseImageUrl } from "../../src/registry/url.ts";
+import { parseOtlpEndpoint } from "../../src/telemetry/otlp-endpoint.ts";
+import { testConfig } from "../_config.ts";
 import { assertConfigError, containerArgs, noEnv, REGISTRY } from "../_cli-assert.ts";
 
 function parse(...args: string[]): Command {
@@ -15,30 +18,15 @@ function config(...args: string[]): ContainerConfig {
   return (command as Extract<Command, { kind: "container" }>).config;
 }
 
-const DEFAULTS: ContainerConfig = {
-  registry: REGISTRY,
-  app: "app",
+/** What `dewy container -r REGISTRY -p 8080` gives: every default of the flag table. */
+const DEFAULTS = testConfig({
+  image: parseImageUrl(REGISTRY),
   ports: [{ proxyPort: 8080, containerPort: 0 }],
-  replicas: 1,
-  cmd: [],
-  healthPath: "",
-  healthTimeoutS: 30,
-  drainTimeS: 30,
-  runtime: "docker",
-  proxyIdleTimeoutS: 300,
-  adminPort: 17539,
-  intervalS: 10,
-  calver: "",
-  notifier: "",
-  beforeDeployHook: "",
-  afterDeployHook: "",
-  runOptions: { env: [], binds: [], extraHosts: [], labels: {} },
-  telemetry: false,
-  otlpEndpoint: "",
-  otlpInsecure: false,
-  logLevel: "info",
-  logFormat: "text",
-};
+  rollout: { replicas: 1, healthPath: "", healthTimeoutMs: 30_000, drainMs: 30_000 },
+  poll: { intervalMs: 10_000 },
+  proxy: { idleTimeoutMs: 300_000 },
+  log: { level: "info" },
+});
 
 test("cli: container with only --registry and --port gets every default", () => {
   assert.deepEqual(config(...containerArgs()), DEFAULTS);
@@ -91,27 +79,22 @@ test("cli: every container flag in its long form lands in the config", () => {
   );
   assert.deepEqual(got, {
     ...DEFAULTS,
-    registry: "img://127.0.0.1:5000/acme/app?pre-release=true",
     app: "shop",
+    image: parseImageUrl("img://127.0.0.1:5000/acme/app?pre-release=true", {
+      calver: "YYYY.0M.MICRO",
+    }),
+    engine: "podman",
     ports: [{ proxyPort: 8080, containerPort: 80 }, { proxyPort: 9090, containerPort: 0 }],
-    replicas: 3,
     cmd: ["serve", "--verbose=true"],
-    healthPath: "/health",
-    healthTimeoutS: 45,
-    drainTimeS: 0,
-    runtime: "podman",
-    proxyIdleTimeoutS: 0,
-    adminPort: 18000,
-    intervalS: 5,
-    calver: "YYYY.0M.MICRO",
-    beforeDeployHook: "echo before",
-    afterDeployHook: "echo after",
-    logLevel: "debug",
-    logFormat: "json",
-    telemetry: true,
-    otlpEndpoint: "localhost:4317",
-    otlpInsecure: true,
+    rollout: { replicas: 3, healthPath: "/health", healthTimeoutMs: 45_000, drainMs: 0 },
+    poll: { intervalMs: 5_000 },
+    hooks: { beforeDeploy: "echo before", afterDeploy: "echo after" },
+    proxy: { idleTimeoutMs: 0 },
+    admin: { port: 18000 },
+    log: { level: "debug", format: "json" },
+    telemetry: { otlp: parseOtlpEndpoint("localhost:4317", { insecure: true }) },
   });
+  assert.equal(got.image.calver, "YYYY.0M.MICRO");
 });
 
 test("cli: short forms -r -p -n -i -l -f", () => {
@@ -132,9 +115,8 @@ test("cli: short forms -r -p -n -i -l -f", () => {
   );
   assert.deepEqual(got.ports, [{ proxyPort: 80, containerPort: 8080 }]);
   assert.equal(got.app, "web");
-  assert.equal(got.intervalS, 20);
-  assert.equal(got.logLevel, "warn");
-  assert.equal(got.logFormat, "json");
+  assert.equal(got.poll.intervalMs, 20_000);
+  assert.deepEqual(got.log, { level: "warn", format: "json" });
 });
 
 test("cli: --flag=value, -pVALUE and -p=VALUE forms", () => {
@@ -146,12 +128,12 @@ test("cli: --flag=value, -pVALUE and -p=VALUE forms", () => {
     "--replicas=2",
     "--cmd=--port=1",
   );
-  assert.equal(got.registry, REGISTRY);
+  assert.equal(got.image.url, REGISTRY);
   assert.deepEqual(got.ports, [{ proxyPort: 8080, containerPort: 0 }, {
     proxyPort: 9090,
     containerPort: 90,
   }]);
-  assert.equal(got.replicas, 2);
+  assert.equal(got.rollout.replicas, 2);
   assert.deepEqual(got.cmd, ["--port=1"]);
 });
 
@@ -176,14 +158,14 @@ test("cli: --port and --cmd accumulate, other flags keep the last value", () => 
   );
   assert.deepEqual(got.ports.map((p) => p.proxyPort), [8080, 8081]);
   assert.deepEqual(got.cmd, ["a", "b"]);
-  assert.equal(got.replicas, 4);
+  assert.equal(got.rollout.replicas, 4);
   assert.equal(got.app, "y");
 });
 
 test("cli: flags may come before and after the container word", () => {
   const got = config("-p", "8080", "container", "--replicas", "2", "-r", REGISTRY);
-  assert.equal(got.replicas, 2);
-  assert.equal(got.registry, REGISTRY);
+  assert.equal(got.rollout.replicas, 2);
+  assert.equal(got.image.url, REGISTRY);
 });
 
 test("cli: second-valued flags take whole seconds or Go-style durations", () => {
@@ -199,26 +181,25 @@ test("cli: second-valued flags take whole seconds or Go-style durations", () => 
       "1h",
     ),
   );
-  assert.equal(got.intervalS, 90);
-  assert.equal(got.healthTimeoutS, 120);
-  assert.equal(got.drainTimeS, 45);
-  assert.equal(got.proxyIdleTimeoutS, 3600);
+  assert.equal(got.poll.intervalMs, 90_000);
+  assert.equal(got.rollout.healthTimeoutMs, 120_000);
+  assert.equal(got.rollout.drainMs, 45_000);
+  assert.equal(got.proxy.idleTimeoutMs, 3_600_000);
 });
 
 test("cli: --log-level, --log-format and --runtime are case-insensitive", () => {
   const got = config(
     ...containerArgs("--log-level", "DEBUG", "--log-format", "JSON", "--runtime", "Podman"),
   );
-  assert.equal(got.logLevel, "debug");
-  assert.equal(got.logFormat, "json");
-  assert.equal(got.runtime, "podman");
+  assert.deepEqual(got.log, { level: "debug", format: "json" });
+  assert.equal(got.engine, "podman");
 });
 
 test("cli: --otlp-endpoint implies telemetry", () => {
-  const got = config(...containerArgs("--otlp-endpoint", "[::1]:4317"));
-  assert.equal(got.telemetry, true);
-  assert.equal(got.otlpEndpoint, "[::1]:4317");
-  assert.equal(got.otlpInsecure, false);
+  const got = config(...containerArgs("--otlp-endpoint", "[::1]:4317", "--otlp-insecure"));
+  assert.deepEqual(got.telemetry, {
+    otlp: { address: "[::1]:4317", host: "::1", port: 4317, insecure: true },
+  });
 });
 
 test("cli: the app name defaults to the last repository segment", () => {
@@ -231,7 +212,7 @@ test("cli: the app name defaults to the last repository segment", () => {
 
 test("cli: a calver= in the registry URL is the config's calver", () => {
   assert.equal(
-    config("container", "-r", `${REGISTRY}?calver=YYYY.MM.DD`, "-p", "8080").calver,
+    config("container", "-r", `${REGISTRY}?calver=YYYY.MM.DD`, "-p", "8080").image.calver,
     "YYYY.MM.DD",
   );
 });
@@ -239,17 +220,22 @@ test("cli: a calver= in the registry URL is the config's calver", () => {
 test("cli: a slack notifier with SLACK_TOKEN set is accepted", () => {
   const env = (name: string) => (name === "SLACK_TOKEN" ? "xoxb-test" : undefined);
   const command = parseCommandLine(containerArgs("--notifier", "slack://deploys?quiet=true"), env);
-  assert.equal(
-    command.kind === "container" && command.config.notifier,
-    "slack://deploys?quiet=true",
-  );
+  assert.deepEqual(command.kind === "container" && command.config.notifier, {
+    kind: "slack",
+    channel: "deploys",
+    title: undefined,
+    url: undefined,
+    quiet: true,
+    thread: false,
+    token: "xoxb-test",
+  });
 });
 
 test("cli: words after -- become run options", () => {
   const got = config(
     ...containerArgs("--", "-e", "MODE=prod", "--memory=1g", "--label", "team=web"),
   );
-  assert.deepEqual(got.runOptions, {
+  assert.deepEqual(got.run, {
     env: ["MODE=prod"],
     binds: [],
     extraHosts: [],
@@ -259,7 +245,7 @@ test("cli: words after -- become run options", () => {
 });
 
 test("cli: a lone -- gives empty run options", () => {
-  assert.deepEqual(config(...containerArgs("--")).runOptions, DEFAULTS.runOptions);
+  assert.deepEqual(config(...containerArgs("--")).run, DEFAULTS.run);
 });
 
 test("cli: --help, -h and container --help print the help", () => {

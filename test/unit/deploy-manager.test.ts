@@ -20,14 +20,13 @@ import { REGISTRY_MAX_PAUSE_MS } from "../../src/defaults.ts";
 import { Logger, silentLogger } from "../../src/log.ts";
 import { ErrorLimitingNotifier } from "../../src/notify/limiter.ts";
 import type { Backend } from "../../src/proxy/backend.ts";
-import type { ContainerConfig } from "../../src/config.ts";
+import { type ConfigOverrides, testConfig } from "../_config.ts";
 import {
   drive,
   FakeEngine,
   FakeRegistry,
   publish,
   RecordingPool,
-  testConfig,
   until,
 } from "../_deploy-fakes.ts";
 
@@ -48,7 +47,7 @@ interface Harness {
 }
 
 function harness(
-  config: Partial<ContainerConfig> = {},
+  config: ConfigOverrides = {},
   extra: Partial<DeployManagerOptions> = {},
 ): Harness {
   const log: string[] = [];
@@ -80,7 +79,7 @@ function harness(
   };
   const hooks: RunHookOptions[] = [];
   const manager = new DeployManager({
-    config: testConfig(config),
+    settings: testConfig(config),
     engine,
     registry,
     proxies: new Map([[18080, { pool }], [18081, { pool: second }]]),
@@ -204,15 +203,8 @@ test("deploy: the first check runs every replica, labelled, named and in the poo
 test("deploy: passthrough options, --user and --cmd reach the container spec", async () => {
   const h = harness({
     cmd: ["/start.sh", "--fast"],
-    runOptions: {
-      env: ["A=1"],
-      binds: [],
-      extraHosts: [],
-      labels: { team: "x" },
-      user: "42:42",
-      name: "web",
-    },
-    replicas: 1,
+    run: { env: ["A=1"], labels: { team: "x" }, user: "42:42", name: "web" },
+    rollout: { replicas: 1 },
   });
   try {
     await deployed(h, "v1.0.0");
@@ -284,7 +276,7 @@ test("deploy: a failed health check rolls back and the old replicas keep serving
 });
 
 test("deploy: a replica that crashes at start fails the deploy at once", async () => {
-  const h = harness({ healthTimeoutS: 3600 });
+  const h = harness({ rollout: { healthTimeoutMs: 3_600_000 } });
   try {
     await deployed(h, "v1.0.0");
     publish(h.engine, h.registry, "v2.0.0", { version: "2.0.0", crash: true });
@@ -318,7 +310,7 @@ test("deploy: an image exposing two ports fails with both ports named", async ()
 });
 
 test("back-off: a failed version is retried after 30 s, then 60 s, not on every tick", async () => {
-  const h = harness({ intervalS: 10, replicas: 1 });
+  const h = harness({ rollout: { replicas: 1 }, poll: { intervalMs: 10_000 } });
   try {
     await deployed(h, "v1.0.0");
     publish(h.engine, h.registry, "v2.0.0", { version: "2.0.0", failHealth: true });
@@ -356,7 +348,7 @@ test("back-off: the retries of a failing version are notified 1, 2, 3, then no m
     hookResult: () => Promise.resolve(),
   };
   const notifier = new ErrorLimitingNotifier({ channel, quiet: false, logger: silentLogger });
-  const h = harness({ intervalS: 10, replicas: 1 }, { notifier });
+  const h = harness({ rollout: { replicas: 1 }, poll: { intervalMs: 10_000 } }, { notifier });
   try {
     await deployed(h, "v1.0.0");
     publish(h.engine, h.registry, "v2.0.0", { version: "2.0.0", failHealth: true });
@@ -402,7 +394,7 @@ test("check: an up-to-date version is left alone and a re-pushed tag is redeploy
 });
 
 test("check: never two at once; ticks are skipped and checkNow calls share one follow-up", async () => {
-  const h = harness({ intervalS: 10 });
+  const h = harness({ poll: { intervalMs: 10_000 } });
   try {
     publish(h.engine, h.registry, "v1.0.0", { version: "1.0.0" });
     let release!: () => void;
@@ -466,7 +458,7 @@ test("check: while the registry fails, a replica that vanished unnoticed is stil
 });
 
 test("heal: a heal that failed because the engine was away is retried at the next tick", async () => {
-  const h = harness({ replicas: 1, intervalS: 10 });
+  const h = harness({ rollout: { replicas: 1 }, poll: { intervalMs: 10_000 } });
   try {
     await deployed(h, "v1.0.0");
     h.engine.down = new EngineUnreachableError("/run/docker.sock", "connection refused");
@@ -486,7 +478,7 @@ test("heal: a heal that failed because the engine was away is retried at the nex
 });
 
 test("heal: a replica that dies while a new version is pulling is replaced at once", async () => {
-  const h = harness({ replicas: 1 });
+  const h = harness({ rollout: { replicas: 1 } });
   try {
     await deployed(h, "v1.0.0");
     publish(h.engine, h.registry, "v2.0.0", { version: "2.0.0" });
@@ -692,7 +684,7 @@ test("adoption: running managed containers are back in the pool before the first
 });
 
 test("adoption: of two versions left running, the one deployed last is current", async () => {
-  const h = harness({ replicas: 1 });
+  const h = harness({ rollout: { replicas: 1 } });
   try {
     const v1 = publish(h.engine, h.registry, "v1.0.0", { version: "1.0.0" });
     const v2 = publish(h.engine, h.registry, "v2.0.0", { version: "2.0.0" });
@@ -715,7 +707,7 @@ test("adoption: of two versions left running, the one deployed last is current",
 });
 
 test("adoption: an adopted version that is current is not redeployed", async () => {
-  const h = harness({ replicas: 1 });
+  const h = harness({ rollout: { replicas: 1 } });
   try {
     const image = publish(h.engine, h.registry, "v1.0.0", { version: "1.0.0" });
     await h.engine.pull(image);
@@ -780,7 +772,7 @@ test("hooks: a failing before-deploy hook aborts the deploy; hooks get app, vers
   const hooks: RunHookOptions[] = [];
   let exitCode = 1;
   const h = harness(
-    { beforeDeployHook: "./migrate.sh", afterDeployHook: "./warm.sh", replicas: 1 },
+    { hooks: { beforeDeploy: "./migrate.sh", afterDeploy: "./warm.sh" }, rollout: { replicas: 1 } },
     {
       runHook: (options) => {
         hooks.push(options);
@@ -821,7 +813,7 @@ test("hooks: HookFailedError names the command and the exit code", () => {
 });
 
 test("health: without a health path a TCP accept makes a replica ready", async () => {
-  const h = harness({ healthPath: "", replicas: 1 });
+  const h = harness({ rollout: { healthPath: "", replicas: 1 } });
   try {
     await deployed(h, "v1.0.0");
     assert.equal(h.pool.size, 1);
@@ -847,7 +839,7 @@ test("shutdown: every managed container is stopped and removed, the pool emptied
 });
 
 test("shutdown: an in-flight deploy is aborted and its new replicas removed", async () => {
-  const h = harness({ healthTimeoutS: 3600 });
+  const h = harness({ rollout: { healthTimeoutMs: 3_600_000 } });
   try {
     await deployed(h, "v1.0.0");
     publish(h.engine, h.registry, "v2.0.0", { version: "2.0.0", failHealth: true });
@@ -885,7 +877,7 @@ test("containers(): running managed containers with the admin API fields", async
 });
 
 test("drain: an old replica is stopped only after its open connections finished", async () => {
-  const h = harness({ drainTimeS: 30, replicas: 1 });
+  const h = harness({ rollout: { drainMs: 30_000, replicas: 1 } });
   try {
     await deployed(h, "v1.0.0");
     const [old] = h.pool.backends;
@@ -907,7 +899,7 @@ test("drain: an old replica is stopped only after its open connections finished"
 });
 
 test("drain: a rollback lets the connections a new replica already took finish", async () => {
-  const h = harness({ drainTimeS: 30, replicas: 2 });
+  const h = harness({ rollout: { drainMs: 30_000, replicas: 2 } });
   try {
     await deployed(h, "v1.0.0");
     const v2 = publish(h.engine, h.registry, "v2.0.0", { version: "2.0.0" });
@@ -940,7 +932,7 @@ test("drain: a rollback lets the connections a new replica already took finish",
 });
 
 test("drain: an old replica whose connections outlive --drain-time is stopped anyway", async () => {
-  const h = harness({ drainTimeS: 0.2, replicas: 1 });
+  const h = harness({ rollout: { drainMs: 200, replicas: 1 } });
   try {
     await deployed(h, "v1.0.0");
     const [old] = h.pool.backends;
@@ -985,7 +977,7 @@ test("deploy: a --port without a proxy fails before any container starts", async
 });
 
 test("adoption: an unhealthy running container stays out of rotation and goes at the next deploy", async () => {
-  const h = harness({ replicas: 1, healthTimeoutS: 2 });
+  const h = harness({ rollout: { replicas: 1, healthTimeoutMs: 2_000 } });
   try {
     const sick = publish(h.engine, h.registry, "v1.0.0", { version: "1.0.0", failHealth: true });
     await h.engine.pull(sick);
@@ -1031,7 +1023,7 @@ test("shutdown: a deploy whose before-deploy hook ends after stopChecks is not r
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
   const commands: string[] = [];
-  const h = harness({ beforeDeployHook: "./migrate.sh", afterDeployHook: "./warm.sh" }, {
+  const h = harness({ hooks: { beforeDeploy: "./migrate.sh", afterDeploy: "./warm.sh" } }, {
     runHook: async (options) => {
       commands.push(options.command);
       if (options.context.version === "v2.0.0" && options.command === "./migrate.sh") {
@@ -1083,7 +1075,7 @@ test("shutdown: a check whose registry call fails after stopChecks heals nothing
 });
 
 test("adoption: a check asked for while adopting waits for it (no hook for the running version)", async () => {
-  const h = harness({ replicas: 1, beforeDeployHook: "./migrate.sh" });
+  const h = harness({ rollout: { replicas: 1 }, hooks: { beforeDeploy: "./migrate.sh" } });
   try {
     const image = publish(h.engine, h.registry, "v1.0.0", { version: "1.0.0" });
     await h.engine.pull(image);
@@ -1110,7 +1102,7 @@ test("adoption: a check asked for while adopting waits for it (no hook for the r
 });
 
 test("heal: an engine restart that kills every replica is reported once per failure streak", async () => {
-  const h = harness({ replicas: 3 });
+  const h = harness({ rollout: { replicas: 3 } });
   try {
     await deployed(h, "v1.0.0");
     h.engine.down = new EngineUnreachableError("/run/docker.sock", "connection refused");

@@ -19,7 +19,8 @@ import {
 } from "../../src/deploy/errors.ts";
 import { Logger, silentLogger } from "../../src/log.ts";
 import type { Engine, EngineEvent } from "../../src/engine/types.ts";
-import { drive, FakeEngine, testConfig } from "../_deploy-fakes.ts";
+import { drive, FakeEngine } from "../_deploy-fakes.ts";
+import { testConfig } from "../_config.ts";
 
 const V1 = { version: "v1", digest: "sha256:1", image: "r/app@sha256:1" };
 const V2 = { version: "v2", digest: "sha256:2", image: "r/app@sha256:2" };
@@ -187,7 +188,7 @@ function waitOn(hostPort: number, options: Partial<WaitHealthyOptions> = {}): Pr
     container: { id: "c", name: "app-1-0" },
     hostPort,
     path: "/health",
-    timeoutS: 5,
+    timeoutMs: 5_000,
     engine: runningEngine(),
     probeTcp: testProbe,
     clock: new ManualClock(),
@@ -249,7 +250,7 @@ test("health: --health-timeout bounds each probe too: an answer long after the b
   try {
     const checks: boolean[] = [];
     const waiting = waitOn(server.port, {
-      timeoutS: 1,
+      timeoutMs: 1_000,
       clock: realClock,
       observer: recording(checks),
     });
@@ -274,7 +275,7 @@ test("health: the last probe is at the deadline, so an app ready in the last sec
   try {
     const clock = new ManualClock();
     const started = clock.now();
-    const waiting = waitOn(server.port, { timeoutS: 1, clock });
+    const waiting = waitOn(server.port, { timeoutMs: 1_000, clock });
     await drive(clock, waiting);
     assert.equal(hits, 2);
     assert.equal(clock.now() - started, 1_000);
@@ -291,7 +292,7 @@ test("health: a container that exited fails at once; TCP probes need an accepted
     container: { id: "c", name: "app-1-0" },
     hostPort: port,
     path: "",
-    timeoutS: 3600,
+    timeoutMs: 3_600_000,
     probeTcp: testProbe,
     clock: new ManualClock(),
   };
@@ -317,7 +318,7 @@ test("health: aborting the wait rejects with the abort reason", async () => {
       container: { id: "c", name: "n" },
       hostPort: server.port,
       path: "/",
-      timeoutS: 60,
+      timeoutMs: 60_000,
       engine: runningEngine(),
       probeTcp: testProbe,
       clock,

@@ -9,10 +9,13 @@ import assert from "node:assert/strict";
 import { ConfigError } from "../../src/errors.ts";
 import { silentLogger } from "../../src/log.ts";
 import { createNotifier } from "../../src/notify/factory.ts";
+import { resolveNotifier } from "../../src/notify/url.ts";
 import { ErrorLimitingNotifier, nullNotifier } from "../../src/notify/limiter.ts";
 
 function create(url: string, env: Record<string, string> = {}) {
-  return createNotifier(url, { env: (name) => env[name], logger: silentLogger, version: "0.1.0" });
+  const envGet = (name: string) => env[name];
+  const spec = url === "" ? null : resolveNotifier(url, envGet);
+  return createNotifier(spec, { env: envGet, logger: silentLogger, version: "0.1.0" });
 }
 
 /** Asserts `fn` throws a one-line ConfigError for `--notifier` whose message matches `pattern`. */

@@ -13,6 +13,7 @@ import process from "node:process";
 import type { HookResult } from "../../src/hooks/result.ts";
 import { ConfigError } from "../../src/errors.ts";
 import { createNotifier } from "../../src/notify/factory.ts";
+import { resolveNotifier } from "../../src/notify/url.ts";
 import { deployedMessage, pulledMessage } from "../../src/notify/messages.ts";
 import type { Notifier } from "../../src/notify/types.ts";
 import { recordingLogger } from "../_notify.ts";
@@ -23,8 +24,9 @@ function mailNotifier(
   env: Record<string, string> = {},
   logger = recordingLogger().logger,
 ): Notifier {
-  return createNotifier(url, {
-    env: (name) => env[name],
+  const envGet = (name: string) => env[name];
+  return createNotifier(resolveNotifier(url, envGet), {
+    env: envGet,
     logger,
     version: "0.1.0",
     hostname: "web-1.example",

@@ -13,6 +13,7 @@ import type { HookResult } from "../../src/hooks/result.ts";
 import type { Logger } from "../../src/log.ts";
 import { hostColor } from "../../src/notify/color.ts";
 import { createNotifier } from "../../src/notify/factory.ts";
+import { resolveNotifier } from "../../src/notify/url.ts";
 import { ErrorLimitingNotifier } from "../../src/notify/limiter.ts";
 import {
   deployedMessage,
@@ -333,12 +334,15 @@ test("notify slack: the host colour is stable and never an alarming red", () => 
 test("notify slack: createNotifier reads SLACK_TOKEN and SLACK_API_URL and applies quiet", async () => {
   await withSlack(async ({ url, posted }) => {
     const env: Record<string, string> = { SLACK_TOKEN: "xoxb-from-env", SLACK_API_URL: url };
-    const notifier = createNotifier("slack://deploys?title=shop&quiet=true", {
-      env: (name) => env[name],
-      logger: recordingLogger().logger,
-      version: "0.1.0",
-      hostname: "web-9",
-    });
+    const notifier = createNotifier(
+      resolveNotifier("slack://deploys?title=shop&quiet=true", (name) => env[name]),
+      {
+        env: (name) => env[name],
+        logger: recordingLogger().logger,
+        version: "0.1.0",
+        hostname: "web-9",
+      },
+    );
     await notifier.send("muted by quiet");
     await notifier.sendImportant("sent");
     assert.deepEqual(texts(posted), ["sent"]);
@@ -354,7 +358,7 @@ test("notify slack: the slackApiUrl option wins over SLACK_API_URL", async () =>
       SLACK_TOKEN: "t",
       SLACK_API_URL: "http://127.0.0.1:9/nowhere",
     };
-    const notifier = createNotifier("slack://ops", {
+    const notifier = createNotifier(resolveNotifier("slack://ops", (name) => env[name]), {
       env: (name) => env[name],
       logger: recordingLogger().logger,
       version: "0.1.0",

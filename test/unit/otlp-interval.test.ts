@@ -2,12 +2,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createOtlpReader } from "../../src/telemetry/otlp.ts";
+import { parseOtlpEndpoint } from "../../src/telemetry/otlp-endpoint.ts";
 import { silentLogger } from "../../src/log.ts";
 
 function reader(env: Record<string, string>) {
   return createOtlpReader({
-    endpoint: "collector.example:4317",
-    insecure: true,
+    endpoint: parseOtlpEndpoint("collector.example:4317", { insecure: true }),
     version: "0.0.0",
     env: (name) => env[name],
     logger: silentLogger,

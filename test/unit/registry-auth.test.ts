@@ -13,6 +13,7 @@ import { RegistryProtocolError } from "../../src/registry/errors.ts";
 import { ConfigError } from "../../src/errors.ts";
 import { Logger } from "../../src/log.ts";
 import { openImageRegistry } from "../../src/registry/oci-registry.ts";
+import { parseImageUrl } from "../../src/registry/url.ts";
 import { envOf } from "../_env.ts";
 
 test("registry auth: bearer challenge with commas inside the quoted scope", () => {
@@ -263,7 +264,7 @@ test("registry auth: openImageRegistry logs each credential warning once on its 
   await withHome(async (home) => {
     const lines: string[] = [];
     const logger = new Logger({ level: "info", format: "json", write: (line) => lines.push(line) });
-    const registry = await openImageRegistry("img://127.0.0.1:5000/app", {
+    const registry = await openImageRegistry(parseImageUrl("img://127.0.0.1:5000/app"), {
       sources: { env: envOf({ DOCKER_USERNAME: "u" }), homeDir: home },
       logger,
     });

@@ -1,10 +1,10 @@
 /** img:// URL parsing: good URLs as a table of parsed fields, bad ones as ConfigErrors naming the value. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { type ImageUrl, parseImageUrl } from "../../src/registry/url.ts";
+import { type ImageRef, parseImageUrl } from "../../src/registry/url.ts";
 import { ConfigError } from "../../src/errors.ts";
 
-type Good = [url: string, expected: Partial<ImageUrl>, calver?: string];
+type Good = [url: string, expected: Partial<ImageRef>, calver?: string];
 
 const GOOD: Good[] = [
   ["img://127.0.0.1:5000/app", {
@@ -71,7 +71,7 @@ for (const [url, expected, calver] of GOOD) {
   test(`registry url: ${url}${calver ? ` --calver ${calver}` : ""}`, () => {
     const parsed = parseImageUrl(url, { calver });
     for (const [key, value] of Object.entries(expected)) {
-      assert.equal(parsed[key as keyof ImageUrl], value, key);
+      assert.equal(parsed[key as keyof ImageRef], value, key);
     }
   });
 }

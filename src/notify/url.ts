@@ -1,13 +1,13 @@
 /**
  * `--notifier` URLs: `slack://CHANNEL[?title=T&url=U&quiet=B&thread=B]` and
  * `mail://HOST[:PORT]/TO[?username=&password=&from=&subject=&tls=B&quiet=B]` (`smtp://` is
- * the same as `mail://`). Syntax only: credentials that may come from the environment are
- * checked by {@link checkNotifierEnvironment}.
+ * the same as `mail://`). {@link parseNotifierUrl} checks the syntax; {@link resolveNotifier}
+ * also takes what the URL leaves to the environment, once, into a {@link NotifierSpec}.
  *
  * @module
  */
 import { ConfigError } from "../errors.ts";
-import { parseBoolWord } from "../registry/url.ts";
+import { parseBoolWord } from "../parse/bool.ts";
 
 /** A parsed `slack://` notifier URL. */
 export interface SlackNotifierUrl {
@@ -179,29 +179,46 @@ export function parseNotifierUrl(url: string): NotifierUrl {
   );
 }
 
+/** A `slack://` notifier with its token. */
+export interface SlackNotifierSpec extends SlackNotifierUrl {
+  /** Bot token (`SLACK_TOKEN`). */
+  token: string;
+}
+
+/** A `mail://` notifier with its sender and login settled. */
+export interface MailNotifierSpec extends Omit<MailNotifierUrl, "username" | "password" | "from"> {
+  /** Sender: `from=`, `MAIL_FROM`, else the username. */
+  from: string;
+  /** SMTP login (`username=`/`MAIL_USERNAME` with `password=`/`MAIL_PASSWORD`), if any. */
+  auth?: { user: string; pass: string };
+}
+
+/** A `--notifier` with everything it needs: what `createNotifier` builds a channel from. */
+export type NotifierSpec = SlackNotifierSpec | MailNotifierSpec;
+
 /**
- * Check that what a notifier needs from the environment is there: `SLACK_TOKEN` for Slack;
- * for mail, a sender (`from=`, `MAIL_FROM` or the username) and, when a username is set
+ * Parse a `--notifier` URL and take what it leaves to the environment: `SLACK_TOKEN` for
+ * Slack; for mail, a sender (`from=`, `MAIL_FROM` or the username) and, when a username is set
  * (`username=` or `MAIL_USERNAME`), a password (`password=` or `MAIL_PASSWORD`).
- * Throws a `ConfigError` naming the URL and the missing variable.
+ * Throws a `ConfigError` naming the URL and the part at fault or the missing variable.
  */
-export function checkNotifierEnvironment(
+export function resolveNotifier(
   url: string,
-  notifier: NotifierUrl,
   env: (name: string) => string | undefined,
-): void {
+): NotifierSpec {
+  const notifier = parseNotifierUrl(url);
   if (notifier.kind === "slack") {
-    if (!env("SLACK_TOKEN")) {
-      fail(url, "set SLACK_TOKEN to a Slack bot token with the chat:write scope");
-    }
-    return;
+    const token = env("SLACK_TOKEN");
+    if (!token) fail(url, "set SLACK_TOKEN to a Slack bot token with the chat:write scope");
+    return { ...notifier, token };
   }
-  const username = notifier.username || env("MAIL_USERNAME");
-  const password = notifier.password || env("MAIL_PASSWORD");
-  if (!(notifier.from || env("MAIL_FROM") || username)) {
-    fail(url, "no sender; add ?from=ADDRESS or set MAIL_FROM");
-  }
+  const { username: givenUser, password: givenPass, from: givenFrom, ...mail } = notifier;
+  const username = givenUser || env("MAIL_USERNAME");
+  const password = givenPass || env("MAIL_PASSWORD");
+  const from = givenFrom || env("MAIL_FROM") || username;
+  if (!from) fail(url, "no sender; add ?from=ADDRESS or set MAIL_FROM");
   if (username && !password) {
     fail(url, `user "${username}" has no password; add ?password= or set MAIL_PASSWORD`);
   }
+  return { ...mail, from, auth: username ? { user: username, pass: password! } : undefined };
 }
