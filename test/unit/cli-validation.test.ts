@@ -33,9 +33,9 @@ test("cli validation: a registry URL that is not img:// is rejected by the regis
 
 test("cli validation: a registry URL with an unknown parameter", () => {
   assertConfigError(
-    () => parse("container", "-r", `${REGISTRY}?constraint=x`, "-p", "8080"),
+    () => parse("container", "-r", `${REGISTRY}?channel=x`, "-p", "8080"),
     "--registry",
-    "constraint",
+    "channel",
   );
 });
 
