@@ -10,7 +10,8 @@ import type { Runtime, SignalName } from "./runtime/types.ts";
 import type { ContainerConfig } from "./config.ts";
 import { Logger } from "./log.ts";
 import { errorMessage } from "./errors.ts";
-import { NOTIFY_TIMEOUT_MS, STARTUP_HOLD_MS, TCP_PROBE_SETTLE_MS } from "./defaults.ts";
+import { TCP_PROBE_SETTLE_MS } from "./deploy/health.ts";
+import { NOTIFY_TIMEOUT_MS } from "./notify/types.ts";
 import { VERSION } from "./version.ts";
 import { TcpProxy } from "./proxy/proxy.ts";
 import { DockerEngineClient } from "./engine/client.ts";
@@ -27,6 +28,12 @@ import {
   type StopSignal,
 } from "./notify/mod.ts";
 import { DeployManager } from "./deploy/manager.ts";
+
+/**
+ * At start-up, clients that find no backend wait this long (at most) for the adoption of
+ * running replicas instead of being closed.
+ */
+const STARTUP_HOLD_MS = 15_000;
 
 const STOP_SIGNALS: readonly StopSignal[] = ["SIGINT", "SIGTERM", "SIGQUIT"];
 

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Runtime } from "../src/runtime/types.ts";
-import { TCP_PROBE_SETTLE_MS } from "../src/defaults.ts";
+import { TCP_PROBE_SETTLE_MS } from "../src/deploy/health.ts";
 import { loadRuntime } from "../src/runtime/detect.ts";
 
 /** The adapter of the runtime executing the tests. */

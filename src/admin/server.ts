@@ -7,8 +7,10 @@
  */
 import type { HttpServer, Runtime } from "../runtime/types.ts";
 import { errorMessage, RuntimeFailure } from "../errors.ts";
-import { ADMIN_PORT_ATTEMPTS } from "../defaults.ts";
 import { type Logger, silentLogger } from "../log.ts";
+
+/** How many consecutive admin ports are tried (and scanned by `dewy container list`). */
+export const ADMIN_PORT_ATTEMPTS = 10;
 
 /** The interface the admin API listens on (never exposed beyond the host). */
 export const ADMIN_HOST = "127.0.0.1";

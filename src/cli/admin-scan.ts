@@ -5,8 +5,11 @@
  *
  * @module
  */
-import { ADMIN_CLIENT_TIMEOUT_MS, ADMIN_PORT_ATTEMPTS } from "../defaults.ts";
+import { ADMIN_PORT_ATTEMPTS } from "../admin/server.ts";
 import { errorMessage, oneLine } from "../errors.ts";
+
+/** Timeout of one `dewy container list` request to an admin port. */
+export const ADMIN_CLIENT_TIMEOUT_MS = 2_000;
 
 /** Options of {@link scanAdminPorts}. */
 export interface AdminScanOptions {

@@ -5,14 +5,14 @@
  * @module
  */
 import type { ContainerConfig, EngineKind, PortMapping } from "../config.ts";
+import { ADMIN_PORT_ATTEMPTS } from "../admin/server.ts";
 import {
   ADMIN_PORT,
-  ADMIN_PORT_ATTEMPTS,
   DRAIN_TIME_S,
   HEALTH_TIMEOUT_S,
   POLL_INTERVAL_S,
   PROXY_IDLE_TIMEOUT_S,
-} from "../defaults.ts";
+} from "./flags.ts";
 import { ConfigError } from "../errors.ts";
 import { LOG_LEVELS, type LogFormat, type LogLevel } from "../log.ts";
 import { type NotifierSpec, resolveNotifier } from "../notify/url.ts";

@@ -5,10 +5,15 @@
  *
  * @module
  */
-import { CONTROL_REQUEST_TIMEOUT_MS } from "../defaults.ts";
 import { errorMessage, oneLine } from "../errors.ts";
 import { type AdminScanOptions, errorField, noAdminFound, scanAdminPorts } from "./admin-scan.ts";
 import { renderHistory, renderStatus, type StatusBody } from "./control-text.ts";
+
+/**
+ * Bound on one `dewy container pause|resume|rollback|history` request once the admin API was
+ * found: a rollback answers when its rolling deploy is done.
+ */
+const CONTROL_REQUEST_TIMEOUT_MS = 15 * 60_000;
 
 /** What the operator asked for. */
 export type ControlAction =

@@ -4,13 +4,22 @@
  *
  * @module
  */
-import {
-  ADMIN_PORT,
-  DRAIN_TIME_S,
-  HEALTH_TIMEOUT_S,
-  POLL_INTERVAL_S,
-  PROXY_IDLE_TIMEOUT_S,
-} from "../defaults.ts";
+import { IDLE_TIMEOUT_MS } from "../proxy/proxy.ts";
+
+/** Registry poll interval (`--interval`, seconds): first check at start-up, then every 10 s. */
+export const POLL_INTERVAL_S = 10;
+/** Total time a new replica gets to become healthy (`--health-timeout`, seconds). */
+export const HEALTH_TIMEOUT_S = 30;
+/** Time open connections of a retired backend get to finish (`--drain-time`, seconds). */
+export const DRAIN_TIME_S = 30;
+/** Proxy idle timeout (`--proxy-idle-timeout`, seconds): the proxy's own default, 5 min. */
+export const PROXY_IDLE_TIMEOUT_S = IDLE_TIMEOUT_MS / 1000;
+/** First admin API port; the next nine are tried when it is taken. */
+export const ADMIN_PORT = 17_539;
+/** Canary soak (`--canary-soak`, seconds): 0 = off, the rollout goes on at once. */
+export const CANARY_SOAK_S = 0;
+/** Share of the canary's connections that may fail (`--canary-max-failures`, percent). */
+export const CANARY_MAX_FAILURES_PERCENT = 1;
 
 /** One command-line flag. */
 export interface FlagSpec {

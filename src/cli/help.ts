@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { ADMIN_PORT, ADMIN_PORT_ATTEMPTS } from "../defaults.ts";
+import { ADMIN_PORT_ATTEMPTS } from "../admin/server.ts";
+import { ADMIN_PORT } from "./flags.ts";
 import { FLAGS, type FlagSpec } from "./flags.ts";
 import { FORBIDDEN_LONG, FORBIDDEN_SHORT, SUPPORTED_RUN_OPTIONS } from "./passthrough.ts";
 

@@ -10,7 +10,7 @@
 import { type Logger, silentLogger } from "../log.ts";
 import { errorMessage } from "../errors.ts";
 import type { Notifier } from "../notify/types.ts";
-import { HISTORY_KEPT } from "../defaults.ts";
+import { HISTORY_KEPT } from "./state-store.ts";
 import { pausedMessage, pinnedMessage, resumedMessage, skippedMessage } from "./messages.ts";
 import type { StateStore } from "./state-store.ts";
 import type { ControlState, HistoryEntry, PauseState, Requester, VersionRef } from "./types.ts";

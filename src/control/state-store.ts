@@ -10,8 +10,10 @@ import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { ConfigError, errorCode, errorMessage } from "../errors.ts";
-import { HISTORY_KEPT } from "../defaults.ts";
 import type { ControlState, HistoryEntry, PauseState, VersionRef } from "./types.ts";
+
+/** Deploys kept in the history (`GET /api/history`, `dewy container history`). */
+export const HISTORY_KEPT = 50;
 
 /** The state directory and where that choice came from (for messages). */
 export interface StateDir {

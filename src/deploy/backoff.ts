@@ -4,7 +4,11 @@
  *
  * @module
  */
-import { DEPLOY_RETRY_BASE_MS, DEPLOY_RETRY_MAX_MS } from "../defaults.ts";
+
+/** First back-off after a failed deploy of a version; doubles per failure. */
+const DEPLOY_RETRY_BASE_MS = 30_000;
+/** Ceiling of the failed-version back-off. */
+const DEPLOY_RETRY_MAX_MS = 30 * 60_000;
 
 interface Failure {
   count: number;

@@ -9,18 +9,20 @@
  *
  * @module
  */
-import {
-  CANARY_FAILED_PROBES,
-  CANARY_MIN_FAILURES,
-  CANARY_PROBE_INTERVAL_MS,
-  HEALTH_PROBE_TIMEOUT_MS,
-} from "../defaults.ts";
+import { HEALTH_PROBE_TIMEOUT_MS } from "./health.ts";
 import type { Logger } from "../log.ts";
 import { BackendTally } from "../proxy/backend.ts";
 import type { Clock } from "./clock.ts";
 import { probeOnce, probeTarget } from "./health.ts";
 import type { ResolvedPort } from "./ports.ts";
 import type { DeployContext, Replica } from "./replica.ts";
+
+/** Gap between two health probes of the canary replica during its soak. */
+const CANARY_PROBE_INTERVAL_MS = 2_000;
+/** Consecutive failed probes that fail a canary. */
+const CANARY_FAILED_PROBES = 3;
+/** A canary fails by its failure share only from this many failed connections on. */
+const CANARY_MIN_FAILURES = 5;
 
 /** Which rule failed the canary. */
 export type CanaryFailure = "exited" | "failed probes" | "failure share";

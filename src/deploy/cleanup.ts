@@ -5,10 +5,13 @@
  *
  * @module
  */
-import { IMAGES_KEPT, ROLLBACK_STOP_TIMEOUT_S } from "../defaults.ts";
+import { ROLLBACK_STOP_TIMEOUT_S } from "./replica.ts";
 import { errorMessage } from "../errors.ts";
 import { appFilter } from "./labels.ts";
 import { type DeployContext, removeContainer, type Replica } from "./replica.ts";
+
+/** Images of the app kept on the engine after a deploy; older ones are pruned. */
+const IMAGES_KEPT = 7;
 
 /** Remove every exited (or dead) managed container of the app. Resolves with the count removed. */
 export async function reapExited(

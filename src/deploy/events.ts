@@ -6,10 +6,12 @@
  */
 import type { Engine } from "../engine/types.ts";
 import type { Logger } from "../log.ts";
-import { ENGINE_EVENTS_RETRY_MS } from "../defaults.ts";
 import { errorMessage } from "../errors.ts";
 import type { Clock } from "./clock.ts";
 import { appFilter } from "./labels.ts";
+
+/** Pause before the deploy manager re-subscribes to engine events after the stream broke. */
+const ENGINE_EVENTS_RETRY_MS = 5_000;
 
 /** Engine actions after which a container no longer serves. */
 const GONE_ACTIONS = new Set(["die", "destroy"]);

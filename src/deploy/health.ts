@@ -7,11 +7,21 @@
  * @module
  */
 import type { Engine } from "../engine/types.ts";
-import { HEALTH_PROBE_INTERVAL_MS, HEALTH_PROBE_TIMEOUT_MS } from "../defaults.ts";
 import { errorMessage } from "../errors.ts";
 import type { Clock } from "./clock.ts";
 import { ContainerExitedError, HealthCheckError } from "./errors.ts";
 import type { DeployObserver, TcpProbe } from "./types.ts";
+
+/** Gap between two health probes of one replica: one per second. */
+const HEALTH_PROBE_INTERVAL_MS = 1_000;
+/** Timeout of one health probe (HTTP request or TCP connect). */
+export const HEALTH_PROBE_TIMEOUT_MS = 5_000;
+/**
+ * A TCP health probe (no `--health-path`) counts as passed only when the connection is still
+ * open this long after connecting: docker-proxy accepts and then closes at once while the app
+ * behind it is not listening yet.
+ */
+export const TCP_PROBE_SETTLE_MS = 200;
 
 /** Options of {@link waitHealthy}. */
 export interface WaitHealthyOptions {

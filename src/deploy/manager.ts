@@ -20,7 +20,7 @@ import {
 import type { BackendPool } from "../proxy/pool.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { errorMessage } from "../errors.ts";
-import { NOTIFY_TIMEOUT_MS, REGISTRY_MAX_PAUSE_MS } from "../defaults.ts";
+import { NOTIFY_TIMEOUT_MS } from "../notify/types.ts";
 import { type Clock, realClock } from "./clock.ts";
 import { FailureBackoff, type FailureBackoffOptions } from "./backoff.ts";
 import { HookFailedError } from "./errors.ts";
@@ -51,6 +51,9 @@ import type {
   DeployStatus,
   TcpProbe,
 } from "./types.ts";
+
+/** Longest pause of the checks a registry's `Retry-After` can ask for (a larger one is capped). */
+export const REGISTRY_MAX_PAUSE_MS = 60 * 60_000;
 
 /** Options of {@link DeployManager}. */
 export interface DeployManagerOptions {

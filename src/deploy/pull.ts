@@ -7,9 +7,11 @@
  */
 import type { Engine, PullProgress, RegistryAuth } from "../engine/types.ts";
 import type { Logger } from "../log.ts";
-import { PULL_PROGRESS_LOG_INTERVAL_MS } from "../defaults.ts";
 import type { Clock } from "./clock.ts";
 import { ImageMissingError } from "./errors.ts";
+
+/** Minimum gap between two pull-progress log lines of one pull. */
+const PULL_PROGRESS_LOG_INTERVAL_MS = 2_000;
 
 /** Options of {@link ensureImage}. */
 export interface EnsureImageOptions {

@@ -11,7 +11,6 @@ import type { Logger } from "../log.ts";
 import { Backend } from "../proxy/backend.ts";
 import type { BackendPool } from "../proxy/pool.ts";
 import { errorMessage } from "../errors.ts";
-import { FAILED_OUTPUT_LINES, ROLLBACK_STOP_TIMEOUT_S } from "../defaults.ts";
 import { type Clock, timeLimit } from "./clock.ts";
 import {
   ContainerExitedError,
@@ -23,6 +22,13 @@ import { probeTarget, waitHealthy } from "./health.ts";
 import { containerName, replicaLabels } from "./labels.ts";
 import { publishedPorts, type ResolvedPort } from "./ports.ts";
 import type { DeployObserver, TcpProbe } from "./types.ts";
+
+/** Graceful stop timeout (seconds) for old replicas and at shutdown, before SIGKILL. */
+export const STOP_TIMEOUT_S = 10;
+/** Lines of output logged for a replica that failed to start or to become healthy. */
+const FAILED_OUTPUT_LINES = 30;
+/** Stop timeout (seconds) for replicas of a failed deploy being rolled back. */
+export const ROLLBACK_STOP_TIMEOUT_S = 5;
 
 /** Everything the deploy steps share. */
 export interface DeployContext {

@@ -6,7 +6,7 @@
  * @module
  */
 import type { ContainerSummary } from "../engine/types.ts";
-import { ROLLBACK_STOP_TIMEOUT_S, STOP_TIMEOUT_S } from "../defaults.ts";
+import { ROLLBACK_STOP_TIMEOUT_S, STOP_TIMEOUT_S } from "./replica.ts";
 import { containerName } from "./labels.ts";
 import type { ResolvedPort } from "./ports.ts";
 import {

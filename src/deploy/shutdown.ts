@@ -4,10 +4,13 @@
  *
  * @module
  */
-import { SHUTDOWN_STOP_CONCURRENCY, STOP_TIMEOUT_S } from "../defaults.ts";
+import { STOP_TIMEOUT_S } from "./replica.ts";
 import { errorMessage } from "../errors.ts";
 import { appFilter, LABEL_APP } from "./labels.ts";
 import { type DeployContext, removeContainer } from "./replica.ts";
+
+/** Managed containers stopped at the same time at shutdown. */
+const SHUTDOWN_STOP_CONCURRENCY = 4;
 
 /** What {@link removeAllManaged} did. */
 export interface Removal {

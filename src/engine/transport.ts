@@ -6,9 +6,11 @@
  * @module
  */
 import type { Runtime, UnixFetch } from "../runtime/types.ts";
-import { ENGINE_REQUEST_TIMEOUT_MS } from "../defaults.ts";
 import { rootCause } from "../errors.ts";
 import { EngineError, EngineUnreachableError } from "./errors.ts";
+
+/** Bound on one non-streaming container engine request (stop adds its own grace time). */
+const ENGINE_REQUEST_TIMEOUT_MS = 30_000;
 
 /** The API version dewy is written against (Docker 20.10, podman 4 compat). */
 const PREFERRED_API_VERSION = "1.41";

@@ -8,10 +8,16 @@
 import { spawn } from "node:child_process";
 import process from "node:process";
 import type { Readable } from "node:stream";
-import { HOOK_OUTPUT_GRACE_MS, HOOK_OUTPUT_MAX_BYTES, HOOK_TIMEOUT_MS } from "../defaults.ts";
 import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { type HookContext, type HookResult, hookSucceeded } from "./result.ts";
+
+/** Timeout of a before/after deploy hook. */
+const HOOK_TIMEOUT_MS = 5 * 60_000;
+/** Bytes of stdout (and of stderr) kept from one hook; the rest is cut off and counted. */
+export const HOOK_OUTPUT_MAX_BYTES = 64 * 1024;
+/** After a hook's shell exits, how long its output pipes may stay open (a background child). */
+const HOOK_OUTPUT_GRACE_MS = 1_000;
 
 /** Options of {@link runHook}. */
 export interface RunHookOptions {

@@ -11,7 +11,7 @@ import type { Transporter } from "nodemailer";
 import { userInfo } from "node:os";
 import process from "node:process";
 import type { HookResult } from "../hooks/result.ts";
-import { NOTIFY_TIMEOUT_MS } from "../defaults.ts";
+import { NOTIFY_TIMEOUT_MS } from "./types.ts";
 import { errorCode, errorMessage } from "../errors.ts";
 import { hookResultText, hookStatus, hookTitle } from "./hook-text.ts";
 import type { Channel, HookKind } from "./types.ts";

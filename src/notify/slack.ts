@@ -5,7 +5,7 @@
  * @module
  */
 import { type HookResult, hookSucceeded } from "../hooks/result.ts";
-import { NOTIFY_TIMEOUT_MS } from "../defaults.ts";
+import { NOTIFY_TIMEOUT_MS } from "./types.ts";
 import { errorMessage } from "../errors.ts";
 import { hostColor } from "./color.ts";
 import { formatDuration, hookTitle, truncateOutput } from "./hook-text.ts";

@@ -6,6 +6,9 @@
  */
 import type { HookResult } from "../hooks/result.ts";
 
+/** Bound on one notification's Slack API call, and on each wait of an SMTP session. */
+export const NOTIFY_TIMEOUT_MS = 15_000;
+
 /** Which hook a result belongs to; shown as `<kind> Hook` in Slack and mail subjects. */
 export type HookKind = "Before Deploy" | "After Deploy";
 

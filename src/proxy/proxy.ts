@@ -10,7 +10,9 @@ import type { Backend, BackendTally } from "./backend.ts";
 import { BackendPool } from "./pool.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { errorCode, errorMessage, RuntimeFailure } from "../errors.ts";
-import { PROXY_CONNECT_TIMEOUT_MS, PROXY_IDLE_TIMEOUT_S } from "../defaults.ts";
+
+/** Time the proxy waits for a backend's TCP handshake before trying the next backend. */
+const PROXY_CONNECT_TIMEOUT_MS = 5_000;
 
 /** Why the proxy gave up on a client or a backend. */
 export type ProxyErrorKind = "no_backend" | "connect_failed";
@@ -58,6 +60,8 @@ interface OpenConnection {
 
 /** How many sweeps without activity make a connection idle (sweep period = timeout / 4). */
 const IDLE_SWEEPS = 4;
+/** Idle timeout when none is given, and `--proxy-idle-timeout`'s default: 5 min without bytes. */
+export const IDLE_TIMEOUT_MS = 300_000;
 
 /**
  * A TCP proxy for one public port.
@@ -90,7 +94,7 @@ export class TcpProxy {
     this.#runtime = runtime;
     this.#requestedPort = options.port;
     this.#hostname = options.hostname;
-    this.#idleTimeoutMs = options.idleTimeoutMs ?? PROXY_IDLE_TIMEOUT_S * 1000;
+    this.#idleTimeoutMs = options.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? PROXY_CONNECT_TIMEOUT_MS;
     this.#observer = options.observer;
     this.#log = options.logger ?? silentLogger;

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { REGISTRY_MAX_BODY_BYTES, REGISTRY_TIMEOUT_MS } from "../defaults.ts";
 import { oneLine, rootCause } from "../errors.ts";
 import {
   RegistryAuthError,
@@ -14,6 +13,11 @@ import {
   RegistryRateLimitedError,
   RegistryUnavailableError,
 } from "./errors.ts";
+
+/** Registry HTTP request timeout. */
+const REGISTRY_TIMEOUT_MS = 30_000;
+/** Cap on a registry response body read into memory (tag lists, manifests, tokens): 10 MiB. */
+const REGISTRY_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 /** Options of {@link send}. */
 export interface SendOptions {

@@ -4,11 +4,13 @@
  *
  * @module
  */
-import { REGISTRY_MAX_PAGES } from "../defaults.ts";
 import type { RegistryClient } from "./client.ts";
 import { RegistryProtocolError } from "./errors.ts";
 import { readJsonObject } from "./http.ts";
 import { nextLink } from "./link.ts";
+
+/** Upper bound on `Link` pages followed when listing tags. */
+const REGISTRY_MAX_PAGES = 100;
 
 /** Options of {@link listTags}. */
 export interface ListTagsOptions {

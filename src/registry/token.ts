@@ -6,11 +6,15 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import { REGISTRY_TOKEN_EARLY_RENEW_MS, REGISTRY_TOKEN_TTL_S } from "../defaults.ts";
 import type { Credentials } from "./credentials.ts";
 import { RegistryProtocolError } from "./errors.ts";
 import { readJsonObject, responseError, send, type SendOptions } from "./http.ts";
 import { checkRealm } from "./realm-guard.ts";
+
+/** Lifetime of a registry bearer token that gives no `expires_in` (distribution token spec: 60 s). */
+const REGISTRY_TOKEN_TTL_S = 60;
+/** A cached registry bearer token is renewed this long before it expires. */
+const REGISTRY_TOKEN_EARLY_RENEW_MS = 5_000;
 
 /** A token and when to stop using it. */
 export interface BearerToken {

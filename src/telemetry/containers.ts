@@ -8,9 +8,13 @@
 import type { Meter, ObservableGauge } from "@opentelemetry/api";
 import type { ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import type { ContainerDetails, Engine } from "../engine/types.ts";
-import { CONTAINER_METRICS_CACHE_MS, CONTAINER_METRICS_TIMEOUT_MS } from "../defaults.ts";
 import type { Logger } from "../log.ts";
 import { CachedLoad } from "./cached-load.ts";
+
+/** Container gauges reuse one engine observation for this long (scrapes + OTLP share it). */
+const CONTAINER_METRICS_CACHE_MS = 5_000;
+/** Bound on one engine observation for the container gauges. */
+const CONTAINER_METRICS_TIMEOUT_MS = 2_000;
 
 /** The container states reported by `dewy.container.status`, one series each. */
 export const CONTAINER_STATES: readonly string[] = [

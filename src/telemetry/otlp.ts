@@ -17,13 +17,17 @@ import {
   type ResourceMetrics,
 } from "@opentelemetry/sdk-metrics";
 import { ConfigError, errorMessage } from "../errors.ts";
-import { OTLP_EXPORT_INTERVAL_MS, OTLP_EXPORT_TIMEOUT_MS } from "../defaults.ts";
 import type { Logger } from "../log.ts";
 import type { OtlpSettings } from "./otlp-grpc.ts";
 import type { EnvGetter } from "./resource.ts";
 import { parseKeyValues } from "./key-values.ts";
 import type { OtlpEndpoint } from "./otlp-endpoint.ts";
 import { EXPORT_FAILED, type ExportResult, ReportingExporter } from "./reporting-exporter.ts";
+
+/** OTLP push interval (`OTEL_METRIC_EXPORT_INTERVAL` overrides). */
+const OTLP_EXPORT_INTERVAL_MS = 15_000;
+/** Deadline of one OTLP export call (`OTEL_EXPORTER_OTLP_[METRICS_]TIMEOUT` overrides). */
+const OTLP_EXPORT_TIMEOUT_MS = 10_000;
 
 /** Options of {@link createOtlpReader}. */
 export interface OtlpReaderOptions {

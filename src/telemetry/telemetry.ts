@@ -11,7 +11,6 @@ import { type Logger, silentLogger } from "../log.ts";
 import type { ProxyErrorKind, ProxyObserver } from "../proxy/proxy.ts";
 import type { DeployObserver } from "../deploy/types.ts";
 import type { PauseObserver } from "../control/control.ts";
-import { TELEMETRY_SHUTDOWN_TIMEOUT_MS } from "../defaults.ts";
 import { errorMessage } from "../errors.ts";
 import {
   createInstruments,
@@ -32,6 +31,9 @@ import {
   registerContainerGauges,
   type StaleSeriesFilter,
 } from "./containers.ts";
+
+/** Bound on the final telemetry flush at shutdown. */
+const TELEMETRY_SHUTDOWN_TIMEOUT_MS = 5_000;
 
 /** Options of {@link Telemetry}. */
 export interface TelemetryOptions {

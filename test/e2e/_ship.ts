@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
-import { ADMIN_PORT_ATTEMPTS } from "../../src/defaults.ts";
+import { ADMIN_PORT_ATTEMPTS } from "../../src/admin/server.ts";
 import { runtimeName } from "../../src/runtime/detect.ts";
 import * as net from "node:net";
 import { freePort } from "./_prometheus.ts";

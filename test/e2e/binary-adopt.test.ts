@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as net from "node:net";
-import { ADMIN_PORT_ATTEMPTS } from "../../src/defaults.ts";
+import { ADMIN_PORT_ATTEMPTS } from "../../src/admin/server.ts";
 import {
   dewyPorts,
   getOnce,

@@ -16,7 +16,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ADMIN_PORT, ADMIN_PORT_ATTEMPTS } from "../../src/defaults.ts";
+import { ADMIN_PORT_ATTEMPTS } from "../../src/admin/server.ts";
+import { ADMIN_PORT } from "../../src/cli/flags.ts";
 import { freePort } from "./_prometheus.ts";
 import { DEWY_BIN, ENGINE_SOCK, needsBinary, ROOT, run, sleep, start } from "./_ship.ts";
 

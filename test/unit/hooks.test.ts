@@ -11,7 +11,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { type HookResult, hookSucceeded } from "../../src/hooks/result.ts";
 import { runHook, type RunHookOptions } from "../../src/hooks/run.ts";
-import { HOOK_OUTPUT_MAX_BYTES } from "../../src/defaults.ts";
+import { HOOK_OUTPUT_MAX_BYTES } from "../../src/hooks/run.ts";
 import { recordingLogger } from "../_notify.ts";
 import { waitFor } from "../_net.ts";
 

@@ -12,7 +12,7 @@ import {
   type Socket,
 } from "node:net";
 import { listContainers } from "../../src/cli/mod.ts";
-import { ADMIN_CLIENT_TIMEOUT_MS } from "../../src/defaults.ts";
+import { ADMIN_CLIENT_TIMEOUT_MS } from "../../src/cli/admin-scan.ts";
 import { renderContainerTable } from "../../src/cli/list-table.ts";
 import { runCli } from "../_run-cli.ts";
 import { closeServer } from "../_net.ts";
