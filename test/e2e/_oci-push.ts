@@ -95,40 +95,63 @@ export function httpPusher(base: string): Pusher {
   };
 }
 
-/** Sign `digest` as cosign 2 does: payload blob, config, and the `sha256-<hex>.sig` manifest. */
+/**
+ * Sign `digest` as cosign 2 does: payload blob, config, and the `sha256-<hex>.sig` manifest.
+ * Resolves with the digest of that manifest.
+ */
 export async function pushSimpleSignature(
   pusher: Pusher,
   repo: string,
   digest: string,
   key: TestKey,
-): Promise<void> {
+): Promise<string> {
   const payload = simpleSigningPayload(digest, repo);
   await pusher.putBlob(repo, payload);
   await pusher.putBlob(repo, EMPTY_CONFIG);
   const manifest = sigManifest([[payload, signBytes(key, payload)]]);
-  await pusher.putManifest(repo, `sha256-${digest.slice(7)}.sig`, manifest);
+  return await pusher.putManifest(repo, `sha256-${digest.slice(7)}.sig`, manifest);
 }
 
 /**
  * Sign `digest` as cosign 3 does on a registry without the referrers API: the bundle blob,
  * its referring manifest (by digest), and the referrers index under the tag `sha256-<hex>`.
+ * Resolves with the digests of both manifests.
  */
 export async function pushBundleSignature(
   pusher: Pusher,
   repo: string,
   subject: { mediaType: string; size: number; digest: string },
   key: TestKey,
-): Promise<void> {
+): Promise<string[]> {
   const bundle = sigstoreBundle(key, subject.digest);
   await pusher.putBlob(repo, bundle);
   await pusher.putBlob(repo, EMPTY_CONFIG);
   const referring = referringManifest(bundle, subject);
   const digest = await pusher.putManifest(repo, sha256(referring), referring);
   assert.equal(digest, sha256(referring));
-  await pusher.putManifest(
+  const index = await pusher.putManifest(
     repo,
     `sha256-${subject.digest.slice(7)}`,
     referrersIndex([referring]),
     "application/vnd.oci.image.index.v1+json",
   );
+  return [digest, index];
+}
+
+const MANIFEST_TYPES = [
+  "application/vnd.oci.image.index.v1+json",
+  "application/vnd.oci.image.manifest.v1+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+  "application/vnd.docker.distribution.manifest.v2+json",
+].join(", ");
+
+/** Put the manifest of `repo:from` under the tag `to` too (same bytes, same digest). */
+export async function retag(base: string, repo: string, from: string, to: string): Promise<void> {
+  const got = await expectStatus(
+    await fetch(`${base}/v2/${repo}/manifests/${from}`, { headers: { accept: MANIFEST_TYPES } }),
+    200,
+    `get ${repo}:${from}`,
+  );
+  const mediaType = got.headers.get("content-type")!;
+  await putManifest(base, repo, to, new Uint8Array(await got.arrayBuffer()), mediaType);
 }
