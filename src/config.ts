@@ -7,6 +7,7 @@
 import type { LogFormat, LogLevel } from "./log.ts";
 import type { NotifierSpec } from "./notify/url.ts";
 import type { ImageRef } from "./registry/url.ts";
+import type { RunOptions } from "./engine/types.ts";
 import type { TelemetrySettings } from "./telemetry/create.ts";
 
 /** One `--port` mapping: public proxy port → container port (0 = from the image's EXPOSE). */
@@ -15,37 +16,6 @@ export interface PortMapping {
   proxyPort: number;
   /** Port inside the container; 0 means "the single EXPOSEd TCP port of the image". */
   containerPort: number;
-}
-
-/**
- * The supported subset of `docker run` options given after `--`, already parsed.
- * The engine client maps it onto the create-container body.
- */
-export interface RunOptions {
-  /** `-e/--env K=V` (and `--env-file` contents), in order. */
-  env: string[];
-  /** `-v/--volume SRC:DST[:ro]` binds. */
-  binds: string[];
-  /** `--restart no|always|unless-stopped|on-failure[:N]`. */
-  restart?: { name: string; maximumRetryCount?: number };
-  /** `--memory/-m` in bytes. */
-  memoryBytes?: number;
-  /** `--cpus` as nano-CPUs. */
-  nanoCpus?: number;
-  /** `--network/--net`. */
-  network?: string;
-  /** `--entrypoint` (one string, split like docker does: a single element). */
-  entrypoint?: string[];
-  /** `-w/--workdir`. */
-  workdir?: string;
-  /** `-u/--user`; when absent dewy runs the container as its own uid:gid. */
-  user?: string;
-  /** `--add-host HOST:IP`. */
-  extraHosts: string[];
-  /** `-l/--label K=V` (never with the reserved `dewy.` prefix). */
-  labels: Record<string, string>;
-  /** `--name` base for container names (default: the app name). */
-  name?: string;
 }
 
 /** How new replicas are started and old ones retired. */

@@ -6,7 +6,7 @@
  * @module
  */
 import { readFileSync } from "node:fs";
-import type { RunOptions } from "../config.ts";
+import type { RunOptions } from "../engine/types.ts";
 import { ConfigError } from "../errors.ts";
 import { RUN_OPTIONS, type RunOptionContext, type RunOptionSpec } from "./run-option-values.ts";
 import { closest } from "./suggest.ts";

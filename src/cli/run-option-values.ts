@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { RunOptions } from "../config.ts";
+import type { RunOptions } from "../engine/types.ts";
 import { ConfigError } from "../errors.ts";
 
 /** What the option parsers may read besides the value. */

@@ -4,7 +4,37 @@
  *
  * @module
  */
-import type { RunOptions } from "../config.ts";
+
+/**
+ * The supported subset of `docker run` options given after `--`, already parsed.
+ * The engine client maps it onto the create-container body.
+ */
+export interface RunOptions {
+  /** `-e/--env K=V` (and `--env-file` contents), in order. */
+  env: string[];
+  /** `-v/--volume SRC:DST[:ro]` binds. */
+  binds: string[];
+  /** `--restart no|always|unless-stopped|on-failure[:N]`. */
+  restart?: { name: string; maximumRetryCount?: number };
+  /** `--memory/-m` in bytes. */
+  memoryBytes?: number;
+  /** `--cpus` as nano-CPUs. */
+  nanoCpus?: number;
+  /** `--network/--net`. */
+  network?: string;
+  /** `--entrypoint` (one string, split like docker does: a single element). */
+  entrypoint?: string[];
+  /** `-w/--workdir`. */
+  workdir?: string;
+  /** `-u/--user`; when absent dewy runs the container as its own uid:gid. */
+  user?: string;
+  /** `--add-host HOST:IP`. */
+  extraHosts: string[];
+  /** `-l/--label K=V` (never with the reserved `dewy.` prefix). */
+  labels: Record<string, string>;
+  /** `--name` base for container names (default: the app name). */
+  name?: string;
+}
 
 /** Registry credentials for a pull (sent as `X-Registry-Auth`). */
 export interface RegistryAuth {

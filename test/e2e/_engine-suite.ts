@@ -16,7 +16,7 @@ import { runtime } from "../_runtime.ts";
 import { DockerEngineClient } from "../../src/engine/client.ts";
 import { EngineError } from "../../src/engine/errors.ts";
 import type { EngineEvent, PullProgress } from "../../src/engine/types.ts";
-import type { RunOptions } from "../../src/config.ts";
+import type { RunOptions } from "../../src/engine/types.ts";
 
 const SERVICES = new URL("../services/", import.meta.url).pathname;
 

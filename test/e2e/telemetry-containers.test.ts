@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import process from "node:process";
 import { runtime } from "../_runtime.ts";
 import { DockerEngineClient } from "../../src/engine/client.ts";
-import type { RunOptions } from "../../src/config.ts";
+import type { RunOptions } from "../../src/engine/types.ts";
 import { createTelemetry } from "../../src/telemetry/create.ts";
 import { parseExposition, promtoolCheckMetrics } from "./_prometheus.ts";
 

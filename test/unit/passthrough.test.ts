@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parsePassthrough } from "../../src/cli/mod.ts";
 import { FORBIDDEN_LONG, FORBIDDEN_SHORT } from "../../src/cli/passthrough.ts";
-import type { RunOptions } from "../../src/config.ts";
+import type { RunOptions } from "../../src/engine/types.ts";
 import { assertConfigError, noEnv } from "../_cli-assert.ts";
 
 const EMPTY: RunOptions = { env: [], binds: [], extraHosts: [], labels: {} };
