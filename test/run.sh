@@ -51,6 +51,8 @@ fi
 # --- static checks ----------------------------------------------------------------------------
 log "checking that the core is runtime-neutral"
 if bash .ci/check-runtime-neutral.sh >&2; then record "check: runtime-neutral core" 1; else record "check: runtime-neutral core" 0; fi
+log "checking the import rules (dependency-cruiser, .dependency-cruiser.cjs)"
+if bash .ci/check-imports.sh >&2; then record "check: import rules" 1; else record "check: import rules" 0; fi
 log "type-checking (deno check)"
 if node_modules/.bin/deno check mod.ts compile.ts src/entries/*.ts >"$work/check.log" 2>&1; then
   record "check: deno check" 1
