@@ -33,7 +33,7 @@ export interface ControlClientOptions extends AdminScanOptions {
   requestTimeoutMs?: number;
 }
 
-/** Accept only dewy's `/api/status` (the original's `command: 2` and an app name). */
+/** Accept only dewy's `/api/status` (`command: 2`, container mode, and an app name). */
 function readStatus(body: unknown): StatusBody {
   const status = body as StatusBody | null;
   if (status?.command !== 2 || typeof status.name !== "string") {

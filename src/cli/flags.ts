@@ -178,7 +178,7 @@ export const FLAGS: readonly FlagSpec[] = [
   },
 ];
 
-/** Flags of the original Dewy that container mode does not have, with the reason. */
+/** Go Dewy's flags that container mode does not have, with the reason (said when one is used). */
 export const RETIRED_FLAGS: Readonly<Record<string, string>> = {
   slot: "OCI tags cannot carry the +build metadata it matches",
   cache: "dewy keeps no registry cache",

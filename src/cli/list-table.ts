@@ -1,6 +1,6 @@
 /**
  * The `dewy container list` table: reads the admin API's `/api/containers` answer and
- * prints `UPSTREAM / DEPLOY TIME / NAME` exactly as the original Dewy does.
+ * prints `UPSTREAM / DEPLOY TIME / NAME` exactly as Go Dewy does (scripts parse it).
  *
  * @module
  */

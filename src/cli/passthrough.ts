@@ -11,7 +11,10 @@ import { ConfigError } from "../errors.ts";
 import { RUN_OPTIONS, type RunOptionContext, type RunOptionSpec } from "./run-option-values.ts";
 import { closest } from "./suggest.ts";
 
-/** Long options reserved by dewy (reference §1.2). */
+/**
+ * Long `docker run` options refused: dewy does them itself (detach, publishing ports) or they
+ * would hand the container the host (privileges, devices, namespaces).
+ */
 export const FORBIDDEN_LONG: readonly string[] = [
   "detach",
   "interactive",

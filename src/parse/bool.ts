@@ -4,7 +4,7 @@
  * @module
  */
 
-/** A URL parameter's boolean as the original dewy reads it (Go's `strconv.ParseBool`). */
+/** A URL parameter's boolean, read as Go Dewy reads it (Go's `strconv.ParseBool`). */
 export function parseBoolWord(value: string): boolean | undefined {
   if (/^(true|t|1)$/i.test(value)) return true;
   if (/^(false|f|0)$/i.test(value)) return false;

@@ -1,7 +1,7 @@
 /**
  * Credentials an operator set up that dewy cannot use, as one-line warnings saying what is
  * missing or unsupported and what to do: half of `DOCKER_USERNAME`/`DOCKER_PASSWORD`, the
- * original Dewy's `AWS_ECR_PASSWORD`/`GCR_TOKEN`, and docker config entries whose login is
+ * Go Dewy's `AWS_ECR_PASSWORD`/`GCR_TOKEN`, and docker config entries whose login is
  * kept by a credential helper (which dewy does not run).
  *
  * @module
@@ -12,7 +12,7 @@ export const USERNAME_VARIABLE = "DOCKER_USERNAME";
 /** The password (or token) half of {@link USERNAME_VARIABLE}. */
 export const PASSWORD_VARIABLE = "DOCKER_PASSWORD";
 
-/** Variables of the original Dewy's `docker login` that dewy does not read, by registry. */
+/** Variables of Go Dewy's `docker login` that dewy does not read, by registry. */
 const LEGACY: readonly { name: string; username: string; serves: (host: string) => boolean }[] = [
   {
     name: "AWS_ECR_PASSWORD",
@@ -29,7 +29,7 @@ const LEGACY: readonly { name: string; username: string; serves: (host: string) 
 /**
  * Warnings about the environment's credentials for registry `host`: one of
  * `DOCKER_USERNAME`/`DOCKER_PASSWORD` without the other (neither is used), or a variable of the
- * original Dewy for this registry while the pair is not set.
+ * Go Dewy for this registry while the pair is not set.
  */
 export function environmentGaps(host: string, env: (name: string) => string | undefined): string[] {
   const username = env(USERNAME_VARIABLE);
