@@ -12,16 +12,16 @@ import { type ResolvedPort, resolvePorts } from "./ports.ts";
 import {
   type DeployContext,
   type DeployTarget,
-  enterRotation,
   hostPortsOf,
   type Replica,
   waitUntilHealthy,
 } from "./replica.ts";
+import type { ReplicaSet } from "./replica-set.ts";
 
 /** Options of {@link adoptRunning}. */
 export interface AdoptOptions {
-  /** Adopted replicas are added here. */
-  serving: Set<Replica>;
+  /** Adopted replicas join it. */
+  serving: ReplicaSet;
   /** Aborts the health probes (shutdown). */
   signal?: AbortSignal;
 }
@@ -51,11 +51,9 @@ export async function adoptRunning(
         digest: digestOf(details.image),
         image: details.image,
         hostPorts: hostPortsOf(details, details.name, ports),
-        backends: [],
       };
       await waitUntilHealthy(ctx, replica, ports, options.signal);
-      options.serving.add(replica);
-      enterRotation(ctx, replica, ports);
+      options.serving.join(replica, ports);
       logger.info("Adopted running container", {
         container: replica.name,
         version: replica.version,

@@ -11,7 +11,7 @@
  */
 import { HEALTH_PROBE_TIMEOUT_MS } from "./health.ts";
 import type { Logger } from "../log.ts";
-import { BackendTally } from "../proxy/backend.ts";
+import { type Backend, BackendTally } from "../proxy/backend.ts";
 import type { Clock } from "./clock.ts";
 import { probeOnce, probeTarget } from "./health.ts";
 import type { ResolvedPort } from "./ports.ts";
@@ -129,18 +129,27 @@ export async function soak(watch: CanaryWatch, options: SoakOptions): Promise<vo
   }
 }
 
+/** The replica a canary soak watches. */
+export interface CanaryReplica {
+  /** The replica, just put into rotation. */
+  replica: Replica;
+  /** Its backends in rotation (`ReplicaSet.backendsOf`). */
+  backends: readonly Backend[];
+  /** Its resolved `--port` mappings. */
+  ports: readonly ResolvedPort[];
+}
+
 /**
- * Soak `replica` (just put into rotation): its backends are watched by the proxy for the
- * soak, probed like its health check. Call right after `enterRotation`, without awaiting
+ * Soak a replica just put into rotation: its backends are watched by the proxy for the
+ * soak, probed like its health check. Call right after `ReplicaSet.join`, without awaiting
  * anything in between, so that no connection goes uncounted.
  */
 export async function soakReplica(
   ctx: DeployContext,
-  replica: Replica,
-  ports: readonly ResolvedPort[],
+  canary: CanaryReplica,
   settings: CanarySettings & { signal?: AbortSignal },
 ): Promise<void> {
-  const backends = replica.backends.map((b) => b.backend);
+  const { replica, backends, ports } = canary;
   const tallies = backends.map((b) => (b.tally = new BackendTally()));
   const hostPort = replica.hostPorts.get(ports[0].containerPort)!;
   const path = ctx.config.rollout.healthPath;

@@ -33,13 +33,8 @@ import { listContainerInfo } from "./info.ts";
 import { appFilter } from "./labels.ts";
 import { type ResolvedPort, resolvePorts } from "./ports.ts";
 import { ensureImage } from "./pull.ts";
-import {
-  type DeployContext,
-  type DeployTarget,
-  drainReplica,
-  leaveRotation,
-  type Replica,
-} from "./replica.ts";
+import type { DeployContext, DeployTarget } from "./replica.ts";
+import { ReplicaSet } from "./replica-set.ts";
 import { planRollout, rollout, type RolloutPlan } from "./rollout.ts";
 import { removeAllManaged } from "./shutdown.ts";
 import { CheckScheduler, SerialQueue } from "./scheduler.ts";
@@ -104,7 +99,7 @@ export class DeployManager {
   #registry: ImageRegistry;
   #notifier: Notifier | undefined;
   #runHook: typeof runHook;
-  #serving = new Set<Replica>();
+  #serving: ReplicaSet;
   #desired: DeployTarget | undefined;
   #backoff: FailureBackoff;
   #pausedUntil = 0;
@@ -133,6 +128,7 @@ export class DeployManager {
       observer: options.observer,
       user: options.user ?? `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`,
     };
+    this.#serving = new ReplicaSet(this.#ctx);
     this.#registry = options.registry;
     this.#notifier = options.notifier;
     this.#runHook = options.runHook ?? runHook;
@@ -208,7 +204,7 @@ export class DeployManager {
       currentVersion: this.#desired?.version ?? "",
       currentDigest: this.#desired?.digest ?? "",
       proxyBackends,
-      replicas: [...this.#serving].filter((r) => r.backends.length > 0).length,
+      replicas: this.#serving.inRotation,
       busy: this.#scheduler.busy,
     };
   }
@@ -249,15 +245,12 @@ export class DeployManager {
     this.#stop.abort(new Error(`dewy is shutting down (${reason})`));
     await Promise.all(this.#background);
     await this.settled();
-    const replicas = [...this.#serving];
-    this.#serving.clear();
     let clean = true;
     if (options.leaveRunning) {
-      logger.info("Running replicas left for the next dewy to adopt", { count: replicas.length });
+      const count = this.#serving.forget();
+      logger.info("Running replicas left for the next dewy to adopt", { count });
     } else {
-      await Promise.all(
-        replicas.map((r) => drainReplica(this.#ctx, r, config.rollout.drainMs)),
-      );
+      await this.#serving.retireAll(config.rollout.drainMs);
       const { removed, left } = await removeAllManaged(this.#ctx);
       if (left === 0) logger.info("Managed containers removed", { count: removed });
       else {
@@ -381,8 +374,8 @@ export class DeployManager {
       signal,
     });
     const ids = new Set(running.map((c) => c.id));
-    for (const replica of this.#serving) {
-      if (!ids.has(replica.id)) this.#lose(replica, "not running");
+    for (const replica of [...this.#serving]) {
+      if (!ids.has(replica.id)) this.#serving.lose(replica, "not running");
     }
     const tracked = new Set([...this.#serving].map((r) => r.id));
     return running.filter((c) => !tracked.has(c.id));
@@ -544,9 +537,9 @@ export class DeployManager {
 
   /** A replica died or was removed behind dewy's back: out of rotation now, replaced soon. */
   #onGone(id: string, action: string): void {
-    const replica = [...this.#serving].find((r) => r.id === id);
+    const replica = this.#serving.find(id);
     if (!replica || this.#stop.signal.aborted) return;
-    this.#lose(replica, action);
+    this.#serving.lose(replica, action);
     if (this.#checks.signal.aborted) return; // shutting down: nothing is replaced any more
     this.#queue.run(async () => {
       await discardLost(this.#ctx, replica);
@@ -557,11 +550,5 @@ export class DeployManager {
     }).catch((error) => {
       this.#ctx.logger.error("Unexpected deploy manager failure", { error: errorMessage(error) });
     });
-  }
-
-  #lose(replica: Replica, reason: string): void {
-    this.#serving.delete(replica);
-    leaveRotation(this.#ctx, replica);
-    this.#ctx.logger.warn("Container left the rotation", { container: replica.name, reason });
   }
 }

@@ -1,23 +1,16 @@
 /**
- * One replica's life: create and start its container, wait until it is healthy, put it into
- * every proxy's rotation, take it out again (at once, or draining its connections), stop and
- * remove it.
+ * One replica's life: create and start its container, wait until it is healthy, stop and
+ * remove it. Its place in the proxies' rotation belongs to `ReplicaSet` (`replica-set.ts`).
  *
  * @module
  */
 import type { DeploySettings } from "../config.ts";
 import type { ContainerDetails, Engine } from "../engine/types.ts";
 import type { Logger } from "../log.ts";
-import { Backend } from "../proxy/backend.ts";
 import type { BackendPool } from "../proxy/pool.ts";
 import { errorMessage } from "../errors.ts";
-import { type Clock, timeLimit } from "./clock.ts";
-import {
-  ContainerExitedError,
-  HealthCheckError,
-  MissingProxyError,
-  PortNotPublishedError,
-} from "./errors.ts";
+import type { Clock } from "./clock.ts";
+import { ContainerExitedError, HealthCheckError, PortNotPublishedError } from "./errors.ts";
 import { probeTarget, waitHealthy } from "./health.ts";
 import { containerName, replicaLabels } from "./labels.ts";
 import { publishedPorts, type ResolvedPort } from "./ports.ts";
@@ -70,8 +63,6 @@ export interface Replica extends DeployTarget {
   index: number;
   /** Host port per container port. */
   hostPorts: Map<number, number>;
-  /** Its backends while in rotation; empty when out. */
-  backends: Array<{ pool: BackendPool; backend: Backend }>;
 }
 
 /** Options of {@link startReplica}. */
@@ -86,15 +77,6 @@ export interface StartReplicaOptions {
   deployedAt: number;
   /** Aborts the start (shutdown). */
   signal?: AbortSignal;
-}
-
-/** The proxy pools of every mapping; throws {@link MissingProxyError} for a port without one. */
-export function poolsOf(ctx: DeployContext, ports: readonly ResolvedPort[]): BackendPool[] {
-  return ports.map((p) => {
-    const proxy = ctx.proxies.get(p.proxyPort);
-    if (!proxy) throw new MissingProxyError(p.proxyPort);
-    return proxy.pool;
-  });
 }
 
 /**
@@ -144,7 +126,6 @@ export async function startReplica(
       name,
       index,
       hostPorts: hostPortsOf(details, name, options.ports),
-      backends: [],
     };
     ctx.logger.info("Container started", {
       container: name,
@@ -222,58 +203,6 @@ export function hostPortsOf(
 function portMappingText(replica: Replica, ports: readonly ResolvedPort[]): string {
   return ports.map((p) => `${p.proxyPort}->127.0.0.1:${replica.hostPorts.get(p.containerPort)}`)
     .join(",");
-}
-
-/** Put `replica` into the rotation of every mapping's proxy. */
-export function enterRotation(
-  ctx: DeployContext,
-  replica: Replica,
-  ports: readonly ResolvedPort[],
-): void {
-  const pools = poolsOf(ctx, ports);
-  ports.forEach((p, i) => {
-    const backend = new Backend("127.0.0.1", replica.hostPorts.get(p.containerPort)!, replica.name);
-    pools[i].add(backend);
-    replica.backends.push({ pool: pools[i], backend });
-  });
-  ctx.observer?.replicasChanged(1);
-  ctx.logger.info("Container added to load balancer", {
-    container: replica.name,
-    backends: replica.backends.map((b) => b.backend.address).join(","),
-  });
-}
-
-/** Take `replica` out of rotation now; returns its backends (empty when it was not in). */
-export function leaveRotation(ctx: DeployContext, replica: Replica): Backend[] {
-  const left = replica.backends;
-  if (left.length === 0) return [];
-  replica.backends = [];
-  for (const { pool, backend } of left) pool.remove(backend);
-  ctx.observer?.replicasChanged(-1);
-  return left.map((b) => b.backend);
-}
-
-/**
- * Take `replica` out of rotation and wait (up to `drainMs`) until its open connections have
- * finished. Resolves `true` when they all did.
- */
-export async function drainReplica(
-  ctx: DeployContext,
-  replica: Replica,
-  drainMs: number,
-  signal?: AbortSignal,
-): Promise<boolean> {
-  const backends = leaveRotation(ctx, replica);
-  const limit = timeLimit(ctx.clock, drainMs, signal);
-  const idle = await Promise.all(backends.map((b) => b.drain(limit.signal)));
-  limit.clear();
-  const drained = idle.every(Boolean);
-  if (!drained) {
-    ctx.logger.warn("Drain time over, stopping container with open connections", {
-      container: replica.name,
-    });
-  }
-  return drained;
 }
 
 /**

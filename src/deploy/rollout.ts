@@ -12,13 +12,11 @@ import type { ResolvedPort } from "./ports.ts";
 import {
   type DeployContext,
   type DeployTarget,
-  drainReplica,
-  enterRotation,
-  poolsOf,
   removeContainer,
   type Replica,
   startReplica,
 } from "./replica.ts";
+import { poolsOf, type ReplicaSet } from "./replica-set.ts";
 
 /** What a rollout will do. */
 export interface RolloutPlan {
@@ -59,10 +57,10 @@ export interface RolloutOptions {
   /** Resolved `--port` mappings of the target image. */
   ports: readonly ResolvedPort[];
   /**
-   * The replicas in rotation. New replicas are added as they join; retired and rolled-back
-   * ones are deleted before they are stopped (so their exit is not mistaken for a crash).
+   * The replicas in rotation. New replicas join it; retired and rolled-back ones leave it
+   * before they are stopped (so their exit is not mistaken for a crash).
    */
-  serving: Set<Replica>;
+  serving: ReplicaSet;
   /** Running managed containers dewy does not track; removed after a successful deploy. */
   strays?: readonly ContainerSummary[];
   /** Aborts the rollout (shutdown): the new replicas are rolled back. */
@@ -91,8 +89,7 @@ export async function rollout(
         signal,
       });
       started.push(replica);
-      serving.add(replica);
-      enterRotation(ctx, replica, options.ports);
+      serving.join(replica, options.ports);
     }
   } catch (error) {
     await rollBack(ctx, started, serving, drainMs, signal);
@@ -100,8 +97,7 @@ export async function rollout(
   }
   const removed = await Promise.all([
     ...plan.retire.map(async (old) => {
-      serving.delete(old);
-      await drainReplica(ctx, old, drainMs, signal);
+      await serving.retire(old, drainMs, signal);
       ctx.logger.info("Removing old container", { container: old.name, version: old.version });
       return removeContainer(ctx, old, STOP_TIMEOUT_S);
     }),
@@ -125,7 +121,7 @@ export async function rollout(
 function unusedDeployTime(
   ctx: DeployContext,
   indices: readonly number[],
-  serving: Set<Replica>,
+  serving: Iterable<Replica>,
 ): number {
   const base = ctx.config.run.name ?? ctx.config.app;
   const taken = new Set([...serving].map((r) => r.name));
@@ -141,13 +137,12 @@ function unusedDeployTime(
 async function rollBack(
   ctx: DeployContext,
   started: Replica[],
-  serving: Set<Replica>,
+  serving: ReplicaSet,
   drainMs: number,
   signal: AbortSignal | undefined,
 ): Promise<void> {
   await Promise.all(started.map(async (replica) => {
-    serving.delete(replica);
-    await drainReplica(ctx, replica, drainMs, signal);
+    await serving.retire(replica, drainMs, signal);
     ctx.logger.info("Rolling back container", { container: replica.name });
     return removeContainer(ctx, replica, ROLLBACK_STOP_TIMEOUT_S);
   }));

@@ -26,7 +26,7 @@ const V1 = { version: "v1", digest: "sha256:1", image: "r/app@sha256:1" };
 const V2 = { version: "v2", digest: "sha256:2", image: "r/app@sha256:2" };
 
 function replica(index: number, target = V1, id = `${target.version}-${index}`): Replica {
-  return { ...target, id, name: id, index, hostPorts: new Map(), backends: [] };
+  return { ...target, id, name: id, index, hostPorts: new Map() };
 }
 
 test("plan: nothing to do when every index runs the target", () => {
