@@ -8,7 +8,6 @@ import process from "node:process";
 import type { DeploySettings } from "../config.ts";
 import type { ContainerSummary, Engine } from "../engine/types.ts";
 import type { ImageRegistry, LatestImage } from "../registry/types.ts";
-import { RegistryRateLimitedError } from "../registry/errors.ts";
 import { EngineUnreachableError } from "../engine/errors.ts";
 import type { Notifier } from "../notify/types.ts";
 import {
@@ -22,7 +21,7 @@ import { type Logger, silentLogger } from "../log.ts";
 import { errorMessage } from "../errors.ts";
 import { NOTIFY_TIMEOUT_MS } from "../notify/types.ts";
 import { type Clock, realClock } from "./clock.ts";
-import { FailureBackoff, type FailureBackoffOptions } from "./backoff.ts";
+import type { FailureBackoffOptions } from "./backoff.ts";
 import { HookFailedError } from "./errors.ts";
 import { hookSucceeded } from "../hooks/result.ts";
 import { runHook } from "../hooks/run.ts";
@@ -38,7 +37,7 @@ import { ReplicaSet } from "./replica-set.ts";
 import { planRollout, rollout, type RolloutPlan } from "./rollout.ts";
 import { removeAllManaged } from "./shutdown.ts";
 import { CheckScheduler, SerialQueue } from "./scheduler.ts";
-import { FailureStreak } from "./streak.ts";
+import { DeployPolicy } from "./policy.ts";
 import type {
   CheckResult,
   ContainerInfo,
@@ -46,9 +45,6 @@ import type {
   DeployStatus,
   TcpProbe,
 } from "./types.ts";
-
-/** Longest pause of the checks a registry's `Retry-After` can ask for (a larger one is capped). */
-export const REGISTRY_MAX_PAUSE_MS = 60 * 60_000;
 
 /** Options of {@link DeployManager}. */
 export interface DeployManagerOptions {
@@ -101,16 +97,12 @@ export class DeployManager {
   #runHook: typeof runHook;
   #serving: ReplicaSet;
   #desired: DeployTarget | undefined;
-  #backoff: FailureBackoff;
-  #pausedUntil = 0;
-  #streak: FailureStreak;
+  #policy: DeployPolicy;
   #queue = new SerialQueue();
   #scheduler: CheckScheduler;
   #stop = new AbortController();
   /** Aborted first at shutdown: no new check, deploy or heal starts. */
   #checks = new AbortController();
-  /** The back-off time of the running version last reported while replicas are missing. */
-  #postponedHealLogged = 0;
   #started = false;
   #background: Promise<void>[] = [];
   #notifyTimeoutMs: number;
@@ -133,8 +125,13 @@ export class DeployManager {
     this.#notifier = options.notifier;
     this.#runHook = options.runHook ?? runHook;
     this.#notifyTimeoutMs = options.notifyTimeoutMs ?? NOTIFY_TIMEOUT_MS;
-    this.#backoff = new FailureBackoff(options.backoff);
-    this.#streak = new FailureStreak(this.#ctx.logger, options.notifier);
+    this.#policy = new DeployPolicy({
+      logger: this.#ctx.logger,
+      clock: this.#ctx.clock,
+      notifier: options.notifier,
+      backoff: options.backoff,
+      defaultPauseMs: options.settings.poll.intervalMs,
+    });
     this.#scheduler = new CheckScheduler({
       check: () => this.#runCheck(),
       intervalMs: options.settings.poll.intervalMs,
@@ -277,13 +274,14 @@ export class DeployManager {
    * heal of the running version never waits behind them; the rollout itself runs in it.
    */
   async #runCheck(): Promise<CheckResult> {
-    const { clock, logger } = this.#ctx;
+    const { logger } = this.#ctx;
     const signal = this.#stop.signal;
     await this.#adopted; // what runs is known only once adoption is done
     if (this.#checks.signal.aborted) return { outcome: "stopped" };
-    if (this.#pausedUntil > clock.now()) {
+    const pausedUntil = this.#policy.pausedUntil();
+    if (pausedUntil !== undefined) {
       await this.#keepServing(signal);
-      return { outcome: "rate-limited", retryAt: this.#pausedUntil };
+      return { outcome: "rate-limited", retryAt: pausedUntil };
     }
     let latest: LatestImage;
     try {
@@ -296,15 +294,10 @@ export class DeployManager {
     }
     logger.debug("Found latest image", { tag: latest.tag, digest: latest.digest });
     const target = { version: latest.tag, digest: latest.digest, image: latest.pinnedReference };
-    const retryAt = this.#backoff.retryAt(target.digest, clock.now());
-    if (retryAt !== undefined) {
-      logger.debug("Deploy of a failed version postponed", {
-        version: target.version,
-        retry_at: new Date(retryAt).toISOString(),
-      });
-      this.#streak.answered(); // the registry answered; the failed version is not resolved
+    const refused = this.#policy.decide(target);
+    if (refused) {
       await this.#keepServing(signal);
-      return { outcome: "backoff", version: target.version, retryAt };
+      return refused;
     }
     let prepared: readonly ResolvedPort[] | undefined;
     if (this.#desired?.digest !== target.digest) {
@@ -327,7 +320,7 @@ export class DeployManager {
     });
     const outcome = result.outcome;
     // A deploy ended the streak already, before its message (see #rollout).
-    if (outcome === "up-to-date" || outcome === "healed") this.#streak.succeeded();
+    if (outcome === "up-to-date" || outcome === "healed") this.#policy.checkSucceeded();
     if (outcome === "deployed") {
       await this.#hook("after", target);
       const repository = `${latest.registry}/${latest.repository}`;
@@ -343,20 +336,9 @@ export class DeployManager {
   async #keepServing(signal: AbortSignal): Promise<void> {
     const desired = this.#desired;
     if (!desired || signal.aborted) return;
-    const { clock, config, logger } = this.#ctx;
-    const retryAt = this.#backoff.retryAt(desired.digest, clock.now());
-    if (retryAt !== undefined) {
-      const missing = this.#serving.size < config.rollout.replicas;
-      if (missing && retryAt !== this.#postponedHealLogged) {
-        this.#postponedHealLogged = retryAt;
-        logger.warn("Replacing missing replicas postponed after a failed attempt", {
-          version: desired.version,
-          serving: this.#serving.size,
-          retry_at: new Date(retryAt).toISOString(),
-        });
-      }
-      return;
-    }
+    const { config, logger } = this.#ctx;
+    const replicas = { serving: this.#serving.size, wanted: config.rollout.replicas };
+    if (!this.#policy.mayHeal(desired, replicas)) return;
     await this.#queue.run(async () => {
       try {
         await this.#syncWithEngine(signal);
@@ -381,18 +363,9 @@ export class DeployManager {
     return running.filter((c) => !tracked.has(c.id));
   }
 
-  /** A registry or engine failure: the streak reports it; a 429 pauses the checks. */
+  /** A registry or engine failure: the policy reports it (and pauses on a 429). */
   #checkFailed(error: unknown): CheckResult {
-    this.#streak.failed(error, this.#serving.size > 0);
-    if (error instanceof RegistryRateLimitedError) {
-      const asked = error.retryAfterMs ?? this.#ctx.config.poll.intervalMs;
-      this.#pausedUntil = this.#ctx.clock.now() + Math.min(asked, REGISTRY_MAX_PAUSE_MS);
-      this.#ctx.logger.info("Checks paused by the registry's rate limit", {
-        until: new Date(this.#pausedUntil).toISOString(),
-      });
-      return { outcome: "rate-limited", error, retryAt: this.#pausedUntil };
-    }
-    return { outcome: "failed", error };
+    return this.#policy.checkFailed(error, this.#serving.size > 0);
   }
 
   /**
@@ -415,7 +388,7 @@ export class DeployManager {
     try {
       const ports = options.prepared ?? await this.#prepare(kind, target);
       await this.#rollout(kind, target, plan, { ports, strays: options.strays });
-      this.#backoff.succeeded(target.digest);
+      this.#policy.deploySucceeded(target);
       return { outcome: kind === "deploy" ? "deployed" : "healed", version: target.version };
     } catch (error) {
       return this.#failed(kind, target, error);
@@ -425,14 +398,14 @@ export class DeployManager {
   /** A deploy or heal of `target` failed: back-off, log, notify. */
   #failed(kind: RolloutKind, target: DeployTarget, error: unknown): CheckResult {
     if (this.#checks.signal.aborted) return { outcome: "stopped", version: target.version };
-    const { clock, logger, observer } = this.#ctx;
+    const { logger, observer } = this.#ctx;
     if (kind === "deploy") observer?.deploymentFailed();
     // A rollout that failed only because the engine was away fails the check (reported once
     // per streak) and is tried again at the next tick: the version is not at fault.
     if (error instanceof EngineUnreachableError) {
       return { ...this.#checkFailed(error), version: target.version };
     }
-    const retryAt = this.#backoff.failed(target.digest, clock.now());
+    const retryAt = this.#policy.deployFailed(target);
     logger.error(
       kind === "deploy" ? "Container deployment failed" : "Replacing replicas failed",
       {
@@ -505,7 +478,7 @@ export class DeployManager {
     });
     // A deploy that worked resolves the errors before it (say of a version that kept failing),
     // so its message is not muted by their count.
-    this.#streak.succeeded();
+    this.#policy.checkSucceeded();
     void this.#notifier?.sendImportant(
       deployedMessage({ started: started.length, total: replicas, tag: target.version }),
     );
@@ -545,7 +518,7 @@ export class DeployManager {
       await discardLost(this.#ctx, replica);
       const desired = this.#desired;
       if (!desired || this.#checks.signal.aborted) return;
-      if (this.#backoff.retryAt(desired.digest, this.#ctx.clock.now()) !== undefined) return;
+      if (!this.#policy.mayHeal(desired)) return;
       await this.#apply(desired, { strays: [] });
     }).catch((error) => {
       this.#ctx.logger.error("Unexpected deploy manager failure", { error: errorMessage(error) });

@@ -16,7 +16,7 @@ import type { DeployObserver } from "../../src/deploy/types.ts";
 import type { Channel, Notifier } from "../../src/notify/types.ts";
 import { RegistryRateLimitedError, RegistryUnavailableError } from "../../src/registry/errors.ts";
 import { EngineUnreachableError } from "../../src/engine/errors.ts";
-import { REGISTRY_MAX_PAUSE_MS } from "../../src/deploy/manager.ts";
+import { REGISTRY_MAX_PAUSE_MS } from "../../src/deploy/policy.ts";
 import { Logger, silentLogger } from "../../src/log.ts";
 import { ErrorLimitingNotifier } from "../../src/notify/limiter.ts";
 import type { Backend } from "../../src/proxy/backend.ts";
