@@ -18,7 +18,8 @@ root=$PWD
 PORT=${DEMO_PORT:-8080}
 ADMIN_PORT=${DEMO_ADMIN_PORT:-17539}
 REPO=${DEMO_REPO:-demo}
-DEWY=$root/dist/dewy
+# How dewy runs: DEMO_DEWY (a command line, e.g. "node dist/dewy.js"), else dist/dewy.
+read -ra DEWY <<<"${DEMO_DEWY:-$root/dist/dewy}"
 ENGINE_SOCK_PATH=/run/engine-ci/docker.sock
 REGISTRY=127.0.0.1:5000
 MANIFEST_TYPE=application/vnd.docker.distribution.manifest.v2+json
@@ -159,8 +160,10 @@ eval "$env_lines"
 ok "engine at $DOCKER_HOST, registry at http://$REGISTRY"
 
 step "Building dist/dewy"
-if [ -x "$DEWY" ]; then
-  say "dist/dewy exists ($("$DEWY" --version)); delete it to rebuild"
+if [ -n "${DEMO_DEWY:-}" ]; then
+  say "running dewy as: ${DEWY[*]} ($("${DEWY[@]}" --version))"
+elif [ -x "${DEWY[0]}" ]; then
+  say "dist/dewy exists ($("${DEWY[@]}" --version)); delete it to rebuild"
 else
   node_modules/.bin/bun compile.ts --only=bun 2>&1 | indent || fail "compile.ts failed (output above)"
 fi
@@ -173,7 +176,7 @@ publish 1.0.0
 step "Starting dewy: 2 replicas behind its proxy on :$PORT, admin API and /metrics on :$ADMIN_PORT"
 say "${dim}dewy container --registry img://$REGISTRY/$REPO --port $PORT --health-path /health \\"
 say "    --replicas 2 --telemetry --admin-port $ADMIN_PORT${off}"
-setsid "$DEWY" container --registry "img://$REGISTRY/$REPO" --port "$PORT" --health-path /health \
+setsid "${DEWY[@]}" container --registry "img://$REGISTRY/$REPO" --port "$PORT" --health-path /health \
   --replicas 2 --telemetry --admin-port "$ADMIN_PORT" >"$work/dewy.log" 2>&1 &
 dewy_pid=$!
 admin=$(wait_log 'msg="Admin API started"' 30 | sed -E 's/.*address=([^ ]+).*/\1/')
@@ -186,7 +189,7 @@ step "The app answers through dewy's proxy"
 say "\$ curl http://localhost:$PORT/"
 curl -sf "http://127.0.0.1:$PORT/" | indent || fail "no answer on port $PORT"
 say "\$ dewy container list"
-"$DEWY" container list --admin-port "${admin##*:}" | indent
+"${DEWY[@]}" container list --admin-port "${admin##*:}" | indent
 
 # --- 3. a rolling deploy under load -------------------------------------------------------------
 step "Publishing v1.1.0 and deploying it while requests keep coming"
@@ -223,7 +226,7 @@ sed -n '/msg="Starting container deployment" version=v1.1.0/,$p' "$work/dewy.log
   grep -E 'msg="(Starting container deployment|Container added to load balancer|Removing old container|Container deployed successfully)"' |
   tidy_log | indent
 say "\$ dewy container list"
-"$DEWY" container list --admin-port "${admin##*:}" | indent
+"${DEWY[@]}" container list --admin-port "${admin##*:}" | indent
 
 step "A few OpenTelemetry metrics from $admin/metrics"
 curl -sf "$admin/metrics" | grep -E '^dewy_(proxy_connections_total|proxy_errors_total|proxy_backends|deployments_total|deployment_errors_total|container_replicas|container_desired_replicas)\{' |

