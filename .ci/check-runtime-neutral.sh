@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The runtime globals are src/runtime/'s alone: nothing else in src/ uses Deno.* or Bun.*, or
-# sniffs for them (runtime/detect.ts does that once). Imports (node:net, node:http) are checked
-# by dependency-cruiser (.ci/check-imports.sh).
+# sniffs for them (runtime/detect.ts does that once), nor reads the process's environment,
+# cwd, uid/gid or home directory (the core gets them from the Runtime adapter or the entry).
+# Imports (node:net, node:http) are checked by dependency-cruiser (.ci/check-imports.sh).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 leaks=$(grep -rnE '\b(Deno|Bun)\.[A-Za-z]|"(Deno|Bun)" in globalThis' src --include='*.ts' \
@@ -11,4 +12,12 @@ if [ -n "$leaks" ]; then
   echo "$leaks" >&2
   exit 1
 fi
-echo "runtime-neutral: ok (no Deno.* or Bun.* outside src/runtime/)" >&2
+# Tests beside their modules and the entries may read the process directly.
+reads=$(grep -rnE 'process\.(env|cwd|getuid|getgid)\b|\bhomedir\(' src --include='*.ts' \
+  | grep -vE '^src/(runtime|entries)/|\.test\.ts:')
+if [ -n "$reads" ]; then
+  echo "Process environment, cwd, uid/gid or home read outside src/runtime/ (use the Runtime):" >&2
+  echo "$reads" >&2
+  exit 1
+fi
+echo "runtime-neutral: ok (no Deno.*, Bun.* or process reads outside src/runtime/)" >&2

@@ -28,6 +28,7 @@ import {
   type StopSignal,
 } from "./notify/mod.ts";
 import { DeployManager } from "./deploy/manager.ts";
+import { hookRunner } from "./hooks/run.ts";
 
 /**
  * At start-up, clients that find no backend wait this long (at most) for the adoption of
@@ -45,10 +46,18 @@ const STOP_SIGNALS: readonly StopSignal[] = ["SIGINT", "SIGTERM", "SIGQUIT"];
 export async function runContainer(runtime: Runtime, config: ContainerConfig): Promise<number> {
   const env = (name: string) => runtime.env(name);
   const logger = new Logger(config.log);
-  const socketPath = resolveEngineSocket(config.engine, env);
+  const socketPath = resolveEngineSocket(config.engine, env, runtime.uid());
   const engine = new DockerEngineClient({ runtime, socketPath });
-  const registry = await openImageRegistry(config.image, { logger });
-  const notifier = createNotifier(config.notifier, { env, logger, version: VERSION });
+  const registry = await openImageRegistry(config.image, {
+    sources: { env, homeDir: runtime.homeDir() },
+    logger,
+  });
+  const notifier = createNotifier(config.notifier, {
+    env,
+    logger,
+    version: VERSION,
+    workingDir: runtime.cwd(),
+  });
   const telemetry = await createTelemetry(config.telemetry, {
     version: VERSION,
     env,
@@ -118,6 +127,8 @@ export async function runContainer(runtime: Runtime, config: ContainerConfig): P
       logger,
       observer: telemetry,
       notifier,
+      runHook: hookRunner(runtime),
+      user: `${runtime.uid()}:${runtime.gid()}`,
     });
     // Adoption puts running replicas back into the pools; until it is done, clients wait
     // for a backend instead of being closed.

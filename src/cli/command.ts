@@ -80,7 +80,7 @@ function versionCommand(args: string[]): Command {
  * @param env environment lookup (notifier credentials, `-e NAME` passthrough)
  * @example
  * ```ts
- * const command = parseCommandLine(process.argv.slice(2), (name) => process.env[name]);
+ * const command = parseCommandLine(runtime.args(), (name) => runtime.env(name));
  * if (command.kind === "container") console.log(command.config.ports);
  * ```
  */

@@ -54,7 +54,7 @@ export class StateFileError extends ConfigError {
  *
  * @example
  * ```ts
- * const store = new StateStore(resolveStateDir(undefined, env, homedir()), "api");
+ * const store = new StateStore(resolveStateDir(undefined, env, runtime.homeDir()), "api");
  * const state = await store.load();      // fails at start-up when the directory is unwritable
  * await store.save({ ...state, pause });
  * ```

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import process from "node:process";
 import type { DeploySettings } from "../config.ts";
 import type { ContainerSummary, Engine } from "../engine/types.ts";
 import type { ImageRegistry, LatestImage } from "../registry/types.ts";
@@ -24,7 +23,7 @@ import { type Clock, realClock } from "./clock.ts";
 import type { FailureBackoffOptions } from "./backoff.ts";
 import { HookFailedError } from "./errors.ts";
 import { hookSucceeded } from "../hooks/result.ts";
-import { runHook } from "../hooks/run.ts";
+import type { HookRunner } from "../hooks/run.ts";
 import { adoptRunning } from "./adopt.ts";
 import { discardLost, pruneImages, reapExited } from "./cleanup.ts";
 import { watchContainerExits } from "./events.ts";
@@ -66,10 +65,10 @@ export interface DeployManagerOptions {
   observer?: DeployObserver;
   /** Notifications; omit for none. */
   notifier?: Notifier;
-  /** Runs the deploy hooks (default: `runHook` of `hooks/run.ts`). */
-  runHook?: typeof runHook;
-  /** `uid:gid` for containers without `--user` (default: dewy's own). */
-  user?: string;
+  /** Runs the deploy hooks (`hookRunner(runtime)` of `hooks/run.ts`). */
+  runHook: HookRunner;
+  /** `uid:gid` containers run as without `--user` (dewy's own: `runtime.uid()`/`gid()`). */
+  user: string;
   /** Back-off of failed versions (default: DEPLOY_RETRY_BASE_MS doubling to DEPLOY_RETRY_MAX_MS). */
   backoff?: FailureBackoffOptions;
   /** How long shutdown waits for notifications still queued (default {@link NOTIFY_TIMEOUT_MS}). */
@@ -94,7 +93,7 @@ export class DeployManager {
   #ctx: DeployContext;
   #registry: ImageRegistry;
   #notifier: Notifier | undefined;
-  #runHook: typeof runHook;
+  #runHook: HookRunner;
   #serving: ReplicaSet;
   #desired: DeployTarget | undefined;
   #policy: DeployPolicy;
@@ -118,12 +117,12 @@ export class DeployManager {
       clock: options.clock ?? realClock,
       probeTcp: options.probeTcp,
       observer: options.observer,
-      user: options.user ?? `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`,
+      user: options.user,
     };
     this.#serving = new ReplicaSet(this.#ctx);
     this.#registry = options.registry;
     this.#notifier = options.notifier;
-    this.#runHook = options.runHook ?? runHook;
+    this.#runHook = options.runHook;
     this.#notifyTimeoutMs = options.notifyTimeoutMs ?? NOTIFY_TIMEOUT_MS;
     this.#policy = new DeployPolicy({
       logger: this.#ctx.logger,

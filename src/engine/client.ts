@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * const engine = new DockerEngineClient({ runtime, socketPath: resolveEngineSocket("docker", runtime.env) });
+ * const engine = new DockerEngineClient({ runtime, socketPath: resolveEngineSocket("docker", runtime.env, runtime.uid()) });
  * await engine.pull("127.0.0.1:5000/app:v1.1.0", { onProgress: (p) => log.debug(p.status) });
  * ```
  *

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import process from "node:process";
 import { ConfigError } from "../errors.ts";
 
 /** Docker's default socket. */
@@ -21,11 +20,13 @@ const PODMAN_ROOT_SOCKET = "/run/podman/podman.sock";
  *
  * @param runtime the `--runtime` flag value
  * @param env reads an environment variable (e.g. `runtime.env`)
+ * @param uid dewy's user id (e.g. `runtime.uid()`), for podman's rootless socket
  * @throws {ConfigError} when DOCKER_HOST is set to something other than a `unix://` path
  */
 export function resolveEngineSocket(
   runtime: "docker" | "podman",
   env: (name: string) => string | undefined,
+  uid: number,
 ): string {
   const host = env("DOCKER_HOST")?.trim();
   if (host) {
@@ -40,7 +41,6 @@ export function resolveEngineSocket(
     return path;
   }
   if (runtime === "docker") return DOCKER_SOCKET;
-  const uid = process.getuid?.() ?? 0;
   if (uid === 0) return PODMAN_ROOT_SOCKET;
   const runtimeDir = env("XDG_RUNTIME_DIR") || `/run/user/${uid}`;
   return `${runtimeDir}/podman/podman.sock`;

@@ -6,10 +6,10 @@
  * @module
  */
 import { spawn } from "node:child_process";
-import process from "node:process";
 import type { Readable } from "node:stream";
 import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import type { Runtime } from "../runtime/types.ts";
 import { type HookContext, type HookResult, hookSucceeded } from "./result.ts";
 
 /** Timeout of a before/after deploy hook. */
@@ -31,10 +31,21 @@ export interface RunHookOptions {
   timeoutMs?: number;
   /** Aborting kills the hook like a timeout does (shutdown). */
   signal?: AbortSignal;
-  /** Working directory (default: dewy's current directory). */
-  cwd?: string;
-  /** Base environment (default: dewy's own `process.env`). */
-  env?: Record<string, string | undefined>;
+  /** Working directory (dewy's: `runtime.cwd()`). */
+  cwd: string;
+  /** Base environment (dewy's: `runtime.environment()`). */
+  env: Record<string, string | undefined>;
+}
+
+/** One hook run as the deploy manager asks for it: where and with what it runs is the runner's. */
+export type HookRun = Omit<RunHookOptions, "cwd" | "env">;
+
+/** Runs deploy hooks (see {@link hookRunner}). */
+export type HookRunner = (options: HookRun) => Promise<HookResult>;
+
+/** A {@link HookRunner} whose hooks run in dewy's working directory with dewy's environment. */
+export function hookRunner(host: Pick<Runtime, "cwd" | "environment">): HookRunner {
+  return (options) => runHook({ ...options, cwd: host.cwd(), env: host.environment() });
 }
 
 /**
@@ -45,7 +56,8 @@ export interface RunHookOptions {
  *
  * @example
  * ```ts
- * const r = await runHook({ command: "./migrate.sh", context: { app, version, image }, logger });
+ * const cwd = runtime.cwd(), env = runtime.environment();
+ * const r = await runHook({ command: "./migrate.sh", context: { app, version, image }, logger, cwd, env });
  * if (!hookSucceeded(r)) throw new Error(`before-deploy hook failed with exit code ${r.exitCode}`);
  * ```
  */
@@ -76,9 +88,9 @@ function execute(options: RunHookOptions): Promise<Outcome> {
   const { context } = options;
   return new Promise((resolve) => {
     const child = spawn("sh", ["-c", options.command], {
-      cwd: options.cwd ?? process.cwd(),
+      cwd: options.cwd,
       env: {
-        ...(options.env ?? process.env),
+        ...options.env,
         DEWY_APP: context.app,
         DEWY_VERSION: context.version,
         DEWY_IMAGE: context.image,

@@ -25,6 +25,8 @@ export interface CreateNotifierOptions {
   version: string;
   /** This host's name in footers (default: the OS host name). */
   hostname?: string;
+  /** dewy's working directory, named in mail footers (`runtime.cwd()`). */
+  workingDir: string;
   /** Slack Web API base URL (default: env `SLACK_API_URL`, else https://slack.com/api). */
   slackApiUrl?: string;
 }
@@ -73,6 +75,7 @@ function mailChannel(spec: MailNotifierSpec, options: CreateNotifierOptions): Ch
     tls: spec.tls,
     ca: trustedAuthorities(options.env),
     hostname: options.hostname ?? osHostname(),
+    workingDir: options.workingDir,
     version: options.version,
   });
 }

@@ -9,7 +9,6 @@
  */
 import type { Transporter } from "nodemailer";
 import { userInfo } from "node:os";
-import process from "node:process";
 import type { HookResult } from "../hooks/result.ts";
 import { NOTIFY_TIMEOUT_MS } from "./types.ts";
 import { errorCode, errorMessage } from "../errors.ts";
@@ -41,6 +40,8 @@ export interface MailSettings {
   ca?: string[];
   /** This host's name (body footer). */
   hostname: string;
+  /** dewy's working directory (body footer). */
+  workingDir: string;
   /** Sent as `X-Mailer: dewy/<version>`. */
   version: string;
 }
@@ -128,7 +129,7 @@ export class MailChannel implements Channel {
     return [
       `Host: ${this.#settings.hostname}`,
       `User: ${currentUser()}`,
-      `Working dir: ${process.cwd()}`,
+      `Working dir: ${this.#settings.workingDir}`,
       "",
       "--",
       "Dewy: https://github.com/linyows/dewy",

@@ -3,8 +3,6 @@
  *
  * @module
  */
-import { homedir } from "node:os";
-import process from "node:process";
 import type { Logger } from "../log.ts";
 import { fetchBlob, fetchManifest, fetchReferrers, type ManifestBytes } from "./artifacts.ts";
 import { RegistryClient, type RegistryClientOptions } from "./client.ts";
@@ -119,8 +117,8 @@ export class OciRegistry implements ImageRegistry {
 
 /** Options of {@link openImageRegistry}. */
 export interface OpenImageRegistryOptions extends Omit<OciRegistryOptions, "credentials"> {
-  /** Credential sources (default: `process.env` and `os.homedir()`). */
-  sources?: CredentialSources;
+  /** Where credentials are looked up: the environment and the home directory. */
+  sources: CredentialSources;
   /**
    * Where credentials that are set up but cannot be used are reported, once, as
    * `Registry credentials not used` warnings (default: not reported).
@@ -136,18 +134,18 @@ export interface OpenImageRegistryOptions extends Omit<OciRegistryOptions, "cred
  * @example
  * ```ts
  * const image = parseImageUrl("img://127.0.0.1:5000/app?pre-release=true");
- * const registry = await openImageRegistry(image);
+ * const registry = await openImageRegistry(image, { sources: { env: runtime.env, homeDir } });
  * const { tag, pinnedReference } = await registry.latest(AbortSignal.timeout(60_000));
  * ```
  */
 export async function openImageRegistry(
   image: ImageRef,
-  options: OpenImageRegistryOptions = {},
+  options: OpenImageRegistryOptions,
 ): Promise<OciRegistry> {
   const { sources, logger, ...rest } = options;
   const { credentials, warnings } = await resolveCredentials(
     image.host,
-    sources ?? { env: (name) => process.env[name], homeDir: homedir() },
+    sources,
   );
   for (const reason of warnings) {
     logger?.warn("Registry credentials not used", { registry: image.host, reason });

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { homedir } from "node:os";
 import {
   type ConnectFailure,
   type HttpServer,
@@ -292,6 +293,11 @@ export const denoRuntime: Runtime = {
   onSignal,
   env: (name) => Deno.env.get(name),
   setEnv: (name, value) => Deno.env.set(name, value),
+  environment: () => Deno.env.toObject(),
+  cwd: () => Deno.cwd(),
+  homeDir: () => homedir(),
+  uid: () => Deno.uid() ?? 0,
+  gid: () => Deno.gid() ?? 0,
   args: () => Deno.args,
   exit: (code) => Deno.exit(code),
 };

@@ -1,9 +1,9 @@
 /**
  * The capabilities dewy's core needs from the JavaScript runtime it runs on.
  *
- * Nothing under `src/` outside `src/runtime/` touches `Deno.*`, `Bun.*` or `node:net`;
- * the core receives a {@link Runtime} from the entry point (`mod.ts`) instead. One adapter
- * per runtime implements it: `deno.ts`, `bun.ts`, `node.ts`.
+ * Nothing under `src/` outside `src/runtime/` touches `Deno.*`, `Bun.*` or `node:net`, nor
+ * reads the environment, uid, gid, cwd or home directory of the process; the core receives a
+ * {@link Runtime} from the entry point instead. One adapter per runtime implements it: `deno.ts`, `bun.ts`.
  *
  * @module
  */
@@ -154,6 +154,16 @@ export interface Runtime {
   env(name: string): string | undefined;
   /** Set an environment variable of this process (seen by `fetch` and by child processes). */
   setEnv(name: string, value: string): void;
+  /** A copy of the whole environment (the base environment of hook processes). */
+  environment(): Record<string, string>;
+  /** The current working directory. */
+  cwd(): string;
+  /** The user's home directory (`~/.docker/config.json` is read from it). */
+  homeDir(): string;
+  /** This process's user id; 0 where the platform has none. */
+  uid(): number;
+  /** This process's group id; 0 where the platform has none. */
+  gid(): number;
   /** Command-line arguments after the program (and script) name. */
   args(): string[];
   /** Exit the process now with `code`. */

@@ -21,6 +21,9 @@ import { Logger } from "../../src/log.ts";
 import type { ContainerConfig } from "../../src/config.ts";
 import { parseImageUrl } from "../../src/registry/url.ts";
 import { type ConfigOverrides, testConfig } from "../_config.ts";
+import { hookRunner } from "../../src/hooks/run.ts";
+import type { ImageRef } from "../../src/registry/url.ts";
+import { homedir } from "node:os";
 
 const REGISTRY = process.env.TEST_REGISTRY ?? "127.0.0.1:5000";
 const SERVICES = new URL("../services/", import.meta.url).pathname;
@@ -154,10 +157,11 @@ async function rig(socketPath: string, overrides: ConfigOverrides = {}): Promise
   const manager = new DeployManager({
     settings: config,
     engine,
-    registry: await openImageRegistry(config.image),
+    registry: await openRegistry(config.image),
     proxies: new Map([[proxy.port, proxy]]),
     probeTcp: testProbe,
     logger,
+    ...AS_DEWY,
   });
   const filter = { "dewy.app": app };
   return {
@@ -420,9 +424,10 @@ export function deploySuite(kind: string, socketPath: string): void {
       const second = new DeployManager({
         settings: e2eConfig(r.repo, proxy.port),
         engine: r.engine,
-        registry: await openImageRegistry(parseImageUrl(`img://${REGISTRY}/${r.repo}`)),
+        registry: await openRegistry(parseImageUrl(`img://${REGISTRY}/${r.repo}`)),
         proxies: new Map([[proxy.port, proxy]]),
         probeTcp: testProbe,
+        ...AS_DEWY,
       });
       try {
         await second.start();
@@ -437,6 +442,14 @@ export function deploySuite(kind: string, socketPath: string): void {
       }
     });
   });
+}
+
+/** What dewy's entry injects: hooks run in its directory, containers run as its uid:gid. */
+const AS_DEWY = { runHook: hookRunner(runtime), user: `${runtime.uid()}:${runtime.gid()}` };
+
+/** The registry of `image` with the test process's credentials, as dewy opens it. */
+function openRegistry(image: ImageRef) {
+  return openImageRegistry(image, { sources: { env: runtime.env, homeDir: homedir() } });
 }
 
 /** The config of a manager for `repo` behind a proxy on `proxyPort`. */

@@ -44,7 +44,7 @@ function open(
   url: string,
   home: string,
   env: Record<string, string> = {},
-  options: OpenImageRegistryOptions & { calver?: string } = {},
+  options: Omit<OpenImageRegistryOptions, "sources"> & { calver?: string } = {},
 ) {
   const { calver, ...rest } = options;
   return openImageRegistry(parseImageUrl(url, { calver }), {

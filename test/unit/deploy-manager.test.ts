@@ -11,7 +11,7 @@ import {
   PortResolutionError,
 } from "../../src/deploy/errors.ts";
 import type { HookResult } from "../../src/hooks/result.ts";
-import type { RunHookOptions } from "../../src/hooks/run.ts";
+import type { HookRun } from "../../src/hooks/run.ts";
 import type { DeployObserver } from "../../src/deploy/types.ts";
 import type { Channel, Notifier } from "../../src/notify/types.ts";
 import { RegistryRateLimitedError, RegistryUnavailableError } from "../../src/registry/errors.ts";
@@ -42,7 +42,7 @@ interface Harness {
   manager: DeployManager;
   events: { succeeded: number; failed: number; checks: boolean[]; replicas: number };
   notes: string[];
-  hooks: RunHookOptions[];
+  hooks: HookRun[];
   done(): Promise<void>;
 }
 
@@ -77,7 +77,7 @@ function harness(
     hookResult: (kind, r) => note(`hook ${kind} ${r.exitCode}`),
     settled: () => Promise.resolve(true),
   };
-  const hooks: RunHookOptions[] = [];
+  const hooks: HookRun[] = [];
   const manager = new DeployManager({
     settings: testConfig(config),
     engine,
@@ -769,7 +769,7 @@ test("self-heal: a replica removed while dewy's events were missed is replaced a
 });
 
 test("hooks: a failing before-deploy hook aborts the deploy; hooks get app, version, image", async () => {
-  const hooks: RunHookOptions[] = [];
+  const hooks: HookRun[] = [];
   let exitCode = 1;
   const h = harness(
     { hooks: { beforeDeploy: "./migrate.sh", afterDeploy: "./warm.sh" }, rollout: { replicas: 1 } },

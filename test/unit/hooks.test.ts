@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { type HookResult, hookSucceeded } from "../../src/hooks/result.ts";
-import { runHook, type RunHookOptions } from "../../src/hooks/run.ts";
+import { hookRunner, runHook, type RunHookOptions } from "../../src/hooks/run.ts";
+import { runtime } from "../_runtime.ts";
 import { HOOK_OUTPUT_MAX_BYTES } from "../../src/hooks/run.ts";
 import { recordingLogger } from "../_notify.ts";
 import { waitFor } from "../_net.ts";
@@ -23,7 +24,8 @@ async function run(
   extra: Partial<RunHookOptions> = {},
 ): Promise<{ result: HookResult; logs: Record<string, unknown>[] }> {
   const { logger, records } = recordingLogger();
-  const result = await runHook({ command, context, logger, ...extra });
+  const host = { cwd: runtime.cwd(), env: runtime.environment() };
+  const result = await runHook({ command, context, logger, ...host, ...extra });
   return { result, logs: records };
 }
 
@@ -58,9 +60,15 @@ test("hooks: DEWY_APP, DEWY_VERSION, DEWY_IMAGE, inherited env and cwd reach the
   });
 });
 
-test("hooks: runs in dewy's working directory by default", async () => {
-  const { result } = await run("pwd");
-  assert.equal(result.stdout, realpathSync(process.cwd()));
+test("hooks: hookRunner runs hooks in dewy's working directory with its environment", async () => {
+  const { logger } = recordingLogger();
+  const host = { cwd: () => runtime.cwd(), environment: () => ({ HOOK_TEST_VAR: "dewy's" }) };
+  const result = await hookRunner(host)({
+    command: 'printf %s "$HOOK_TEST_VAR|$(pwd)"',
+    context,
+    logger,
+  });
+  assert.equal(result.stdout, `dewy's|${realpathSync(process.cwd())}`);
 });
 
 test("hooks: a failing hook reports its exit code, trimmed stdout and stderr", async () => {

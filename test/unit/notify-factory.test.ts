@@ -15,7 +15,12 @@ import { ErrorLimitingNotifier, nullNotifier } from "../../src/notify/limiter.ts
 function create(url: string, env: Record<string, string> = {}) {
   const envGet = (name: string) => env[name];
   const spec = url === "" ? null : resolveNotifier(url, envGet);
-  return createNotifier(spec, { env: envGet, logger: silentLogger, version: "0.1.0" });
+  return createNotifier(spec, {
+    env: envGet,
+    logger: silentLogger,
+    version: "0.1.0",
+    workingDir: "/",
+  });
 }
 
 /** Asserts `fn` throws a one-line ConfigError for `--notifier` whose message matches `pattern`. */

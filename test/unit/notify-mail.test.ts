@@ -9,7 +9,6 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
 import type { HookResult } from "../../src/hooks/result.ts";
 import { ConfigError } from "../../src/errors.ts";
 import { createNotifier } from "../../src/notify/factory.ts";
@@ -30,6 +29,7 @@ function mailNotifier(
     logger,
     version: "0.1.0",
     hostname: "web-1.example",
+    workingDir: "/srv/dewy",
   });
 }
 
@@ -59,7 +59,7 @@ test("notify mail: a message arrives with subject, from, to, footer and authenti
         "",
         "Host: web-1.example",
         `User: ${userInfo().username}`,
-        `Working dir: ${process.cwd()}`,
+        "Working dir: /srv/dewy",
         "",
         "--",
         "Dewy: https://github.com/linyows/dewy",
