@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { homedir } from "node:os";
 import {
   type ConnectFailure,
   type HttpServer,
@@ -25,6 +24,7 @@ import {
   handler,
   type Side,
 } from "./_bun-relay.ts";
+import { nodeProcess } from "./node-process.ts";
 
 interface BunTcpListener {
   readonly port: number;
@@ -151,13 +151,6 @@ function onSignal(signal: SignalName, listener: () => void): () => void {
   return () => process.off(signal, listener);
 }
 
-/** `process.env` without its (typed, never present) undefined values. */
-function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
-  const copy: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env)) if (value !== undefined) copy[name] = value;
-  return copy;
-}
-
 /** The {@link Runtime} for Bun. */
 export const bunRuntime: Runtime = {
   name: "bun",
@@ -169,13 +162,5 @@ export const bunRuntime: Runtime = {
   unixFetch,
   serveHttp,
   onSignal,
-  env: (name) => process.env[name],
-  setEnv: (name, value) => void (process.env[name] = value),
-  environment: () => definedOnly(process.env),
-  cwd: () => process.cwd(),
-  homeDir: () => homedir(),
-  uid: () => process.getuid?.() ?? 0,
-  gid: () => process.getgid?.() ?? 0,
-  args: () => process.argv.slice(2),
-  exit: (code) => process.exit(code),
+  ...nodeProcess,
 };

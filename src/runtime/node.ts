@@ -19,6 +19,7 @@ import {
   type TcpListener,
 } from "./types.ts";
 import { serveHttp, unixFetch } from "./node-http.ts";
+import { nodeProcess } from "./node-process.ts";
 
 /**
  * One socket. Until a relay takes it, it stays paused and remembers a FIN, a close or an
@@ -232,8 +233,5 @@ export const nodeRuntime: Runtime = {
   unixFetch,
   serveHttp,
   onSignal,
-  env: (name) => process.env[name],
-  setEnv: (name, value) => void (process.env[name] = value),
-  args: () => process.argv.slice(2),
-  exit: (code) => process.exit(code),
+  ...nodeProcess,
 };

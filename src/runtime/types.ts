@@ -3,7 +3,8 @@
  *
  * Nothing under `src/` outside `src/runtime/` touches `Deno.*`, `Bun.*` or `node:net`, nor
  * reads the environment, uid, gid, cwd or home directory of the process; the core receives a
- * {@link Runtime} from the entry point instead. One adapter per runtime implements it: `deno.ts`, `bun.ts`.
+ * {@link Runtime} from the entry point instead. One adapter per runtime implements it:
+ * `deno.ts`, `bun.ts`, `node.ts`.
  *
  * @module
  */

@@ -1,0 +1,32 @@
+/**
+ * The process side of a {@link Runtime} through `node:process` (Bun and Node share it):
+ * environment, working directory, home, uid/gid, arguments, exit.
+ *
+ * @module
+ */
+import { homedir } from "node:os";
+import process from "node:process";
+import type { Runtime } from "./types.ts";
+
+/** `process.env` without its (typed, never present) undefined values. */
+function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
+  const copy: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (value !== undefined) copy[name] = value;
+  return copy;
+}
+
+/** The members of a {@link Runtime} that read or change the process, via `node:process`. */
+export const nodeProcess: Pick<
+  Runtime,
+  "env" | "setEnv" | "environment" | "cwd" | "homeDir" | "uid" | "gid" | "args" | "exit"
+> = {
+  env: (name) => process.env[name],
+  setEnv: (name, value) => void (process.env[name] = value),
+  environment: () => definedOnly(process.env),
+  cwd: () => process.cwd(),
+  homeDir: () => homedir(),
+  uid: () => process.getuid?.() ?? 0,
+  gid: () => process.getgid?.() ?? 0,
+  args: () => process.argv.slice(2),
+  exit: (code) => process.exit(code),
+};
