@@ -5,6 +5,7 @@
  * @module
  */
 import type { LogFormat, LogLevel } from "./log.ts";
+import type { StateDir } from "./control/state-store.ts";
 import type { NotifierSpec } from "./notify/url.ts";
 import type { ImageRef } from "./registry/url.ts";
 import type { RunOptions } from "./engine/types.ts";
@@ -18,6 +19,14 @@ export interface PortMapping {
   containerPort: number;
 }
 
+/** The canary soak (`--canary-soak`, `--canary-max-failures`). */
+export interface CanarySettings {
+  /** How long the first new replica serves before the rollout goes on; 0 = no soak. */
+  soakMs: number;
+  /** Largest share of the canary's connections that may fail, percent. */
+  maxFailuresPercent: number;
+}
+
 /** How new replicas are started and old ones retired. */
 export interface RolloutSettings {
   /** Replicas to run (≥ 1). */
@@ -28,6 +37,8 @@ export interface RolloutSettings {
   healthTimeoutMs: number;
   /** Time an old replica's connections get to finish before it is stopped. */
   drainMs: number;
+  /** The canary soak of the first new replica (`--canary-soak`, `--canary-max-failures`). */
+  canary: CanarySettings;
 }
 
 /** Shell commands run around a deploy; empty = none. */
@@ -75,4 +86,6 @@ export interface ContainerConfig extends DeploySettings {
   telemetry: TelemetrySettings;
   /** Logging. */
   log: { level: LogLevel; format: LogFormat };
+  /** Where pause, pin and history are kept (`--state-dir`, resolved). */
+  state: StateDir;
 }

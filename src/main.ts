@@ -6,7 +6,7 @@
  * @module
  */
 import type { Runtime } from "./runtime/types.ts";
-import { listContainers, parseCommandLine } from "./cli/mod.ts";
+import { listContainers, parseCommandLine, runControlAction } from "./cli/mod.ts";
 import { ConfigError, errorMessage } from "./errors.ts";
 import { VERSION } from "./version.ts";
 import { runContainer } from "./app.ts";
@@ -19,7 +19,9 @@ export async function main(runtime: Runtime): Promise<number> {
   // Read before parsing, so that a bad flag next to `-f json` is reported as a record too.
   let logFormat: LogFormat = asksForJsonLogs(runtime.args()) ? "json" : "text";
   try {
-    const command = parseCommandLine(runtime.args(), (name) => runtime.env(name));
+    const command = parseCommandLine(runtime.args(), (name) => runtime.env(name), {
+      homeDir: runtime.homeDir(),
+    });
     if (command.kind === "container") logFormat = command.config.log.format;
     switch (command.kind) {
       case "help":
@@ -30,6 +32,12 @@ export async function main(runtime: Runtime): Promise<number> {
         return 0;
       case "list":
         return await listContainers({
+          adminPort: command.adminPort,
+          write: (line) => console.log(line),
+          writeError: (line) => console.error(line),
+        });
+      case "control":
+        return await runControlAction(command.action, {
           adminPort: command.adminPort,
           write: (line) => console.log(line),
           writeError: (line) => console.error(line),

@@ -5,7 +5,11 @@
  * @module
  */
 import type { ContainerConfig } from "../src/config.ts";
+import { resolveStateDir } from "../src/control/state-store.ts";
 import { parseImageUrl } from "../src/registry/url.ts";
+
+/** The home folder the CLI tests give the parser. */
+export const HOME_DIR = "/home/dewy";
 
 /** Sections whose overrides are merged into the base section instead of replacing it. */
 type Section = "rollout" | "poll" | "hooks" | "proxy" | "admin" | "log" | "run";
@@ -26,7 +30,13 @@ export function testConfig(overrides: ConfigOverrides = {}): ContainerConfig {
     ports: [{ proxyPort: 18080, containerPort: 0 }],
     cmd: [],
     run: { env: [], binds: [], extraHosts: [], labels: {} },
-    rollout: { replicas: 2, healthPath: "/health", healthTimeoutMs: 5_000, drainMs: 1_000 },
+    rollout: {
+      replicas: 2,
+      healthPath: "/health",
+      healthTimeoutMs: 5_000,
+      drainMs: 1_000,
+      canary: { soakMs: 0, maxFailuresPercent: 1 },
+    },
     poll: { intervalMs: 3_600_000 },
     hooks: { beforeDeploy: "", afterDeploy: "" },
     proxy: { idleTimeoutMs: 0 },
@@ -34,6 +44,8 @@ export function testConfig(overrides: ConfigOverrides = {}): ContainerConfig {
     notifier: null,
     telemetry: null,
     log: { level: "error", format: "text" },
+    // What the CLI resolves for HOME_DIR without --state-dir or $STATE_DIRECTORY.
+    state: resolveStateDir(undefined, () => undefined, HOME_DIR),
   };
   const merged = { ...base, ...overrides } as ContainerConfig;
   for (const key of SECTIONS) {

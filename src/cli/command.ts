@@ -6,22 +6,25 @@
 import type { ContainerConfig } from "../config.ts";
 import { ConfigError } from "../errors.ts";
 import { buildContainerConfig, type ContainerInputs, parseAdminPort } from "./container-config.ts";
+import type { ControlAction } from "./control-client.ts";
 import { helpText } from "./help.ts";
 import { type FlagValues, readFlags } from "./read-flags.ts";
 
 /**
  * What the command line asks dewy to do: `help` (print `text` on stdout, exit 0), `version`
  * (print the version, exit 0), `list` (run `listContainers({ adminPort })`, exit with its
- * code) or `container` (run container mode with `config`).
+ * code), `control` (run `runControlAction(action, { adminPort })`: status, pause, resume,
+ * rollback, history) or `container` (run container mode with `config`).
  */
 export type Command =
   | { kind: "help"; text: string }
   | { kind: "version" }
   | { kind: "list"; adminPort: number }
+  | { kind: "control"; action: ControlAction; adminPort: number }
   | { kind: "container"; config: ContainerConfig };
 
 /** Options of {@link parseCommandLine} beyond the environment lookup. */
-export type CommandLineOptions = Pick<ContainerInputs, "readFile">;
+export type CommandLineOptions = Pick<ContainerInputs, "readFile" | "homeDir">;
 
 const USAGE =
   "dewy container --registry img://HOST/REPO --port PORT [flags] [-- docker-run-options]";
@@ -48,6 +51,51 @@ function listCommand(
   return { kind: "list", adminPort: parseAdminPort(flags) };
 }
 
+/** The commands that talk to a running dewy's admin API, with their usage. */
+const CONTROL_USAGE: Readonly<Record<ControlAction["action"], string>> = {
+  status: "dewy container status [--admin-port N]",
+  pause: "dewy container pause [--reason TEXT] [--admin-port N]",
+  resume: "dewy container resume [--admin-port N]",
+  rollback: "dewy container rollback [VERSION] [--reason TEXT] [--admin-port N]",
+  history: "dewy container history [--admin-port N]",
+};
+
+function isControl(word: string): word is ControlAction["action"] {
+  return Object.hasOwn(CONTROL_USAGE, word);
+}
+
+function controlCommand(
+  action: ControlAction["action"],
+  flags: FlagValues,
+  extra: string[],
+  passthrough: string[] | undefined,
+): Command {
+  const usage = CONTROL_USAGE[action];
+  const allowed = action === "pause" || action === "rollback" ? ["admin-port", "reason"] : [
+    "admin-port",
+  ];
+  const other = flags.names().find((name) => !allowed.includes(name));
+  if (other) {
+    throw new ConfigError(`--${other}`, `flag --${other} does not apply here; usage: ${usage}`);
+  }
+  const versions = action === "rollback" ? 1 : 0;
+  if (extra.length > versions || passthrough !== undefined) {
+    const word = extra[versions] ?? "--";
+    throw new ConfigError(
+      word,
+      `unexpected "${word}" after dewy container ${action}; usage: ${usage}`,
+    );
+  }
+  const reason = flags.last("reason")?.trim() ?? "";
+  const adminPort = parseAdminPort(flags);
+  const chosen: ControlAction = action === "pause"
+    ? { action, reason }
+    : action === "rollback"
+    ? { action, reason, ...(extra[0] !== undefined && { version: extra[0] }) }
+    : { action };
+  return { kind: "control", action: chosen, adminPort };
+}
+
 /**
  * `--version`/`-v` as the whole command line. Given with anything else it is an error: a
  * docker-style `-v /data:/data` before `--` would otherwise print the version and exit 0, which
@@ -72,12 +120,14 @@ function versionCommand(args: string[]): Command {
  * Parse the command line (`args` = the words after the program name).
  *
  * Commands: `container [flags] [-- docker-run-options]`, `container list [--admin-port N]`,
+ * `container status|pause|resume|rollback|history` (see {@link CONTROL_USAGE}),
  * `--version`/`-v` (alone), `--help`/`-h` (anywhere). Flags may appear anywhere before `--`.
  * Throws a `ConfigError` whose one-line message names the bad flag or value and what to do;
  * the entry point prints `Error: <message>` and exits 2.
  *
  * @param args command-line words, e.g. `["container", "-r", "img://ghcr.io/o/app", "-p", "8080"]`
  * @param env environment lookup (notifier credentials, `-e NAME` passthrough)
+ * @param options the home folder (default state directory) and the `--env-file` reader
  * @example
  * ```ts
  * const command = parseCommandLine(runtime.args(), (name) => runtime.env(name));
@@ -87,7 +137,7 @@ function versionCommand(args: string[]): Command {
 export function parseCommandLine(
   args: string[],
   env: (name: string) => string | undefined,
-  options: CommandLineOptions = {},
+  options: CommandLineOptions,
 ): Command {
   const split = args.indexOf("--");
   const flags = readFlags(split < 0 ? args : args.slice(0, split));
@@ -105,6 +155,7 @@ export function parseCommandLine(
     );
   }
   if (sub === "list") return listCommand(flags, extra, passthrough);
+  if (sub !== undefined && isControl(sub)) return controlCommand(sub, flags, extra, passthrough);
   if (sub !== undefined) {
     throw new ConfigError(
       sub,
@@ -113,6 +164,6 @@ export function parseCommandLine(
   }
   return {
     kind: "container",
-    config: buildContainerConfig(flags, passthrough ?? [], { env, readFile: options.readFile }),
+    config: buildContainerConfig(flags, passthrough ?? [], { env, ...options }),
   };
 }

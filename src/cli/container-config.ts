@@ -5,9 +5,12 @@
  * @module
  */
 import type { ContainerConfig, EngineKind, PortMapping } from "../config.ts";
+import { resolveStateDir } from "../control/state-store.ts";
 import { ADMIN_PORT_ATTEMPTS } from "../admin/server.ts";
 import {
   ADMIN_PORT,
+  CANARY_MAX_FAILURES_PERCENT,
+  CANARY_SOAK_S,
   DRAIN_TIME_S,
   HEALTH_TIMEOUT_S,
   POLL_INTERVAL_S,
@@ -35,6 +38,8 @@ export interface ContainerInputs {
   env: RunOptionContext["env"];
   /** `--env-file` reader (default: `node:fs`). */
   readFile?: RunOptionContext["readFile"];
+  /** The user's home folder, for the default state directory (the runtime's `homeDir()`). */
+  homeDir: string;
 }
 
 /** `--admin-port N`, leaving room for the ports dewy tries after it. */
@@ -128,6 +133,28 @@ function otlpEndpoint(flags: FlagValues): OtlpEndpoint | undefined {
   return parseOtlpEndpoint(endpoint, { insecure });
 }
 
+/** `--canary-max-failures PERCENT`: a number from 0 to 100 (decimals allowed). */
+function percent(flags: FlagValues, name: string, fallback: number): number {
+  const raw = flags.last(name)?.trim();
+  if (raw === undefined) return fallback;
+  const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+  if (!(value >= 0 && value <= 100)) {
+    throw new ConfigError(
+      `--${name}`,
+      `--${name} must be a percentage from 0 to 100, e.g. 1 or 0.5; got "${raw}"`,
+    );
+  }
+  return value;
+}
+
+function stateDirFlag(flags: FlagValues): string | undefined {
+  const dir = flags.last("state-dir")?.trim();
+  if (dir === "") {
+    throw new ConfigError("--state-dir", "--state-dir needs a directory, e.g. /var/lib/dewy");
+  }
+  return dir;
+}
+
 function notifier(flags: FlagValues, env: ContainerInputs["env"]): NotifierSpec | null {
   const url = flags.last("notifier")?.trim() ?? "";
   return url === "" ? null : resolveNotifier(url, env);
@@ -162,12 +189,22 @@ export function buildContainerConfig(
     healthPath: healthPath(flags),
     healthTimeoutMs: durationMs(flags, "health-timeout", HEALTH_TIMEOUT_S, 1),
     drainMs: durationMs(flags, "drain-time", DRAIN_TIME_S, 0),
+    canary: {
+      soakMs: durationMs(flags, "canary-soak", CANARY_SOAK_S, 0),
+      maxFailuresPercent: percent(flags, "canary-max-failures", CANARY_MAX_FAILURES_PERCENT),
+    },
   };
   const engine = oneOf("--runtime", flags.last("runtime"), ENGINES, "docker");
   const proxy = { idleTimeoutMs: durationMs(flags, "proxy-idle-timeout", PROXY_IDLE_TIMEOUT_S, 0) };
   const poll = { intervalMs: durationMs(flags, "interval", POLL_INTERVAL_S, 1) };
   const notifierSpec = notifier(flags, inputs.env);
   const run = parsePassthrough(passthrough, inputs);
+  if (flags.has("reason")) {
+    throw new ConfigError(
+      "--reason",
+      "--reason belongs to dewy container pause or rollback, e.g. dewy container pause --reason TEXT",
+    );
+  }
   return {
     app,
     image,
@@ -189,5 +226,6 @@ export function buildContainerConfig(
       level: oneOf<LogLevel>("--log-level", flags.last("log-level"), LOG_LEVELS, "info"),
       format: oneOf("--log-format", flags.last("log-format"), LOG_FORMATS, "text"),
     },
+    state: resolveStateDir(stateDirFlag(flags), inputs.env, inputs.homeDir),
   };
 }

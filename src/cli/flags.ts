@@ -42,7 +42,8 @@ export const FLAGS: readonly FlagSpec[] = [
     short: "r",
     type: "string",
     arg: "URL",
-    help: "image to deploy: img://HOST[:PORT]/REPO[?pre-release=true&calver=FORMAT] (required)",
+    help: "image to deploy: img://HOST[:PORT]/REPO[?pre-release=true&calver=FORMAT] (required); " +
+      "?constraint=RANGE keeps to an npm semver range, e.g. ^1.4",
   },
   {
     name: "port",
@@ -137,6 +138,33 @@ export const FLAGS: readonly FlagSpec[] = [
     type: "string",
     arg: "COMMAND",
     help: "sh -c command run after each successful deploy",
+  },
+  {
+    name: "canary-soak",
+    type: "string",
+    arg: "SECONDS",
+    help: "the first new replica of a rollout serves real traffic this long beside the old ones " +
+      `before the rest follows; 0 = off (default: ${CANARY_SOAK_S})`,
+  },
+  {
+    name: "canary-max-failures",
+    type: "string",
+    arg: "PERCENT",
+    help: "share of the canary's connections that may fail before its rollout is rolled back " +
+      `(at least 5 failures) (default: ${CANARY_MAX_FAILURES_PERCENT})`,
+  },
+  {
+    name: "state-dir",
+    type: "string",
+    arg: "DIR",
+    help: "where pause, pin and deploy history are kept, one file per app " +
+      "(default: $STATE_DIRECTORY, else ~/.local/state/dewy)",
+  },
+  {
+    name: "reason",
+    type: "string",
+    arg: "TEXT",
+    help: "why, for dewy container pause and rollback (logged and notified)",
   },
   {
     name: "log-level",

@@ -55,6 +55,7 @@ deploys behind its own TCP proxy.
 Usage:
   dewy container --registry img://HOST/REPO --port PROXY[:CONTAINER] [flags] [-- docker-run-options]
   dewy container list [--admin-port PORT]
+  dewy container status|pause|resume|rollback|history [--admin-port PORT]
   dewy --version
   dewy --help
 
@@ -71,6 +72,31 @@ ${
       `show the containers of the dewy running on this host (asks its admin API on --admin-port and the next ${
         ADMIN_PORT_ATTEMPTS - 1
       } ports)`,
+    )
+  }
+${
+    entry(
+      "container status",
+      "what the running dewy serves (version, digest, replicas), whether it is paused or pinned and why, its last check, deploy and error, and its next check",
+    )
+  }
+${
+    entry(
+      "container pause [--reason TEXT]",
+      "stop automatic deploys (self-healing, health checks, the proxy and metrics go on); kept across restarts",
+    )
+  }
+${entry("container resume", "automatic deploys again, with a registry check at once")}
+${
+    entry(
+      "container rollback [VERSION]",
+      "deploy VERSION (default: the version before the current one) the rolling, health-gated way, then stay pinned there until resume; --reason TEXT says why",
+    )
+  }
+${
+    entry(
+      "container history",
+      "the last 50 deploys: version, digest, start, duration, trigger (poll, api, rollback, heal) and outcome",
     )
   }
 

@@ -10,6 +10,7 @@
  * @module
  */
 import { HEALTH_PROBE_TIMEOUT_MS } from "./health.ts";
+import type { CanarySettings } from "../config.ts";
 import type { Logger } from "../log.ts";
 import { type Backend, BackendTally } from "../proxy/backend.ts";
 import type { Clock } from "./clock.ts";
@@ -40,14 +41,6 @@ export class CanaryFailedError extends Error {
     this.name = "CanaryFailedError";
     this.failure = failure;
   }
-}
-
-/** The soak settings (`--canary-soak`, `--canary-max-failures`). */
-export interface CanarySettings {
-  /** How long the canary serves before the rollout goes on; 0 = no soak. */
-  soakMs: number;
-  /** Largest share of failed connections, percent. */
-  maxFailuresPercent: number;
 }
 
 /** What the soak watches, injectable for tests. */

@@ -1,9 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { HOME_DIR } from "../_config.ts";
 import { parseCommandLine } from "../../src/cli/mod.ts";
 import { assertConfigError, containerArgs, noEnv, REGISTRY } from "../_cli-assert.ts";
 
-const parse = (...args: string[]) => parseCommandLine(args, noEnv);
+const parse = (...args: string[]) => parseCommandLine(args, noEnv, { homeDir: HOME_DIR });
 const withFlags = (...extra: string[]) => () => parse(...containerArgs(...extra));
 
 test("cli validation: missing --registry", () => {

@@ -5,11 +5,11 @@ import { FLAGS } from "../../src/cli/flags.ts";
 import type { ContainerConfig } from "../../src/config.ts";
 import { parseImageUrl } from "../../src/registry/url.ts";
 import { parseOtlpEndpoint } from "../../src/telemetry/otlp-endpoint.ts";
-import { testConfig } from "../_config.ts";
+import { HOME_DIR, testConfig } from "../_config.ts";
 import { assertConfigError, containerArgs, noEnv, REGISTRY } from "../_cli-assert.ts";
 
 function parse(...args: string[]): Command {
-  return parseCommandLine(args, noEnv);
+  return parseCommandLine(args, noEnv, { homeDir: HOME_DIR });
 }
 
 function config(...args: string[]): ContainerConfig {
@@ -76,6 +76,12 @@ test("cli: every container flag in its long form lands in the config", () => {
     "--otlp-endpoint",
     "localhost:4317",
     "--otlp-insecure",
+    "--canary-soak",
+    "30",
+    "--canary-max-failures",
+    "2.5",
+    "--state-dir",
+    "/srv/dewy-state",
   );
   assert.deepEqual(got, {
     ...DEFAULTS,
@@ -86,13 +92,20 @@ test("cli: every container flag in its long form lands in the config", () => {
     engine: "podman",
     ports: [{ proxyPort: 8080, containerPort: 80 }, { proxyPort: 9090, containerPort: 0 }],
     cmd: ["serve", "--verbose=true"],
-    rollout: { replicas: 3, healthPath: "/health", healthTimeoutMs: 45_000, drainMs: 0 },
+    rollout: {
+      replicas: 3,
+      healthPath: "/health",
+      healthTimeoutMs: 45_000,
+      drainMs: 0,
+      canary: { soakMs: 30_000, maxFailuresPercent: 2.5 },
+    },
     poll: { intervalMs: 5_000 },
     hooks: { beforeDeploy: "echo before", afterDeploy: "echo after" },
     proxy: { idleTimeoutMs: 0 },
     admin: { port: 18000 },
     log: { level: "debug", format: "json" },
     telemetry: { otlp: parseOtlpEndpoint("localhost:4317", { insecure: true }) },
+    state: { path: "/srv/dewy-state", source: "--state-dir" },
   });
   assert.equal(got.image.calver, "YYYY.0M.MICRO");
 });
@@ -219,7 +232,9 @@ test("cli: a calver= in the registry URL is the config's calver", () => {
 
 test("cli: a slack notifier with SLACK_TOKEN set is accepted", () => {
   const env = (name: string) => (name === "SLACK_TOKEN" ? "xoxb-test" : undefined);
-  const command = parseCommandLine(containerArgs("--notifier", "slack://deploys?quiet=true"), env);
+  const command = parseCommandLine(containerArgs("--notifier", "slack://deploys?quiet=true"), env, {
+    homeDir: HOME_DIR,
+  });
   assert.deepEqual(command.kind === "container" && command.config.notifier, {
     kind: "slack",
     channel: "deploys",
