@@ -4,17 +4,30 @@
  * - `dist/dewy`: one executable. `deno compile` where its runtime download is reachable,
  *   otherwise `bun build --compile` through `scripts/bun-build.ts` (works offline). It says
  *   which one it used.
- * - `dist/dewy.js`: the CLI bundled as an ES module for `deno run -A URL/dist/dewy.js` (no
- *   import map needed) and for `bun run`, with what it loads on demand in
- *   `dist/dewy-chunk-*.js` next to it (publish `dist/` as a whole).
+ * - `dist/dewy.js`: the CLI bundled as an ES module for `node`, `bun run` and
+ *   `deno run -A URL/dist/dewy.js` (no import map needed), with what it loads on demand in
+ *   `dist/dewy-chunk-*.js` next to it (publish `dist/` as a whole); the npm package runs it.
+ * - `dist/lib.js` (+ `lib-chunk-*.js`): `mod.ts` bundled as the npm package's library export.
+ * - with `--release`: `dist/release/dewy-<version>-<os>-<arch>[-musl]` for every platform of
+ *   {@link RELEASE_TARGETS}, cross-compiled, and their `SHA256SUMS`.
  *
  * Run: `node_modules/.bin/bun compile.ts` or `node_modules/.bin/deno run -A compile.ts`.
- * Options: `--only=bun|deno` forces a compiler; `--no-bundle` skips `dist/dewy.js`.
+ * Options: `--only=bun|deno` forces a compiler; `--no-bundle` skips the bundles;
+ * `--no-binary` skips `dist/dewy` (the npm package's `prepack`); `--release` adds the above.
  *
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { builtinModules } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -57,22 +70,29 @@ function sizeMiB(path: string): string {
   return (statSync(path).size / 1024 / 1024).toFixed(1);
 }
 
-function compileWithDeno(outfile: string): { ok: boolean; output: string } {
+function compileWithDeno(outfile: string, target?: string): { ok: boolean; output: string } {
   // `deno compile` downloads its `denort` runtime; on an offline machine this fails fast.
   return run(bin("deno"), [
     "compile",
     "-A",
     "--no-check",
+    ...(target ? ["--target", target] : []),
     "--output",
     outfile,
     "src/entries/deno.ts",
   ], 180_000);
 }
 
-function compileWithBun(outfile: string): { ok: boolean; output: string } {
+/** `bun build --compile`, for this machine or for `target` (Bun fetches that runtime from npm). */
+function compileWithBun(outfile: string, target?: string): { ok: boolean; output: string } {
   return run(
     bin("bun"),
-    ["scripts/bun-build.ts", "src/entries/bun.ts", outfile, "--compile"],
+    [
+      "scripts/bun-build.ts",
+      "src/entries/bun.ts",
+      outfile,
+      `--compile${target ? `=${target}` : ""}`,
+    ],
     300_000,
   );
 }
@@ -81,13 +101,13 @@ function compileWithBun(outfile: string): { ok: boolean; output: string } {
  * Bundle the CLI into `outfile` and the chunks next to it, each made runnable from a URL
  * ({@link portableRequire}); `files` lists them.
  */
-function bundle(outfile: string): { ok: boolean; output: string; files: string[] } {
+function bundle(
+  entry: string,
+  outfile: string,
+  ...flags: string[]
+): { ok: boolean; output: string; files: string[] } {
   // target=node: Node built-ins stay `node:` imports, which Deno and Bun both provide.
-  const built = run(
-    bin("bun"),
-    ["scripts/bun-build.ts", "src/entries/portable.ts", outfile],
-    120_000,
-  );
+  const built = run(bin("bun"), ["scripts/bun-build.ts", entry, outfile, ...flags], 120_000);
   if (!built.ok) return { ...built, files: [] };
   const files = built.output.split("\n").filter((line) => line.endsWith(".js"));
   if (!files.includes(outfile)) {
@@ -122,38 +142,46 @@ function portableRequire(file: string): { ok: boolean; output: string } {
   return { ok: true, output: "" };
 }
 
-mkdirSync(dist, { recursive: true });
-const outfile = join(dist, "dewy");
-let compiler = "";
-if (only !== "bun") {
-  const deno = compileWithDeno(outfile);
-  if (deno.ok) compiler = "deno compile";
-  else if (only === "deno") {
-    console.error(`compile: deno compile failed:\n${deno.output}`);
-    process.exit(1);
-  } else {
-    console.error(
-      `compile: deno compile is not available here (${
-        rootCause(deno.output)
-      }); using bun build --compile`,
-    );
-  }
-}
-if (!compiler) {
-  const bun = compileWithBun(outfile);
-  if (!bun.ok) {
-    console.error(`compile: bun build --compile failed:\n${bun.output}`);
-    process.exit(1);
-  }
-  compiler = "bun build --compile";
-}
-console.log(
-  `compile: built ${outfile} (dewy ${VERSION}, ${sizeMiB(outfile)} MiB) with ${compiler}`,
-);
+/**
+ * The release platforms: file suffix, `bun build --target`, and `deno compile --target`
+ * (Deno has no musl build).
+ */
+const RELEASE_TARGETS: { suffix: string; bun: string; deno?: string }[] = [
+  { suffix: "linux-x64", bun: "bun-linux-x64", deno: "x86_64-unknown-linux-gnu" },
+  { suffix: "linux-arm64", bun: "bun-linux-arm64", deno: "aarch64-unknown-linux-gnu" },
+  { suffix: "linux-x64-musl", bun: "bun-linux-x64-musl" },
+  { suffix: "darwin-x64", bun: "bun-darwin-x64", deno: "x86_64-apple-darwin" },
+  { suffix: "darwin-arm64", bun: "bun-darwin-arm64", deno: "aarch64-apple-darwin" },
+];
 
-if (!args.includes("--no-bundle")) {
-  const js = join(dist, "dewy.js");
-  const built = bundle(js);
+/** Build every release binary with `compiler`, then `SHA256SUMS` (`sha256sum -c` format). */
+function release(compiler: string): void {
+  const dir = join(dist, "release");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const target of RELEASE_TARGETS) {
+    const name = `dewy-${VERSION}-${target.suffix}`;
+    const out = join(dir, name);
+    const built = compiler === "deno compile" && target.deno
+      ? compileWithDeno(out, target.deno)
+      : compileWithBun(out, target.bun);
+    if (!built.ok) {
+      console.error(`compile: building ${name} failed:\n${built.output}`);
+      process.exit(1);
+    }
+    console.log(`compile: built ${out} (${sizeMiB(out)} MiB)`);
+  }
+  const sums = readdirSync(dir).sort().map((name) =>
+    `${createHash("sha256").update(readFileSync(join(dir, name))).digest("hex")}  ${name}\n`
+  );
+  writeFileSync(join(dir, "SHA256SUMS"), sums.join(""));
+  console.log(`compile: wrote ${join(dir, "SHA256SUMS")} (${sums.length} binaries)`);
+}
+
+/** Bundle `entry` into `dist/<name>.js` (+ chunks), or exit 1 saying why. */
+function bundleOrExit(entry: string, name: string, ...flags: string[]): void {
+  const js = join(dist, `${name}.js`);
+  const built = bundle(entry, js, ...flags);
   if (!built.ok) {
     console.error(`compile: bundling ${js} failed:\n${built.output}`);
     process.exit(1);
@@ -161,6 +189,43 @@ if (!args.includes("--no-bundle")) {
   console.log(
     `compile: built ${js} (${sizeMiB(js)} MiB, ${
       built.files.length - 1
-    } chunks loaded on demand next to it), runs with deno run -A or bun run`,
+    } chunks loaded on demand next to it)`,
   );
 }
+
+mkdirSync(dist, { recursive: true });
+let compiler = "";
+if (!args.includes("--no-binary") || args.includes("--release")) {
+  const outfile = join(dist, "dewy");
+  if (only !== "bun") {
+    const deno = compileWithDeno(outfile);
+    if (deno.ok) compiler = "deno compile";
+    else if (only === "deno") {
+      console.error(`compile: deno compile failed:\n${deno.output}`);
+      process.exit(1);
+    } else {
+      console.error(
+        `compile: deno compile is not available here (${
+          rootCause(deno.output)
+        }); using bun build --compile`,
+      );
+    }
+  }
+  if (!compiler) {
+    const bun = compileWithBun(outfile);
+    if (!bun.ok) {
+      console.error(`compile: bun build --compile failed:\n${bun.output}`);
+      process.exit(1);
+    }
+    compiler = "bun build --compile";
+  }
+  console.log(
+    `compile: built ${outfile} (dewy ${VERSION}, ${sizeMiB(outfile)} MiB) with ${compiler}`,
+  );
+}
+
+if (!args.includes("--no-bundle")) {
+  bundleOrExit("src/entries/portable.ts", "dewy");
+  bundleOrExit("mod.ts", "lib", "--library");
+}
+if (args.includes("--release")) release(compiler);

@@ -1,6 +1,9 @@
 /**
  * Bundles a dewy entry with Bun's bundler, as an executable (`--compile`) or an ES module.
- * Run with Bun: `bun scripts/bun-build.ts ENTRY OUTFILE [--compile]`. `compile.ts` calls it.
+ * Run with Bun: `bun scripts/bun-build.ts ENTRY OUTFILE [--compile[=TARGET]] [--library]`.
+ * `compile.ts` calls it. `--compile=bun-linux-arm64` (any `bun build --target`) cross-compiles;
+ * `--library` bundles a module that is imported, not run: `import.meta.main` is false in it
+ * (`mod.ts` would otherwise start the CLI when imported from the bundle).
  *
  * The ES module is split: what the entry imports only on demand (the telemetry pipeline, the
  * OTLP exporter with grpc-js, nodemailer) goes into chunk files next to it
@@ -54,10 +57,14 @@ const staticGrpcRequire = {
 
 const [entry, outfile, ...flags] = process.argv.slice(2);
 if (!entry || !outfile) {
-  console.error("usage: bun scripts/bun-build.ts ENTRY OUTFILE [--compile]");
+  console.error(
+    "usage: bun scripts/bun-build.ts ENTRY OUTFILE [--compile[=TARGET]] [--library]",
+  );
   process.exit(2);
 }
-const compile = flags.includes("--compile");
+const compileFlag = flags.find((f) => f === "--compile" || f.startsWith("--compile="));
+const compile = compileFlag !== undefined;
+const compileTarget = compileFlag?.split("=")[1];
 const outdir = dirname(outfile);
 const chunkPrefix = `${basename(outfile, ".js")}-chunk-`;
 if (!compile) {
@@ -67,14 +74,24 @@ if (!compile) {
 const result = await Bun.build({
   entrypoints: [entry],
   target: compile ? "bun" : "node",
+  ...(flags.includes("--library") ? { define: { "import.meta.main": "false" } } : {}),
   format: "esm",
   minify: { syntax: true },
   plugins: [staticGrpcRequire],
-  ...(compile ? { compile: { outfile, autoloadDotenv: false, autoloadBunfig: false } } : {
-    outdir,
-    splitting: true,
-    naming: { entry: basename(outfile), chunk: `${chunkPrefix}[hash].[ext]` },
-  }),
+  ...(compile
+    ? {
+      compile: {
+        outfile,
+        autoloadDotenv: false,
+        autoloadBunfig: false,
+        ...(compileTarget ? { target: compileTarget } : {}),
+      },
+    }
+    : {
+      outdir,
+      splitting: true,
+      naming: { entry: basename(outfile), chunk: `${chunkPrefix}[hash].[ext]` },
+    }),
 });
 if (!result.success) {
   for (const log of result.logs) console.error(log);

@@ -33,4 +33,24 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
   ((own_policy)) && rm -f /usr/sbin/policy-rc.d
 fi
+# The release binaries of other platforms run here too: musl's loader (and musl-gcc for a
+# small compat library) for linux-x64-musl, and
+# qemu with arm64's libc for linux-arm64 (test/e2e/release.test.ts).
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  [ "$(id -u)" = 0 ] || { log "ERROR: need root to add the arm64 architecture"; exit 1; }
+  log "dpkg --add-architecture arm64"
+  dpkg --add-architecture arm64
+fi
+release_wanted=(musl musl-tools qemu-user-static libc6:arm64 file)
+release_missing=()
+for pkg in "${release_wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || release_missing+=("$pkg")
+done
+if ((${#release_missing[@]})); then
+  [ "$(id -u)" = 0 ] || { log "ERROR: need root to apt-get install ${release_missing[*]}"; exit 1; }
+  log "apt-get install ${release_missing[*]}"
+  apt-get -o DPkg::Lock::Timeout=300 update -qq >&2 || true
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq \
+    --no-install-recommends "${release_missing[@]}" >&2
+fi
 log "node_modules and Debian packages are in place"

@@ -70,8 +70,8 @@ else
 fi
 
 # --- the executable ---------------------------------------------------------------------------
-log "building dist/dewy (compile.ts --only=bun: deno compile would download its runtime)"
-if node_modules/.bin/bun compile.ts --only=bun >&2; then
+log "building dist/dewy, dist/dewy.js and dist/release/ (compile.ts --only=bun --release: deno compile would download its runtime)"
+if node_modules/.bin/bun compile.ts --only=bun --release >&2; then
   record "build: compile.ts" 1
   export DEWY_BIN=$root/dist/dewy DEWY_BUNDLE=$root/dist/dewy.js
 else
