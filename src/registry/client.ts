@@ -12,7 +12,7 @@ import { type Failing, responseError, send, type SendOptions } from "./http.ts";
 import { basicAuthorization, type BearerToken, fetchToken } from "./token.ts";
 
 /** Options of {@link RegistryClient}. */
-export interface RegistryClientOptions extends Omit<SendOptions, "signal" | "peer"> {
+export interface RegistryClientOptions extends Omit<SendOptions, "signal" | "peer" | "registry"> {
   /** Credentials for Basic auth and the token server; anonymous when absent. */
   credentials?: Credentials;
   /** Clock (default `Date.now`). */
@@ -58,7 +58,11 @@ export class RegistryClient {
     const now = this.#options.now ?? Date.now;
     const attempt = (authorization: string | undefined) => {
       const headers = authorization ? { ...init.headers, authorization } : init.headers;
-      return send(url, { method: init.method, headers }, { ...this.#options, signal });
+      return send(url, { method: init.method, headers }, {
+        ...this.#options,
+        registry: this.#base,
+        signal,
+      });
     };
     let response = await attempt(this.#authorization(now()));
     if (response.status === 401) {

@@ -13,6 +13,7 @@ import {
   RegistryRateLimitedError,
   RegistryUnavailableError,
 } from "./errors.ts";
+import { checkRealm, type Lookup } from "./realm-guard.ts";
 
 /** Registry HTTP request timeout. */
 const REGISTRY_TIMEOUT_MS = 30_000;
@@ -27,15 +28,23 @@ export interface SendOptions {
   signal?: AbortSignal;
   /** Who is asked, for the messages of network failures (default `"registry"`). */
   peer?: "registry" | "token server";
+  /**
+   * The registry the exchange is for: every redirect target must pass the realm guard against
+   * it (default: the first URL's origin, so only the scheme and http-from-https are checked).
+   */
+  registry?: URL;
+  /** Name resolution of the realm guard (default: the system resolver). */
+  lookup?: Lookup;
 }
 
-/** Redirects followed by {@link send} before the 3xx answer is returned as is. */
+/** Redirects followed by {@link send}; one more is a `RegistryProtocolError`. */
 const MAX_REDIRECTS = 5;
 
 /**
- * Send one request, following redirects (the `authorization` header is dropped when a
- * redirect leaves the origin). Resolves with any HTTP response; rejects with a
- * `RegistryUnavailableError` when the server cannot be reached or is too slow. The timeout
+ * Send one request, following at most 5 http(s) redirects that each pass the realm guard (the
+ * `authorization` header is dropped when a redirect leaves the origin). Resolves with any
+ * HTTP response; rejects with a `RegistryUnavailableError` when the server cannot be reached
+ * or is too slow, and a `RegistryProtocolError` for a refused or endless redirect. The timeout
  * covers reading the body too.
  */
 export async function send(
@@ -64,17 +73,39 @@ export async function send(
       throw new RegistryUnavailableError(message, { cause: error });
     }
     const location = response.headers.get("location");
-    if (response.status < 300 || response.status > 399 || !location || hops === MAX_REDIRECTS) {
-      return response;
-    }
+    if (response.status < 300 || response.status > 399 || !location) return response;
     await response.body?.cancel();
-    const next = new URL(location, url);
+    const next = await redirectTarget(url, location, hops, options);
     if (next.origin !== url.origin && headers?.authorization) {
       const { authorization: _dropped, ...rest } = headers;
       headers = rest;
     }
     url = next;
   }
+}
+
+/** Where the redirect of `url` to `location` goes, refused unless it passes the realm guard. */
+async function redirectTarget(
+  url: URL,
+  location: string,
+  hops: number,
+  options: SendOptions,
+): Promise<URL> {
+  if (hops === MAX_REDIRECTS) {
+    throw new RegistryProtocolError(
+      `${url.origin} sent more than ${MAX_REDIRECTS} redirects (last to ${location}); is it looping?`,
+    );
+  }
+  let next: URL;
+  try {
+    next = new URL(location, url);
+  } catch (error) {
+    throw new RegistryProtocolError(`${url.origin} redirected to a bad URL "${location}"`, {
+      cause: error,
+    });
+  }
+  await checkRealm(next, options.registry ?? new URL(url.origin), options.lookup, "redirect to");
+  return next;
 }
 
 /** A connection refused, as Bun (`ECONNREFUSED`) and Deno (`Connection refused (os error 111)`) say it. */

@@ -6,6 +6,7 @@
  */
 import { lookup } from "node:dns/promises";
 import { RegistryProtocolError, RegistryUnavailableError } from "./errors.ts";
+import { embeddedIpv4, parseIpAddress } from "./ip-address.ts";
 
 /** Resolves a host name to all of its IP addresses. */
 export type Lookup = (hostname: string) => Promise<string[]>;
@@ -14,31 +15,34 @@ export type Lookup = (hostname: string) => Promise<string[]>;
 export const systemLookup: Lookup = async (hostname) =>
   (await lookup(hostname, { all: true })).map((a) => a.address);
 
-function privateV4(ip: string): boolean | undefined {
-  const m = /^(\d+)\.(\d+)\.\d+\.\d+$/.exec(ip);
-  if (!m) return undefined;
-  const [a, b] = [Number(m[1]), Number(m[2])];
+/** Whether a 32-bit IPv4 address is unspecified, loopback, RFC 1918, CGNAT or link-local. */
+function privateV4(ip: number): boolean {
+  const [a, b] = [ip >>> 24, (ip >>> 16) & 0xff];
   return a === 0 || a === 10 || a === 127 || (a === 100 && b >= 64 && b <= 127) ||
     (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
 }
 
 /**
- * Whether `ip` is unspecified, loopback, RFC 1918, CGNAT, link-local or IPv6 ULA (IPv4-mapped
- * IPv6 addresses are judged by their IPv4 part). Brackets around IPv6 are allowed.
+ * Whether `ip` is unspecified, loopback, RFC 1918, CGNAT, link-local or IPv6 ULA. IPv6 that
+ * stands for an IPv4 address (mapped, compatible, NAT64) is judged by that address; IPv4 may
+ * be written in any inet_aton form. Brackets around IPv6 are allowed; a name is not private.
  */
 export function isPrivateAddress(ip: string): boolean {
-  const addr = ip.replace(/^\[|\]$/g, "").toLowerCase();
-  const v4 = privateV4(addr.replace(/^::ffff:/, ""));
-  if (v4 !== undefined) return v4;
-  if (addr === "::" || addr === "::1") return true;
-  const first = addr.startsWith("::") ? 0 : parseInt(addr.split(":")[0], 16);
-  return (first >= 0xfe80 && first <= 0xfebf) || (first >= 0xfc00 && first <= 0xfdff);
+  const address = parseIpAddress(ip);
+  if (!address) return false;
+  if ("v4" in address) return privateV4(address.v4);
+  const groups = address.v6;
+  const v4 = embeddedIpv4(groups);
+  if (v4 !== undefined) return privateV4(v4);
+  if (groups.slice(0, 7).every((g) => g === 0) && groups[7] <= 1) return true;
+  return (groups[0] >= 0xfe80 && groups[0] <= 0xfebf) ||
+    (groups[0] >= 0xfc00 && groups[0] <= 0xfdff);
 }
 
 async function resolvesPrivate(hostname: string, resolve: Lookup): Promise<boolean> {
   const bare = hostname.replace(/^\[|\]$/g, "");
   if (bare === "localhost") return true;
-  if (privateV4(bare) !== undefined || bare.includes(":")) return isPrivateAddress(bare);
+  if (parseIpAddress(bare)) return isPrivateAddress(bare);
   let addresses: string[];
   try {
     addresses = await resolve(bare);
@@ -51,18 +55,20 @@ async function resolvesPrivate(hostname: string, resolve: Lookup): Promise<boole
 }
 
 /**
- * Reject the token `realm` a registry at `registry` pointed to when it would leak credentials:
- * a scheme other than http(s), plain http from an https registry, or a different host that
- * resolves to a private address while the registry itself is public.
+ * Reject the token `realm` a registry at `registry` pointed to (or a redirect target, named by
+ * `what`) when it would leak credentials: a scheme other than http(s), plain http from an
+ * https registry, or a different host that resolves to a private address while the registry
+ * itself is public.
  */
 export async function checkRealm(
   realm: URL,
   registry: URL,
   resolve: Lookup = systemLookup,
+  what = "token realm",
 ): Promise<void> {
   const refuse = (why: string): never => {
     throw new RegistryProtocolError(
-      `refusing token realm ${realm.href} of registry ${registry.host}: ${why}`,
+      `refusing ${what} ${realm.href} of registry ${registry.host}: ${why}`,
     );
   };
   if (realm.protocol !== "https:" && realm.protocol !== "http:") refuse("not an http(s) URL");

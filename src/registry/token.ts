@@ -56,7 +56,7 @@ export async function fetchToken(
   } catch {
     return refuse(`realm "${params.realm}" is not a URL`);
   }
-  await checkRealm(url, options.registry);
+  await checkRealm(url, options.registry, options.lookup);
   if (params.service) url.searchParams.set("service", params.service);
   for (const scope of (params.scope ?? "").split(" ").filter(Boolean)) {
     url.searchParams.append("scope", scope);

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { runtime } from "../_runtime.ts";
+import { withHttp } from "../_http.ts";
 import { OciRegistry, type OciRegistryOptions } from "../../src/registry/oci-registry.ts";
 import { parseImageUrl } from "../../src/registry/url.ts";
 import { networkFailureMessage } from "../../src/registry/http.ts";
@@ -20,22 +20,6 @@ import {
 } from "../../src/registry/errors.ts";
 
 const DIGEST = `sha256:${"a".repeat(64)}`;
-
-async function withFake(
-  handler: (request: Request, url: URL) => Response | Promise<Response>,
-  fn: (base: string) => Promise<void>,
-): Promise<void> {
-  const server = await runtime.serveHttp({
-    hostname: "127.0.0.1",
-    port: 0,
-    fetch: (request) => handler(request, new URL(request.url)),
-  });
-  try {
-    await fn(`127.0.0.1:${server.port}`);
-  } finally {
-    await server.close();
-  }
-}
 
 function registry(host: string, options: OciRegistryOptions = {}, query = ""): OciRegistry {
   return new OciRegistry(parseImageUrl(`img://${host}/team/app${query}`), options);
@@ -52,7 +36,7 @@ function tagsAndDigest(tags: string[]) {
 }
 
 test("registry client: latest picks the newest tag and pins its digest", async () => {
-  await withFake(tagsAndDigest(["v1.0.0", "v1.2.0", "latest", "v1.10.0-rc.1"]), async (host) => {
+  await withHttp(tagsAndDigest(["v1.0.0", "v1.2.0", "latest", "v1.10.0-rc.1"]), async (host) => {
     assert.deepEqual(await registry(host).latest(), {
       tag: "v1.2.0",
       digest: DIGEST,
@@ -67,7 +51,7 @@ test("registry client: latest picks the newest tag and pins its digest", async (
 
 test("registry client: 429 with Retry-After seconds or date gives retryAfterMs", async () => {
   let retryAfter = "7";
-  await withFake(
+  await withHttp(
     () =>
       new Response('{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}', {
         status: 429,
@@ -94,7 +78,7 @@ test("registry client: 429 with Retry-After seconds or date gives retryAfterMs",
 test("registry client: 5xx is unavailable, 404 names the repository, 400 is a protocol error", async () => {
   let status = 503;
   const page = "<html>\n  <body>\n    <h1>down for maintenance</h1>\n  </body>\n</html>\n";
-  await withFake(() => new Response(page, { status }), async (host) => {
+  await withHttp(() => new Response(page, { status }), async (host) => {
     await assert.rejects(
       registry(host).latest(),
       (e: unknown) =>
@@ -122,7 +106,7 @@ test("registry client: 5xx is unavailable, 404 names the repository, 400 is a pr
 test("registry client: a registry that does not answer in time is unavailable; a caller abort is rethrown", async () => {
   let release = () => {};
   const held = new Promise<void>((resolve) => (release = resolve));
-  await withFake(async () => {
+  await withHttp(async () => {
     await held;
     return new Response("late");
   }, async (host) => {
@@ -143,7 +127,7 @@ test("registry client: a registry that does not answer in time is unavailable; a
 
 test("registry client: nothing listening is unavailable", async () => {
   let host = "";
-  await withFake(() => new Response(), (h) => {
+  await withHttp(() => new Response(), (h) => {
     host = h;
     return Promise.resolve();
   });
@@ -201,7 +185,7 @@ test("registry client: Bun's and Deno's refused and DNS failures read the same",
 
 test("registry client: no tags or no version tags name what was seen", async () => {
   let tags: string[] = [];
-  await withFake((r, u) => tagsAndDigest(tags)(r, u), async (host) => {
+  await withHttp((r, u) => tagsAndDigest(tags)(r, u), async (host) => {
     await assert.rejects(
       registry(host).latest(),
       (e: unknown) => e instanceof NoVersionFoundError && /no tags found/.test(e.message),
@@ -249,7 +233,7 @@ function tokenRegistry(state: { tokenRequests: number; revoked: Set<string>; exp
 test("registry client: bearer token is cached until expires_in and renewed after", async () => {
   const state = { tokenRequests: 0, revoked: new Set<string>(), expiresIn: 300 };
   let now = 1_000_000;
-  await withFake(tokenRegistry(state), async (host) => {
+  await withHttp(tokenRegistry(state), async (host) => {
     const reg = registry(host, {
       credentials: { username: "alice", password: "secret" },
       now: () => now,
@@ -265,7 +249,7 @@ test("registry client: bearer token is cached until expires_in and renewed after
 
 test("registry client: a revoked token is replaced once, then the request retried", async () => {
   const state = { tokenRequests: 0, revoked: new Set<string>() };
-  await withFake(tokenRegistry(state), async (host) => {
+  await withHttp(tokenRegistry(state), async (host) => {
     const reg = registry(host, { credentials: { username: "alice", password: "secret" } });
     await reg.latest();
     state.revoked.add("tok1");
@@ -276,7 +260,7 @@ test("registry client: a revoked token is replaced once, then the request retrie
 
 test("registry client: a token that is refused again is an auth error, not a loop", async () => {
   const state = { tokenRequests: 0, revoked: new Set(["tok1", "tok2", "tok3"]) };
-  await withFake(tokenRegistry(state), async (host) => {
+  await withHttp(tokenRegistry(state), async (host) => {
     await assert.rejects(
       registry(host, { credentials: { username: "alice", password: "secret" } }).latest(),
       (e: unknown) =>
@@ -289,7 +273,7 @@ test("registry client: a token that is refused again is an auth error, not a loo
 
 test("registry client: unsupported auth scheme and token answers without a token", async () => {
   let challenge = 'Negotiate realm="x"';
-  await withFake((_r, url) => {
+  await withHttp((_r, url) => {
     if (url.pathname === "/token") return Response.json({ nothing: true });
     return new Response("", { status: 401, headers: { "www-authenticate": challenge } });
   }, async (host) => {
@@ -325,7 +309,7 @@ function paginating(all: string[], seen: string[]) {
 test("registry client: tags come from every Link page with the page size asked for", async () => {
   const all = Array.from({ length: 23 }, (_, i) => `v1.${i}.0`);
   const seen: string[] = [];
-  await withFake(paginating(all, seen), async (host) => {
+  await withHttp(paginating(all, seen), async (host) => {
     assert.deepEqual(await registry(host, { pageSize: 5 }).tags(), all);
     assert.equal(seen.length, 5);
     assert.equal(seen[0], "?n=5");
@@ -336,13 +320,13 @@ test("registry client: tags come from every Link page with the page size asked f
 
 test("registry client: page cap, looping Link and foreign next pages are refused", async () => {
   const all = Array.from({ length: 10 }, (_, i) => `v0.0.${i}`);
-  await withFake(paginating(all, []), async (host) => {
+  await withHttp(paginating(all, []), async (host) => {
     await assert.rejects(
       registry(host, { pageSize: 2, maxPages: 3 }).tags(),
       (e: unknown) => e instanceof RegistryProtocolError && /more than 3 pages/.test(e.message),
     );
   });
-  await withFake(
+  await withHttp(
     () =>
       Response.json({ tags: ["v1.0.0"] }, {
         headers: { link: '<http://127.0.0.2:1/v2/x>; rel="next"' },
@@ -360,7 +344,7 @@ test("registry client: HEAD without a digest falls back to GET, using the header
   const manifest = '{"schemaVersion":2}';
   const methods: string[] = [];
   let header = true;
-  await withFake((request, url) => {
+  await withHttp((request, url) => {
     if (url.pathname.endsWith("/tags/list")) return Response.json({ tags: ["v1.0.0"] });
     methods.push(request.method);
     assert.match(
@@ -390,11 +374,11 @@ test("registry client: pullAuth carries the credentials and the registry host", 
 
 test("registry client: redirects are followed, the credentials only within the registry's origin", async () => {
   const seen: Record<string, string | null> = {};
-  await withFake((request, url) => {
+  await withHttp((request, url) => {
     seen[`other ${url.pathname}`] = request.headers.get("authorization");
     return Response.json({ tags: ["v4.0.0"] });
   }, async (other) => {
-    await withFake((request, url) => {
+    await withHttp((request, url) => {
       seen[url.pathname] = request.headers.get("authorization");
       if (!request.headers.get("authorization")) {
         return new Response(null, {
@@ -424,7 +408,7 @@ test("registry client: redirects are followed, the credentials only within the r
 
 test("registry client: non-object JSON, bad tags and bad Link headers are protocol errors", async () => {
   let answer = () => new Response("null");
-  await withFake(() => answer(), async (host) => {
+  await withHttp(() => answer(), async (host) => {
     await assert.rejects(
       registry(host).tags(),
       (e: unknown) => e instanceof RegistryProtocolError && /not a JSON object/.test(e.message),
