@@ -75,6 +75,18 @@ export class RegistryProtocolError extends RegistryError {
   }
 }
 
+/** An answer's body was larger than dewy reads into memory. */
+export class RegistryTooLargeError extends RegistryProtocolError {
+  /** The cap in bytes that was crossed. */
+  readonly limit: number;
+  /** @param message what was too large @param limit the cap in bytes */
+  constructor(message: string, limit: number, options: RegistryErrorOptions = {}) {
+    super(message, options);
+    this.name = "RegistryTooLargeError";
+    this.limit = limit;
+  }
+}
+
 /** The repository has tags, but none is a version under the configured scheme. */
 export class NoVersionFoundError extends RegistryError {
   /** Every tag the registry listed, in registry order. */

@@ -7,10 +7,11 @@
 import { oneLine, rootCause } from "../errors.ts";
 import {
   RegistryAuthError,
-  RegistryError,
+  type RegistryError,
   RegistryNotFoundError,
   RegistryProtocolError,
   RegistryRateLimitedError,
+  RegistryTooLargeError,
   RegistryUnavailableError,
 } from "./errors.ts";
 import { checkRealm, type Lookup } from "./realm-guard.ts";
@@ -145,11 +146,15 @@ export async function readJsonObject(
   response: Response,
   action: string,
 ): Promise<Record<string, unknown>> {
+  return parseJsonObject(await readText(response), action);
+}
+
+/** `text` parsed as a JSON object; a `RegistryProtocolError` starting with `action` otherwise. */
+export function parseJsonObject(text: string, action: string): Record<string, unknown> {
   let body: unknown;
   try {
-    body = JSON.parse(await readText(response));
+    body = JSON.parse(text);
   } catch (error) {
-    if (error instanceof RegistryError) throw error;
     throw new RegistryProtocolError(`${action}: answer is not JSON`, { cause: error });
   }
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
@@ -192,7 +197,10 @@ export async function readBytes(
     size += value.length;
     if (size > limit) {
       await reader.cancel();
-      throw new RegistryProtocolError(`response of ${response.url} is larger than ${limit} bytes`);
+      throw new RegistryTooLargeError(
+        `response of ${response.url} is larger than ${limit} bytes`,
+        limit,
+      );
     }
     chunks.push(value);
   }
