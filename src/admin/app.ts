@@ -6,11 +6,13 @@
  * @module
  */
 import { type Context, Hono } from "hono";
+import { type Clock, realClock } from "../deploy/clock.ts";
 import type { CheckResult, DeployStatus } from "../deploy/types.ts";
 import type { ControlActions } from "../control/actions.ts";
 import { historyJson, pauseJson, registerControlRoutes } from "./control-routes.ts";
 import { errorMessage } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
+import { CheckLimiter } from "./check-limiter.ts";
 import type { AdminSource, MetricsSource } from "./types.ts";
 
 /** `command` of `/api/status`: Go Dewy's enum (server 0, assets 1, container 2), which `list` checks. */
@@ -27,6 +29,10 @@ export interface AdminAppOptions {
   logger?: Logger;
   /** Pause, resume, rollback and history; omit for none (their paths are then 404). */
   control?: ControlActions;
+  /** Clock of the manual-check rate limit (default: the wall clock). */
+  clock?: Clock;
+  /** Least time between two manual checks (default `ADMIN_CHECK_INTERVAL_MS`, 5 s). */
+  checkIntervalMs?: number;
 }
 
 /** A JSON answer with a trailing newline, as Go Dewy's encoder writes it. */
@@ -79,6 +85,7 @@ function statusJson(s: DeployStatus, control: ControlActions | undefined): unkno
  *
  * `POST /api/deploy` answers 202 at once (the check runs in the background); with
  * `?wait=true` it answers when the check finished, with its outcome (500 when it failed).
+ * Checks start at most once per `checkIntervalMs`: requests within it share the next one.
  *
  * @example
  * ```ts
@@ -88,6 +95,8 @@ function statusJson(s: DeployStatus, control: ControlActions | undefined): unkno
  */
 export function createAdminApp(source: AdminSource, options: AdminAppOptions = {}): Hono {
   const log = options.logger ?? silentLogger;
+  const clock = options.clock ?? realClock;
+  const limiter = new CheckLimiter(() => source.checkNow(), clock, options.checkIntervalMs);
   const app = new Hono();
   const allowed = new Map<string, string>();
   const route = (
@@ -111,14 +120,20 @@ export function createAdminApp(source: AdminSource, options: AdminAppOptions = {
   });
 
   route("post", "/api/deploy", async (c) => {
-    const queued = source.status().busy;
-    const check = source.checkNow();
+    const busy = source.status().busy;
+    const { check, startsAt, joined } = limiter.request();
     if (c.req.query("wait") === "true") return checkAnswer(await check);
-    check.catch((error) => log.error("Check requested by the admin API failed", { error }));
-    const message = queued
+    if (!joined) {
+      check.catch((error) => log.error("Check requested by the admin API failed", { error }));
+    }
+    const deferred = startsAt > clock.now();
+    const message = deferred
+      ? `checks start at most once every ${limiter.intervalMs / 1000} s; this request joins the ` +
+        `check at ${new Date(startsAt).toISOString()}`
+      : busy
       ? "a check is running; another one follows it"
       : "registry check started";
-    return json({ status: "accepted", queued, message }, 202);
+    return json({ status: "accepted", queued: busy || deferred, message }, 202);
   });
 
   if (options.control) registerControlRoutes(route, json, options.control, log);

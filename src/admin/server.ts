@@ -8,6 +8,7 @@
 import type { HttpServer, Runtime } from "../runtime/types.ts";
 import { errorMessage, RuntimeFailure } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
+import { refuseForeign } from "./guard.ts";
 
 /** How many consecutive admin ports are tried (and scanned by `dewy container list`). */
 export const ADMIN_PORT_ATTEMPTS = 10;
@@ -34,8 +35,9 @@ export interface AdminServer {
 }
 
 /**
- * Serve `app` on the first free port of `port … port+attempts-1` on 127.0.0.1.
- * Throws a {@link RuntimeFailure} naming the range when every port is taken.
+ * Serve `app` on the first free port of `port … port+attempts-1` on 127.0.0.1, refusing
+ * requests from web pages (see `guard.ts`: an `Origin` header, a `Host` that is not this
+ * host's loopback name with the bound port). Throws a {@link RuntimeFailure} naming the range when every port is taken.
  */
 export async function startAdminServer(
   runtime: Runtime,
@@ -49,11 +51,14 @@ export async function startAdminServer(
   let lastError: unknown;
   for (let port = options.port; port <= last; port++) {
     try {
+      // With port 0 the bound port is known only once serving: until then, refuse all.
+      let bound = port;
       const server = await runtime.serveHttp({
         hostname: ADMIN_HOST,
         port,
-        fetch: (r) => app.fetch(r),
+        fetch: (r) => refuseForeign(r, bound) ?? app.fetch(r),
       });
+      bound = server.port;
       if (port !== options.port) {
         log.warn("Admin API port taken, using the next free one", {
           requested: options.port,

@@ -7,6 +7,8 @@ import { ADMIN_HOST, startAdminServer } from "../../src/admin/server.ts";
 import type { AdminSource } from "../../src/admin/types.ts";
 import type { CheckResult, ContainerInfo } from "../../src/deploy/types.ts";
 import { RuntimeFailure } from "../../src/errors.ts";
+import { ADMIN_CHECK_INTERVAL_MS } from "../../src/admin/check-limiter.ts";
+import { ManualClock } from "../../src/deploy/clock.ts";
 import { Telemetry } from "../../src/telemetry/telemetry.ts";
 import { closeServer, connects } from "../_net.ts";
 
@@ -118,7 +120,8 @@ test("admin: POST /api/deploy starts a check and answers 202 at once", async () 
     release();
   }, 2_000);
   const { source: src, calls } = source({}, check);
-  const app = createAdminApp(src);
+  const clock = new ManualClock();
+  const app = createAdminApp(src, { clock });
   const first = await get(app, "/api/deploy", "POST");
   assert.equal(released, false, "the 202 came only after the check finished");
   assert.equal(first.status, 202);
@@ -127,9 +130,14 @@ test("admin: POST /api/deploy starts a check and answers 202 at once", async () 
     queued: false,
     message: "registry check started",
   });
+  await clock.advance(ADMIN_CHECK_INTERVAL_MS); // past the rate limit: a check of its own
   const second = await get(app, "/api/deploy", "POST");
   assert.equal(second.status, 202);
-  assert.equal((await second.json()).queued, true);
+  assert.deepEqual(await second.json(), {
+    status: "accepted",
+    queued: true,
+    message: "a check is running; another one follows it",
+  });
   assert.equal(released, false, "the second 202 came only after the check finished");
   assert.equal(calls.checks, 2);
   clearTimeout(timer);
