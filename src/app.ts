@@ -27,6 +27,7 @@ import {
   startedMessage,
   type StopSignal,
 } from "./notify/mod.ts";
+import { defaultContainerUser } from "./deploy/container-user.ts";
 import { DeployManager } from "./deploy/manager.ts";
 import { hookRunner } from "./hooks/run.ts";
 
@@ -128,7 +129,7 @@ export async function runContainer(runtime: Runtime, config: ContainerConfig): P
       observer: telemetry,
       notifier,
       runHook: hookRunner(runtime),
-      user: `${runtime.uid()}:${runtime.gid()}`,
+      user: defaultContainerUser(runtime.uid(), runtime.gid()),
     });
     // Adoption puts running replicas back into the pools; until it is done, clients wait
     // for a backend instead of being closed.

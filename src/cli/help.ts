@@ -126,7 +126,7 @@ ${
 docker run options (after --):
 ${
     paragraph(
-      `Supported: ${SUPPORTED_RUN_OPTIONS}. Values as the next word or glued on (-e K=V, --env=K=V, -eK=V); -m/--memory takes b, k, m, g, t units; -e NAME copies NAME from dewy's environment. Without -u/--user containers run as dewy's own uid:gid.`,
+      `Supported: ${SUPPORTED_RUN_OPTIONS}. Values as the next word or glued on (-e K=V, --env=K=V, -eK=V); -m/--memory takes b, k, m, g, t units; -e NAME copies NAME from dewy's environment. Without -u/--user containers run as dewy's own uid:gid (under root: the image's USER).`,
     )
   }
 ${

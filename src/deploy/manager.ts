@@ -67,8 +67,11 @@ export interface DeployManagerOptions {
   notifier?: Notifier;
   /** Runs the deploy hooks (`hookRunner(runtime)` of `hooks/run.ts`). */
   runHook: HookRunner;
-  /** `uid:gid` containers run as without `--user` (dewy's own: `runtime.uid()`/`gid()`). */
-  user: string;
+  /**
+   * `uid:gid` containers run as without `--user` (`defaultContainerUser`: dewy's own, or
+   * `undefined` under root, when the image's `USER` decides).
+   */
+  user: string | undefined;
   /** Back-off of failed versions (default: DEPLOY_RETRY_BASE_MS doubling to DEPLOY_RETRY_MAX_MS). */
   backoff?: FailureBackoffOptions;
   /** How long shutdown waits for notifications still queued (default {@link NOTIFY_TIMEOUT_MS}). */

@@ -39,8 +39,8 @@ export interface DeployContext {
   probeTcp: TcpProbe;
   /** Telemetry, absent when off. */
   observer?: DeployObserver;
-  /** `uid:gid` containers run as unless `--user` was given. */
-  user: string;
+  /** `uid:gid` containers run as unless `--user` was given; unset: the image's `USER`. */
+  user: string | undefined;
 }
 
 /** The version a replica runs. */

@@ -16,6 +16,7 @@ import { runtime, testProbe } from "../_runtime.ts";
 import { DockerEngineClient } from "../../src/engine/client.ts";
 import { openImageRegistry } from "../../src/registry/oci-registry.ts";
 import { TcpProxy } from "../../src/proxy/proxy.ts";
+import { defaultContainerUser } from "../../src/deploy/container-user.ts";
 import { DeployManager } from "../../src/deploy/manager.ts";
 import { Logger } from "../../src/log.ts";
 import type { ContainerConfig } from "../../src/config.ts";
@@ -412,6 +413,34 @@ export function deploySuite(kind: string, socketPath: string): void {
     });
   });
 
+  test(
+    name("dewy as root leaves User unset: the image's USER runs, -- -u still wins"),
+    { skip: process.getuid?.() !== 0 && "dewy does not run as root here" },
+    async () => {
+      const userOf = async (r: Rig) => {
+        const [container] = await r.engine.listContainers({ "dewy.app": r.app });
+        const inspect = await runtime.unixFetch(socketPath)(
+          `http://engine/containers/${container.id}/json`,
+        );
+        return ((await inspect.json()) as { Config: { User: string } }).Config.User;
+      };
+      await withRig(socketPath, { replicas: 1 }, async (r) => {
+        pushApp(r.repo, "1.0.0", "--user", "1234:1234");
+        await r.manager.start();
+        await r.manager.settled();
+        assert.equal(await userOf(r), "1234:1234", "the image's USER was overridden");
+        assert.equal(await getOnce(r.proxy.port), "1.0.0");
+      });
+      const runOptions = { env: [], binds: [], extraHosts: [], labels: {}, user: "0:0" };
+      await withRig(socketPath, { replicas: 1, runOptions }, async (r) => {
+        pushApp(r.repo, "1.0.0", "--user", "1234:1234");
+        await r.manager.start();
+        await r.manager.settled();
+        assert.equal(await userOf(r), "0:0", "-u 0:0 was not applied");
+      });
+    },
+  );
+
   test(name("a restarted manager adopts the running replicas at once"), async () => {
     await withRig(socketPath, {}, async (r) => {
       pushApp(r.repo, "1.0.0");
@@ -444,8 +473,11 @@ export function deploySuite(kind: string, socketPath: string): void {
   });
 }
 
-/** What dewy's entry injects: hooks run in its directory, containers run as its uid:gid. */
-const AS_DEWY = { runHook: hookRunner(runtime), user: `${runtime.uid()}:${runtime.gid()}` };
+/** What dewy's entry injects: hooks run in its directory, containers as its uid:gid (unset as root). */
+const AS_DEWY = {
+  runHook: hookRunner(runtime),
+  user: defaultContainerUser(runtime.uid(), runtime.gid()),
+};
 
 /** The registry of `image` with the test process's credentials, as dewy opens it. */
 function openRegistry(image: ImageRef) {

@@ -122,12 +122,13 @@ podman_env() {
 }
 
 # Build the test app and push it to the registry, printing the pushed digest:
-#   build_push_app ENGINE_KIND REF VERSION [--fail-health] [--crash] [--drop-every N] [--port N]
+#   build_push_app ENGINE_KIND REF VERSION [--fail-health] [--crash] [--drop-every N] [--port N] [--user U]
+# --user U: the image's USER is U (a second build FROM the app, in a temp context).
 # REF is `host:port/repo:tag`. The local tag is removed afterwards unless KEEP_LOCAL_IMAGES=1.
 build_push_app() {
   local kind=$1 ref=$2 version=$3
   shift 3
-  local args=(--build-arg "VERSION=$version")
+  local args=(--build-arg "VERSION=$version") user=""
   while (($#)); do
     case $1 in
     --fail-health) args+=(--build-arg FAIL_HEALTH=1) ;;
@@ -142,7 +143,12 @@ build_push_app() {
       args+=(--build-arg "PORT=$2")
       shift
       ;;
-    *) die "unknown option '$1' (expected --fail-health, --crash, --drop-every N, --port N)" ;;
+    --user)
+      [[ ${2:-} =~ ^[0-9]+(:[0-9]+)?$ ]] || die "--user needs UID[:GID], got '${2:-}'"
+      user=$2
+      shift
+      ;;
+    *) die "unknown option '$1' (expected --fail-health, --crash, --drop-every N, --port N, --user U)" ;;
     esac
     shift
   done
@@ -151,6 +157,10 @@ build_push_app() {
   docker)
     DOCKER_HOST="unix://$DOCKER_SOCK" DOCKER_BUILDKIT=0 "$DOCKER_CLI" build -q "${args[@]}" -t "$ref" "$APP_CONTEXT_DIR" >/dev/null ||
       die "docker build of $ref failed"
+    if [ -n "$user" ]; then
+      with_user_context "$ref" "$user" DOCKER_HOST="unix://$DOCKER_SOCK" DOCKER_BUILDKIT=0 "$DOCKER_CLI" build -q -t "$ref" ||
+        die "docker build of $ref with USER $user failed"
+    fi
     DOCKER_HOST="unix://$DOCKER_SOCK" "$DOCKER_CLI" push "$ref" >/dev/null || die "docker push of $ref failed"
     [ "${KEEP_LOCAL_IMAGES:-0}" = 1 ] ||
       DOCKER_HOST="unix://$DOCKER_SOCK" "$DOCKER_CLI" rmi --no-prune "$ref" >/dev/null || true
@@ -158,12 +168,29 @@ build_push_app() {
   podman)
     podman_env
     podman build -q --layers=false --format docker "${args[@]}" -t "$ref" "$APP_CONTEXT_DIR" >/dev/null || die "podman build of $ref failed"
+    if [ -n "$user" ]; then
+      with_user_context "$ref" "$user" podman build -q --layers=false --format docker -t "$ref" ||
+        die "podman build of $ref with USER $user failed"
+    fi
     podman push -q --tls-verify=false --format v2s2 "$ref" >/dev/null || die "podman push of $ref failed"
     [ "${KEEP_LOCAL_IMAGES:-0}" = 1 ] || podman untag "$ref" "$ref" >/dev/null 2>&1 || true
     ;;
   *) die "unknown engine kind '$kind' (docker or podman)" ;;
   esac
   registry_digest "$ref"
+}
+
+# with_user_context REF USER [VAR=value...] BUILD-COMMAND...: run the build command with a
+# temp context holding `FROM REF` + `USER USER` as its last argument.
+with_user_context() {
+  local ref=$1 user=$2 dir status
+  shift 2
+  dir=$(mktemp -d)
+  printf 'FROM %s\nUSER %s\n' "$ref" "$user" >"$dir/Dockerfile"
+  env "$@" "$dir" >/dev/null
+  status=$?
+  rm -rf "$dir"
+  return "$status"
 }
 
 # The digest the registry serves for REF (`host:port/repo:tag`).
