@@ -6,10 +6,14 @@
  * @module
  */
 import { ADMIN_PORT_ATTEMPTS } from "../admin/server.ts";
+import { readBodyAtMost } from "../body.ts";
 import { errorMessage, oneLine } from "../errors.ts";
+import { printable } from "./printable.ts";
 
 /** Timeout of one `dewy container list` request to an admin port. */
 export const ADMIN_CLIENT_TIMEOUT_MS = 2_000;
+/** Cap on an answer read from an admin port (whatever listens there may be hostile): 1 MiB. */
+export const ADMIN_ANSWER_MAX_BYTES = 1024 * 1024;
 
 /** Options of {@link scanAdminPorts}. */
 export interface AdminScanOptions {
@@ -43,7 +47,7 @@ export interface FoundAdmin<T> {
 export function errorField(body: string): string {
   try {
     const error = (JSON.parse(body) as { error?: unknown } | null)?.error;
-    return typeof error === "string" ? `: ${oneLine(error)}` : "";
+    return typeof error === "string" ? `: ${printable(oneLine(error)).slice(0, 200)}` : "";
   } catch {
     return "";
   }
@@ -58,16 +62,18 @@ async function ask<T>(
   const http = options.fetch ?? fetch;
   const timeout = AbortSignal.timeout(options.timeoutMs ?? ADMIN_CLIENT_TIMEOUT_MS);
   let status: number;
-  let body: string;
+  let bytes: Uint8Array | undefined;
   try {
     const response = await http(`http://127.0.0.1:${port}${path}`, {
       signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
     });
     status = response.status;
-    body = await response.text();
+    bytes = await readBodyAtMost(response, ADMIN_ANSWER_MAX_BYTES);
   } catch {
     return undefined;
   }
+  if (!bytes) return { port, problem: `status ${status}, answer larger than 1 MiB` };
+  const body = new TextDecoder().decode(bytes);
   if (status !== 200) return { port, problem: `status ${status}${errorField(body)}` };
   try {
     return { port, value: read(JSON.parse(body)) };

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { printable } from "./printable.ts";
 
 /** The fields of one `/api/containers` entry the table shows. */
 export interface ListedContainer {
@@ -27,7 +28,10 @@ export class ListResponseError extends Error {
 const RFC3339 = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
 const DEPLOY_TIME_WIDTH = "YYYY-MM-DD HH:MM:SS".length + 4;
 
-/** Check the JSON body of `/api/containers`; `{"containers": null}` means none. */
+/**
+ * Check the JSON body of `/api/containers`; `{"containers": null}` means none. Names and
+ * addresses come back {@link printable}: whatever answers on the port may be hostile.
+ */
 export function readContainerList(body: unknown): ListedContainer[] {
   const list = (body as { containers?: unknown } | null)?.containers;
   if (list === null) return [];
@@ -50,7 +54,7 @@ export function readContainerList(body: unknown): ListedContainer[] {
         `containers[${i}].deployed_at "${deployed_at}" is not an RFC 3339 time`,
       );
     }
-    return { name, ip_port, deployed_at };
+    return { name: printable(name), ip_port: printable(ip_port), deployed_at };
   });
 }
 

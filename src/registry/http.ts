@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { readBodyAtMost } from "../body.ts";
 import { oneLine, rootCause } from "../errors.ts";
 import {
   RegistryAuthError,
@@ -176,41 +177,20 @@ export async function readBytes(
   response: Response,
   limit = REGISTRY_MAX_BODY_BYTES,
 ): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (!response.body) return new Uint8Array();
-  const reader = response.body.getReader();
-  for (;;) {
-    let chunk: ReadableStreamReadResult<Uint8Array>;
-    try {
-      chunk = await reader.read();
-    } catch (error) {
-      throw new RegistryUnavailableError(
-        `reading the answer of ${response.url}: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
-      );
-    }
-    const { done, value } = chunk;
-    if (done) break;
-    size += value.length;
-    if (size > limit) {
-      await reader.cancel();
-      throw new RegistryTooLargeError(
-        `response of ${response.url} is larger than ${limit} bytes`,
-        limit,
-      );
-    }
-    chunks.push(value);
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = await readBodyAtMost(response, limit);
+  } catch (error) {
+    throw new RegistryUnavailableError(
+      `reading the answer of ${response.url}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  if (bytes) return bytes;
+  throw new RegistryTooLargeError(
+    `response of ${response.url} is larger than ${limit} bytes`,
+    limit,
+  );
 }
 
 /** Parse a `Retry-After` value (delay in seconds or an HTTP date) into milliseconds from `now`. */
