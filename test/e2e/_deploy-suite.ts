@@ -424,15 +424,14 @@ export function deploySuite(kind: string, socketPath: string): void {
         );
         return ((await inspect.json()) as { Config: { User: string } }).Config.User;
       };
-      await withRig(socketPath, { replicas: 1 }, async (r) => {
+      await withRig(socketPath, { rollout: { replicas: 1 } }, async (r) => {
         pushApp(r.repo, "1.0.0", "--user", "1234:1234");
         await r.manager.start();
         await r.manager.settled();
         assert.equal(await userOf(r), "1234:1234", "the image's USER was overridden");
         assert.equal(await getOnce(r.proxy.port), "1.0.0");
       });
-      const runOptions = { env: [], binds: [], extraHosts: [], labels: {}, user: "0:0" };
-      await withRig(socketPath, { replicas: 1, runOptions }, async (r) => {
+      await withRig(socketPath, { rollout: { replicas: 1 }, run: { user: "0:0" } }, async (r) => {
         pushApp(r.repo, "1.0.0", "--user", "1234:1234");
         await r.manager.start();
         await r.manager.settled();
