@@ -222,7 +222,7 @@ async function shutdown(running: Running, signal?: StopSignal): Promise<boolean>
  * Resolve with the first of SIGINT/SIGTERM/SIGQUIT; SIGHUP (ignored, as by the original) and
  * SIGUSR1 go to their handlers.
  */
-function waitForStopSignal(
+export function waitForStopSignal(
   runtime: Runtime,
   handlers: { SIGHUP: () => void; SIGUSR1: () => void },
 ): Promise<StopSignal> {

@@ -13,7 +13,7 @@ import { historyJson, pauseJson, registerControlRoutes } from "./control-routes.
 import { errorMessage } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { CheckLimiter } from "./check-limiter.ts";
-import type { AdminSource, MetricsSource } from "./types.ts";
+import type { AdminSource, MetricsSource, ServiceStatus } from "./types.ts";
 
 /** `command` of `/api/status`: Go Dewy's enum (server 0, assets 1, container 2), which `list` checks. */
 const STATUS_COMMAND_CONTAINER = 2;
@@ -56,7 +56,10 @@ function checkAnswer(result: CheckResult): Response {
 const iso = (ms: number | undefined) => ms === undefined ? null : new Date(ms).toISOString();
 
 /** `GET /api/status`: Go Dewy's fields, then dewy's own (control, checks, errors). */
-function statusJson(s: DeployStatus, control: ControlActions | undefined): unknown {
+function statusJson(
+  s: DeployStatus | ServiceStatus,
+  control: ControlActions | undefined,
+): unknown {
   const pause = control?.pauseState();
   const lastDeploy = control?.history().at(-1);
   return {
@@ -77,6 +80,7 @@ function statusJson(s: DeployStatus, control: ControlActions | undefined): unkno
     last_deploy: lastDeploy ? historyJson(lastDeploy) : null,
     last_error: s.lastError ? { at: iso(s.lastError.at), error: s.lastError.message } : null,
     next_check: pause ? null : iso(s.nextCheckAt),
+    ...("service" in s && { service: s.service, desired_replicas: s.desiredReplicas }),
   };
 }
 

@@ -8,9 +8,12 @@
 /** Errors after which error notifications stop until a check succeeds again. */
 export const MAX_NOTIFIED_ERRORS = 3;
 
-/** Start-up: ``Automatic shipping started by *Dewy* (v<version>: container)``. */
-export function startedMessage(version: string): string {
-  return `Automatic shipping started by *Dewy* (v${version}: container)`;
+/** Start-up: ``Automatic shipping started by *Dewy* (v<version>: container|service)``. */
+export function startedMessage(
+  version: string,
+  command: "container" | "service" = "container",
+): string {
+  return `Automatic shipping started by *Dewy* (v${version}: ${command})`;
 }
 
 /** After a successful pull: ``Pulled image for `<tag>` ``. */
@@ -33,6 +36,25 @@ export function deployedMessage(info: DeployedInfo): string {
   return `Container deployed successfully: \`${info.started}/${
     Math.max(1, info.total)
   }\` replicas of \`${info.tag}\``;
+}
+
+/** What a completed service update reports. */
+export interface ServiceUpdatedInfo {
+  /** The Swarm service. */
+  service: string;
+  /** The deployed tag. */
+  tag: string;
+  /** Tasks running when the update completed. */
+  running: number;
+  /** Tasks the service wants; `undefined` for a global service. */
+  desired: number | undefined;
+}
+
+/** After a service update: ``Service `web` updated to `<tag>`: `N/M` tasks running``. */
+export function serviceUpdatedMessage(info: ServiceUpdatedInfo): string {
+  return `Service \`${info.service}\` updated to \`${info.tag}\`: \`${info.running}/${
+    info.desired ?? info.running
+  }\` tasks running`;
 }
 
 /** On SIGUSR1 (container mode only reports it). */

@@ -65,6 +65,30 @@ async function observeContainers(
   return inspected.filter((c): c is ContainerDetails => c !== undefined);
 }
 
+/** `dewy.container.desired_replicas` on `meter`. */
+function desiredReplicasGauge(meter: Meter): ObservableGauge {
+  return meter.createObservableGauge("dewy.container.desired_replicas", {
+    description: "Replicas dewy keeps running",
+    unit: "{replica}",
+  });
+}
+
+/**
+ * Service mode: `dewy.container.desired_replicas` of `app` from `read` (the service's spec),
+ * observed at collection; nothing while `read` answers `undefined` (a global service).
+ */
+export function registerDesiredReplicasGauge(
+  meter: Meter,
+  app: string,
+  read: () => number | undefined,
+): void {
+  const attrs = { app };
+  desiredReplicasGauge(meter).addCallback((result) => {
+    const desired = read();
+    if (desired !== undefined) result.observe(desired, attrs);
+  });
+}
+
 /**
  * Drops the series of containers that are gone from collected metrics. The SDK keeps reporting
  * every attribute set an observable gauge ever observed, so without this a removed replica
@@ -114,11 +138,7 @@ export function registerContainerGauges(
     "Engine restart count of the container",
     "{restart}",
   );
-  const desired = gauge(
-    "dewy.container.desired_replicas",
-    "Replicas dewy keeps running",
-    "{replica}",
-  );
+  const desired = desiredReplicasGauge(meter);
   const oomKilled = gauge(
     "dewy.container.oom_killed",
     "1 when the stopped container was OOM-killed",

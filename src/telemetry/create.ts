@@ -29,6 +29,10 @@ export interface TelemetryDeps {
   proxyPorts?: readonly number[];
   /** Logger. */
   logger?: Logger;
+  /** The `command` attribute of the deployment series (default `container`). */
+  command?: "container" | "service";
+  /** Service mode: the replicas the service wants (instead of the per-container gauges). */
+  desiredReplicas?: () => number | undefined;
 }
 
 /**
@@ -56,6 +60,8 @@ export async function createTelemetry(
     containers: deps.containers && { ...deps.containers, app: deps.app },
     proxyPorts: deps.proxyPorts,
     logger: deps.logger,
+    command: deps.command,
+    desiredReplicas: deps.desiredReplicas,
   });
   try {
     await telemetry.ready();

@@ -29,6 +29,7 @@ import type { ExportStats } from "./reporting-exporter.ts";
 import {
   type ContainerSource,
   registerContainerGauges,
+  registerDesiredReplicasGauge,
   type StaleSeriesFilter,
 } from "./containers.ts";
 
@@ -51,9 +52,11 @@ export interface TelemetryOptions {
   proxyPorts?: readonly number[];
   /** Logger for export and collection problems. */
   logger?: Logger;
+  /** The `command` attribute of the deployment series (default `container`). */
+  command?: "container" | "service";
+  /** Service mode: the replicas the service wants, as `dewy.container.desired_replicas`. */
+  desiredReplicas?: () => number | undefined;
 }
-
-const CONTAINER_COMMAND: Attributes = { command: "container" };
 
 /**
  * The live telemetry pipeline. Implements {@link ProxyObserver} and {@link DeployObserver}, so
@@ -81,6 +84,7 @@ export class Telemetry implements ProxyObserver, DeployObserver, PauseObserver {
   #tallies = new Map<number, ProxyTally>();
   #replicaAttrs: Attributes;
   #paused = 0;
+  #command: Attributes;
   #log: Logger;
   #shutdown: Promise<void> | undefined;
 
@@ -115,12 +119,16 @@ export class Telemetry implements ProxyObserver, DeployObserver, PauseObserver {
     registerProxyCounters(meter, this.#tallies);
     this.#replicaAttrs = { app: options.app };
     registerPausedGauge(meter, () => this.#paused, this.#replicaAttrs);
+    this.#command = { command: options.command ?? "container" };
     if (options.containers) {
       dropGone = registerContainerGauges(meter, options.containers, { logger: this.#log });
     }
+    if (options.desiredReplicas) {
+      registerDesiredReplicasGauge(meter, options.app, options.desiredReplicas);
+    }
     // Counters exist from start-up with 0, so rate()/increase() answer 0 instead of nothing.
-    this.#metrics.deployments.add(0, CONTAINER_COMMAND);
-    this.#metrics.deploymentErrors.add(0, CONTAINER_COMMAND);
+    this.#metrics.deployments.add(0, this.#command);
+    this.#metrics.deploymentErrors.add(0, this.#command);
     this.#metrics.healthChecks.add(0);
     this.#metrics.healthCheckFailures.add(0);
     this.#metrics.replicas.add(0, this.#replicaAttrs);
@@ -187,13 +195,13 @@ export class Telemetry implements ProxyObserver, DeployObserver, PauseObserver {
 
   /** {@inheritDoc DeployObserver.deploymentSucceeded} (counts and times it). */
   deploymentSucceeded(seconds: number): void {
-    this.#metrics.deployments.add(1, CONTAINER_COMMAND);
-    this.#metrics.deploymentDuration.record(seconds, CONTAINER_COMMAND);
+    this.#metrics.deployments.add(1, this.#command);
+    this.#metrics.deploymentDuration.record(seconds, this.#command);
   }
 
   /** {@inheritDoc DeployObserver.deploymentFailed} */
   deploymentFailed(): void {
-    this.#metrics.deploymentErrors.add(1, CONTAINER_COMMAND);
+    this.#metrics.deploymentErrors.add(1, this.#command);
   }
 
   /** {@inheritDoc DeployObserver.healthCheck} (a failed probe counts in both counters). */

@@ -1,0 +1,134 @@
+/**
+ * `dewy service`: wires the parts together from one {@link ServiceConfig} — the engine and
+ * its Swarm API, the registry, the notifier, telemetry (when on), the service manager and the
+ * admin API — runs until a stop signal, then stops following (the service keeps running).
+ * No proxy runs in this mode: Swarm's routing mesh or the user's load balancer carries traffic.
+ *
+ * @module
+ */
+import type { Runtime } from "../runtime/types.ts";
+import { waitForStopSignal } from "../app.ts";
+import { Logger } from "../log.ts";
+import { errorMessage } from "../errors.ts";
+import { NOTIFY_TIMEOUT_MS } from "../notify/types.ts";
+import { VERSION } from "../version.ts";
+import { DockerEngineClient } from "../engine/client.ts";
+import { DockerSwarmClient } from "../engine/swarm.ts";
+import { resolveEngineSocket } from "../engine/socket.ts";
+import { openImageRegistry } from "../registry/mod.ts";
+import { createTelemetry } from "../telemetry/create.ts";
+import { createAdminApp } from "../admin/app.ts";
+import { type AdminServer, startAdminServer } from "../admin/server.ts";
+import { hookRunner } from "../hooks/run.ts";
+import { createNotifier, RESTARTED_MESSAGE, startedMessage } from "../notify/mod.ts";
+import type { ServiceConfig } from "./config.ts";
+import { ServiceManager } from "./manager.ts";
+import { openService } from "./open.ts";
+import { imageVersion, specImage } from "./spec.ts";
+
+/**
+ * Run `dewy service` until SIGINT/SIGTERM/SIGQUIT; resolves with the exit code. Throws
+ * `ConfigError` for bad settings found while wiring, `RuntimeFailure` when the engine is
+ * unreachable, has no Swarm API, is not a manager, or has no such service.
+ */
+export async function runService(runtime: Runtime, config: ServiceConfig): Promise<number> {
+  const env = (name: string) => runtime.env(name);
+  const logger = new Logger(config.log);
+  const socketPath = resolveEngineSocket(config.engine, env, runtime.uid());
+  const engine = new DockerEngineClient({ runtime, socketPath });
+  const swarm = new DockerSwarmClient({ runtime, socketPath });
+  const registry = await openImageRegistry(config.image, {
+    sources: { env, homeDir: runtime.homeDir() },
+    logger,
+  });
+  const notifier = createNotifier(config.notifier, {
+    env,
+    logger,
+    version: VERSION,
+    workingDir: runtime.cwd(),
+  });
+  const stopSignal = waitForStopSignal(runtime, {
+    SIGHUP: () => logger.info("Received SIGHUP; ignored (SIGINT, SIGTERM or SIGQUIT stop dewy)"),
+    SIGUSR1: () => void notifier.send(RESTARTED_MESSAGE),
+  });
+
+  logger.info("Connecting to the container engine", { socket: socketPath });
+  const first = await Promise.race([
+    engine.version().then((version) => ({ version })),
+    stopSignal.then((signal) => ({ signal })),
+  ]);
+  if ("signal" in first) {
+    logger.info("Stopped before the container engine answered", { signal: first.signal });
+    return 0;
+  }
+  const service = await openService({
+    engineName: first.version.name,
+    swarm,
+    service: config.service,
+    exampleImage: `${config.image.host}/${config.image.repository}:TAG`,
+  });
+  const running = imageVersion(specImage(service.spec));
+  logger.info("Dewy started", {
+    version: VERSION,
+    runtime: `${runtime.name} ${runtime.version}`,
+    engine: `${first.version.name} ${first.version.version} (API ${first.version.apiVersion})`,
+    socket: socketPath,
+    service: config.service,
+    running: running.version || running.digest || specImage(service.spec),
+    registry: config.image.url,
+    interval: `${config.poll.intervalMs / 1000}s`,
+    proxy: "none (Swarm routes the traffic)",
+  });
+
+  const telemetry = await createTelemetry(config.telemetry, {
+    version: VERSION,
+    env,
+    app: config.service,
+    logger,
+    command: "service",
+    // Read at collection time only, after the manager below exists.
+    desiredReplicas: (): number | undefined => manager.desiredReplicas(),
+  });
+  const manager = new ServiceManager({
+    config,
+    swarm,
+    registry,
+    service,
+    logger,
+    observer: telemetry,
+    notifier,
+    runHook: hookRunner(runtime),
+  });
+  let admin: AdminServer | undefined;
+  try {
+    admin = await startAdminServer(
+      runtime,
+      createAdminApp(manager, { telemetry, logger }),
+      { port: config.admin.port, logger },
+    );
+  } catch (error) {
+    void notifier.sendError(error);
+    await telemetry?.shutdown();
+    await notifier.settled(NOTIFY_TIMEOUT_MS);
+    throw error;
+  }
+  await notifier.send(startedMessage(VERSION, "service"));
+  manager.start();
+
+  const signal = await stopSignal;
+  logger.info("Shutting down", { signal });
+  const steps: Array<[string, () => Promise<unknown> | undefined]> = [
+    ["stop the service manager", () => manager.shutdown(signal)],
+    ["close the admin API", () => admin.server.close()],
+    ["flush telemetry", () => telemetry?.shutdown()],
+  ];
+  for (const [what, step] of steps) {
+    try {
+      await step();
+    } catch (error) {
+      logger.error(`Shutdown: cannot ${what}`, { error: errorMessage(error) });
+    }
+  }
+  logger.info("Dewy stopped", { signal });
+  return 0;
+}

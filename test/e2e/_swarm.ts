@@ -1,0 +1,147 @@
+/**
+ * Swarm mode on the shared test engine, for the `dewy service` tests: join (or reuse) a
+ * one-node swarm, create and remove services with the docker CLI, wait for their tasks, and
+ * leave the swarm once no service is left, so that other tests see a plain engine again.
+ *
+ * Other helpers share this engine: only services named by the caller are removed, and the
+ * swarm is left only when it holds no other service (a concurrent run's).
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { engineApi, engineSocket, run, type RunResult, sleep } from "./_ship.ts";
+
+/** The docker CLI (the `docker` package of the test machine). */
+export const DOCKER_CLI = "/usr/bin/docker";
+
+/** Run the docker CLI against the test engine. */
+export function docker(args: string[], timeoutMs = 60_000): RunResult {
+  return run(DOCKER_CLI, args, { env: { DOCKER_HOST: `unix://${engineSocket()}` }, timeoutMs });
+}
+
+/** The engine's Swarm state (`inactive`, `active`, ...) and whether it is a manager. */
+export function swarmState(): { state: string; manager: boolean } {
+  const info = engineApi("GET", "/info") as {
+    Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean };
+  };
+  return {
+    state: info.Swarm?.LocalNodeState ?? "inactive",
+    manager: info.Swarm?.ControlAvailable === true,
+  };
+}
+
+/**
+ * Make the engine a one-node swarm manager on 127.0.0.1. A swarm left by an earlier run (or
+ * made by a concurrent one) is used as it is.
+ */
+export function joinSwarm(): void {
+  if (swarmState().manager) return;
+  const result = docker(["swarm", "init", "--advertise-addr", "127.0.0.1"]);
+  if (result.code !== 0 && !/already part of a swarm/.test(result.stderr)) {
+    assert.fail(`docker swarm init failed: ${result.stderr.trim()}`);
+  }
+  assert.ok(swarmState().manager, "the engine is not a swarm manager after docker swarm init");
+}
+
+/** Prefix of every service these tests create. */
+export const SERVICE_PREFIX = "f18-";
+
+/** A run of these tests is over well before this: older services of theirs were left behind. */
+const STALE_AFTER_MS = 30 * 60_000;
+
+/**
+ * Remove `services` (missing ones are fine) and test services a killed run left behind, then
+ * leave the swarm unless another service still lives in it. Never throws: it runs last.
+ */
+export function leaveSwarm(services: readonly string[]): void {
+  try {
+    for (const name of services) docker(["service", "rm", name]);
+    const listed = engineApi("GET", "/services") as { Spec: { Name: string }; CreatedAt: string }[];
+    const left = listed.filter(({ Spec, CreatedAt }) => {
+      const stale = Spec.Name.startsWith(SERVICE_PREFIX) &&
+        Date.now() - Date.parse(CreatedAt) > STALE_AFTER_MS;
+      if (stale) docker(["service", "rm", Spec.Name]);
+      return !stale;
+    });
+    if (left.length > 0) {
+      console.warn(`swarm kept: ${left.length} other service(s) still run in it`);
+      return;
+    }
+    const result = docker(["swarm", "leave", "--force"]);
+    if (result.code !== 0 && !/not part of a swarm/.test(result.stderr)) {
+      console.warn(`docker swarm leave failed: ${result.stderr.trim()}`);
+    }
+  } catch (error) {
+    console.warn(`leaving the swarm: ${(error as Error).message}`);
+  }
+}
+
+/** Options of {@link createService}. */
+export interface ServiceOptions {
+  /** Host port published in host mode for the app's 8080 (none when absent). */
+  port?: number;
+  /** Replicas (default 1). */
+  replicas?: number;
+  /** Extra `docker service create` flags. */
+  extra?: string[];
+}
+
+/** `docker service create -d` a stop-first service of `image`; fails the test when refused. */
+export function createService(name: string, image: string, options: ServiceOptions = {}): void {
+  const args = [
+    "service",
+    "create",
+    "-d",
+    "--name",
+    name,
+    "--replicas",
+    String(options.replicas ?? 1),
+    "--update-order",
+    "stop-first",
+    ...(options.port ? ["--publish", `mode=host,target=8080,published=${options.port}`] : []),
+    ...(options.extra ?? []),
+    image,
+  ];
+  const result = docker(args);
+  assert.equal(result.code, 0, `docker service create ${name}: ${result.stderr}`);
+}
+
+/** A service as the engine API shows it (only what the tests read). */
+export interface ServiceView {
+  ID: string;
+  Version: { Index: number };
+  Spec: {
+    TaskTemplate: { ContainerSpec: { Image: string } };
+    Mode: { Replicated?: { Replicas: number } };
+    UpdateConfig?: { FailureAction?: string; Monitor?: number; Order?: string };
+  };
+  UpdateStatus?: { State: string };
+}
+
+/** `GET /services/{name}`. */
+export function inspectService(name: string): ServiceView {
+  return engineApi("GET", `/services/${name}`) as ServiceView;
+}
+
+/** Images of the tasks of `name` that run now. */
+export function runningTaskImages(name: string): string[] {
+  const filters = encodeURIComponent(
+    JSON.stringify({ service: [name], "desired-state": ["running"] }),
+  );
+  const tasks = engineApi("GET", `/tasks?filters=${filters}`) as {
+    Status: { State: string };
+    Spec: { ContainerSpec: { Image: string } };
+  }[];
+  return tasks.filter((t) => t.Status.State === "running").map((t) => t.Spec.ContainerSpec.Image);
+}
+
+/** Wait (up to `timeoutMs`) until `count` tasks of `name` run; fails the test otherwise. */
+export async function waitForTasks(name: string, count: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (runningTaskImages(name).length < count) {
+    if (Date.now() > deadline) {
+      assert.fail(`service ${name}: ${count} task(s) not running within ${timeoutMs} ms`);
+    }
+    await sleep(250);
+  }
+}
