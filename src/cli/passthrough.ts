@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs";
 import type { RunOptions } from "../engine/types.ts";
 import { ConfigError } from "../errors.ts";
+import { readEnvFile } from "./env-file.ts";
 import { RUN_OPTIONS, type RunOptionContext, type RunOptionSpec } from "./run-option-values.ts";
 import { closest } from "./suggest.ts";
 
@@ -105,7 +105,7 @@ function classify(word: string): Occurrence {
 export interface PassthroughOptions {
   /** Environment of dewy, for `-e NAME` and `--env-file` lines without `=`. */
   env: RunOptionContext["env"];
-  /** Reads an `--env-file` (default: `node:fs` `readFileSync` as UTF-8). */
+  /** Reads an `--env-file` (default: `readEnvFile`, regular files up to 1 MiB). */
   readFile?: RunOptionContext["readFile"];
 }
 
@@ -123,7 +123,7 @@ export interface PassthroughOptions {
  */
 export function parsePassthrough(words: string[], options: PassthroughOptions): RunOptions {
   const into: RunOptions = { env: [], binds: [], extraHosts: [], labels: {} };
-  const readFile = options.readFile ?? ((path: string) => readFileSync(path, "utf8"));
+  const readFile = options.readFile ?? readEnvFile;
   for (let i = 0; i < words.length; i++) {
     const word = words[i];
     if (!word.startsWith("-") || word === "-" || word === "--") {

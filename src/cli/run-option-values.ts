@@ -6,6 +6,7 @@
  */
 import type { RunOptions } from "../engine/types.ts";
 import { ConfigError } from "../errors.ts";
+import { EnvFileError } from "./env-file.ts";
 
 /** What the option parsers may read besides the value. */
 export interface RunOptionContext {
@@ -112,6 +113,9 @@ function addEnvFile(path: string, { into, option, env, readFile }: RunOptionTarg
   try {
     text = readFile(path);
   } catch (error) {
+    if (error instanceof EnvFileError) {
+      return bad(option, path, `${error.message}; give a file of NAME=VALUE lines`);
+    }
     return bad(option, path, `cannot be read (${(error as Error).message}); check the path`);
   }
   text.split(/\r?\n/).forEach((line, index) => {
