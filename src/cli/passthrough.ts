@@ -8,6 +8,7 @@
 import type { RunOptions } from "../engine/types.ts";
 import { ConfigError } from "../errors.ts";
 import { readEnvFile } from "./env-file.ts";
+import { redactEnvEntry } from "./redact.ts";
 import { RUN_OPTIONS, type RunOptionContext, type RunOptionSpec } from "./run-option-values.ts";
 import { closest } from "./suggest.ts";
 
@@ -129,7 +130,9 @@ export function parsePassthrough(words: string[], options: PassthroughOptions): 
     if (!word.startsWith("-") || word === "-" || word === "--") {
       throw new ConfigError(
         "--",
-        `unexpected "${word}" after --: only docker run options go there (the image comes from --registry, its command from --cmd)`,
+        `unexpected "${
+          redactEnvEntry(word)
+        }" after --: only docker run options go there (the image comes from --registry, its command from --cmd)`,
       );
     }
     const { spec, option, inline } = classify(word);

@@ -7,6 +7,7 @@
 import type { RunOptions } from "../engine/types.ts";
 import { ConfigError } from "../errors.ts";
 import { EnvFileError } from "./env-file.ts";
+import { redactEnvEntry } from "./redact.ts";
 
 /** What the option parsers may read besides the value. */
 export interface RunOptionContext {
@@ -104,7 +105,7 @@ function envEntry(
 }
 
 function addEnv(value: string, { into, option, env }: RunOptionTarget): void {
-  const entry = envEntry(value, env, (problem) => bad(option, value, problem));
+  const entry = envEntry(value, env, (problem) => bad(option, redactEnvEntry(value), problem));
   if (entry !== undefined) into.env.push(entry);
 }
 
@@ -124,7 +125,7 @@ function addEnvFile(path: string, { into, option, env, readFile }: RunOptionTarg
     const value = envEntry(
       entry,
       env,
-      (problem) => bad(option, path, `line ${index + 1} "${entry}" ${problem}`),
+      (problem) => bad(option, path, `line ${index + 1} "${redactEnvEntry(entry)}" ${problem}`),
     );
     if (value !== undefined) into.env.push(value);
   });

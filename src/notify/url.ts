@@ -61,8 +61,20 @@ const MAIL_KEYS = ["username", "password", "from", "subject", "tls", "quiet"];
 const CHANNEL = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const ADDRESS = /^[^@\s]+@[^@\s]+$/;
 
+/**
+ * `url` with its secrets hidden, for messages: the `password=` value and a password before the
+ * host (`user:***@`).
+ *
+ * @example `redactNotifierUrl("mail://h/to@x?password=pw")` is `"mail://h/to@x?password=***"`
+ */
+export function redactNotifierUrl(url: string): string {
+  return url
+    .replace(/([?&]password=)[^&#]*/gi, "$1***")
+    .replace(/^([^:/?#]+:\/\/[^/?#@:]*:)[^/?#@]*@/, "$1***@");
+}
+
 function fail(url: string, problem: string): never {
-  throw new ConfigError(FLAG, `invalid --notifier "${url}": ${problem}`);
+  throw new ConfigError(FLAG, `invalid --notifier "${redactNotifierUrl(url)}": ${problem}`);
 }
 
 function readQuery(url: string, query: string, known: string[]): URLSearchParams {
