@@ -86,7 +86,7 @@ function controlCommand(
       `unexpected "${word}" after dewy container ${action}; usage: ${usage}`,
     );
   }
-  const reason = flags.last("reason")?.trim() ?? "";
+  const reason = flags.one("reason")?.trim() ?? "";
   const adminPort = parseAdminPort(flags);
   const chosen: ControlAction = action === "pause"
     ? { action, reason }

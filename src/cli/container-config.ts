@@ -44,7 +44,7 @@ export interface ContainerInputs {
 
 /** `--admin-port N`, leaving room for the ports dewy tries after it. */
 export function parseAdminPort(flags: FlagValues): number {
-  const raw = flags.last("admin-port");
+  const raw = flags.one("admin-port");
   return raw === undefined ? ADMIN_PORT : parseWholeNumber("--admin-port", raw, {
     min: 1,
     max: 65536 - ADMIN_PORT_ATTEMPTS,
@@ -83,7 +83,7 @@ function oneOf<T extends string>(
 
 /** A duration flag given in seconds, as milliseconds. */
 function durationMs(flags: FlagValues, name: string, fallbackS: number, min: 0 | 1): number {
-  const raw = flags.last(name);
+  const raw = flags.one(name);
   const s = raw === undefined
     ? fallbackS
     : parseSeconds(`--${name}`, raw, { min, max: MAX_SECONDS });
@@ -91,13 +91,13 @@ function durationMs(flags: FlagValues, name: string, fallbackS: number, min: 0 |
 }
 
 function required(flags: FlagValues, name: string, example: string): string {
-  const value = flags.last(name)?.trim();
+  const value = flags.one(name)?.trim();
   if (!value) throw new ConfigError(`--${name}`, `missing --${name}: ${example}`);
   return value;
 }
 
 function appName(flags: FlagValues, derived: string): string {
-  const name = flags.last("name") ?? derived;
+  const name = flags.one("name") ?? derived;
   if (!CONTAINER_NAME.test(name)) {
     throw new ConfigError(
       "--name",
@@ -108,7 +108,7 @@ function appName(flags: FlagValues, derived: string): string {
 }
 
 function healthPath(flags: FlagValues): string {
-  const path = flags.last("health-path") ?? "";
+  const path = flags.one("health-path") ?? "";
   if (path !== "" && !/^\/[^\s]*$/.test(path)) {
     throw new ConfigError(
       "--health-path",
@@ -119,7 +119,7 @@ function healthPath(flags: FlagValues): string {
 }
 
 function otlpEndpoint(flags: FlagValues): OtlpEndpoint | undefined {
-  const endpoint = flags.last("otlp-endpoint")?.trim() ?? "";
+  const endpoint = flags.one("otlp-endpoint")?.trim() ?? "";
   const insecure = flags.has("otlp-insecure");
   if (endpoint === "") {
     if (insecure) {
@@ -135,7 +135,7 @@ function otlpEndpoint(flags: FlagValues): OtlpEndpoint | undefined {
 
 /** `--canary-max-failures PERCENT`: a number from 0 to 100 (decimals allowed). */
 function percent(flags: FlagValues, name: string, fallback: number): number {
-  const raw = flags.last(name)?.trim();
+  const raw = flags.one(name)?.trim();
   if (raw === undefined) return fallback;
   const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
   if (!(value >= 0 && value <= 100)) {
@@ -148,7 +148,7 @@ function percent(flags: FlagValues, name: string, fallback: number): number {
 }
 
 function stateDirFlag(flags: FlagValues): string | undefined {
-  const dir = flags.last("state-dir")?.trim();
+  const dir = flags.one("state-dir")?.trim();
   if (dir === "") {
     throw new ConfigError("--state-dir", "--state-dir needs a directory, e.g. /var/lib/dewy");
   }
@@ -156,7 +156,7 @@ function stateDirFlag(flags: FlagValues): string | undefined {
 }
 
 function notifier(flags: FlagValues, env: ContainerInputs["env"]): NotifierSpec | null {
-  const url = flags.last("notifier")?.trim() ?? "";
+  const url = flags.one("notifier")?.trim() ?? "";
   return url === "" ? null : resolveNotifier(url, env);
 }
 
@@ -175,8 +175,8 @@ export function buildContainerConfig(
     "give the image to deploy, e.g. --registry img://ghcr.io/OWNER/APP",
   );
   const ports = parsePortMappings(flags.all("port"));
-  const image = parseImageUrl(registry, { calver: flags.last("calver")?.trim() });
-  const replicas = flags.last("replicas");
+  const image = parseImageUrl(registry, { calver: flags.one("calver")?.trim() });
+  const replicas = flags.one("replicas");
   const otlp = otlpEndpoint(flags);
   const adminPort = parseAdminPort(flags);
   checkPortsOutsideAdminRange(ports, adminPort);
@@ -194,7 +194,7 @@ export function buildContainerConfig(
       maxFailuresPercent: percent(flags, "canary-max-failures", CANARY_MAX_FAILURES_PERCENT),
     },
   };
-  const engine = oneOf("--runtime", flags.last("runtime"), ENGINES, "docker");
+  const engine = oneOf("--runtime", flags.one("runtime"), ENGINES, "docker");
   const proxy = { idleTimeoutMs: durationMs(flags, "proxy-idle-timeout", PROXY_IDLE_TIMEOUT_S, 0) };
   const poll = { intervalMs: durationMs(flags, "interval", POLL_INTERVAL_S, 1) };
   const notifierSpec = notifier(flags, inputs.env);
@@ -215,16 +215,16 @@ export function buildContainerConfig(
     rollout,
     poll,
     hooks: {
-      beforeDeploy: flags.last("before-deploy-hook") ?? "",
-      afterDeploy: flags.last("after-deploy-hook") ?? "",
+      beforeDeploy: flags.one("before-deploy-hook") ?? "",
+      afterDeploy: flags.one("after-deploy-hook") ?? "",
     },
     proxy,
     admin: { port: adminPort },
     notifier: notifierSpec,
     telemetry: otlp ? { otlp } : flags.has("telemetry") ? {} : null,
     log: {
-      level: oneOf<LogLevel>("--log-level", flags.last("log-level"), LOG_LEVELS, "info"),
-      format: oneOf("--log-format", flags.last("log-format"), LOG_FORMATS, "text"),
+      level: oneOf<LogLevel>("--log-level", flags.one("log-level"), LOG_LEVELS, "info"),
+      format: oneOf("--log-format", flags.one("log-format"), LOG_FORMATS, "text"),
     },
     state: resolveStateDir(stateDirFlag(flags), inputs.env, inputs.homeDir),
   };

@@ -32,9 +32,21 @@ export class FlagValues {
     return this.#values.get(name) ?? [];
   }
 
-  /** The value of a flag that may be given once (the last occurrence wins). */
-  last(name: string): string | undefined {
-    return this.#values.get(name)?.at(-1);
+  /**
+   * The value of a flag that takes one value, `undefined` when absent. Throws a `ConfigError`
+   * when it was given more than once (`-r A -r B` would otherwise silently deploy B).
+   */
+  one(name: string): string | undefined {
+    const values = this.#values.get(name);
+    if (values && values.length > 1) {
+      const short = flagByName(name)?.short;
+      throw new ConfigError(
+        `--${name}`,
+        `flag --${name}${short ? ` (-${short})` : ""} is given ${values.length} times; ` +
+          "it takes one value, give it once",
+      );
+    }
+    return values?.[0];
   }
 
   /** Long names of every flag given, in first-seen order. */
