@@ -7,6 +7,7 @@
 import type { RunOptions } from "../engine/types.ts";
 import { ConfigError } from "../errors.ts";
 import { EnvFileError } from "./env-file.ts";
+import { hostControlMount } from "./host-mounts.ts";
 import { redactEnvEntry } from "./redact.ts";
 
 /** What the option parsers may read besides the value. */
@@ -131,7 +132,7 @@ function addEnvFile(path: string, { into, option, env, readFile }: RunOptionTarg
   });
 }
 
-function addVolume(value: string, { into, option }: RunOptionTarget): void {
+function addVolume(value: string, { into, option, env }: RunOptionTarget): void {
   const [source, target, mode, ...rest] = value.split(":");
   if (target === undefined || rest.length > 0) {
     bad(option, value, "write SOURCE:TARGET[:MODE], e.g. /srv/data:/data:ro");
@@ -141,6 +142,14 @@ function addVolume(value: string, { into, option }: RunOptionTarget): void {
   }
   if (!target.startsWith("/")) {
     bad(option, value, `target "${target}" must be an absolute path in the container`);
+  }
+  const hostControl = hostControlMount(source, env);
+  if (hostControl) {
+    bad(
+      option,
+      value,
+      `${hostControl}, which hands the container the host like --privileged; mount only what the app needs`,
+    );
   }
   const unknown = mode?.split(",").find((m) => !VOLUME_MODES.has(m));
   if (unknown !== undefined) {
@@ -180,7 +189,11 @@ function setCpus(value: string, { into, option }: RunOptionTarget): void {
 
 function setNetwork(value: string, { into, option }: RunOptionTarget): void {
   if (value === "") bad(option, value, "needs a network name");
-  if (value === "host" || value === "none" || value.startsWith("container:")) {
+  // Podman's ns:PATH joins another network namespace, as host joins the host's.
+  if (
+    value === "host" || value === "none" || value.startsWith("container:") ||
+    value.startsWith("ns:")
+  ) {
     bad(
       option,
       value,
