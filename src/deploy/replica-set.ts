@@ -1,6 +1,7 @@
 /**
- * The replicas that serve and their backends in every proxy's rotation. Only this set puts a
- * replica into a rotation or takes it out, so what serves and what the proxies dial agree.
+ * The replicas that serve, the version they run, and their backends in every proxy's rotation.
+ * Only this set puts a replica into a rotation or takes it out, so what serves and what the
+ * proxies dial agree.
  *
  * @module
  */
@@ -9,7 +10,7 @@ import type { BackendPool } from "../proxy/pool.ts";
 import { timeLimit } from "./clock.ts";
 import { MissingProxyError } from "./errors.ts";
 import type { ResolvedPort } from "./ports.ts";
-import type { DeployContext, Replica } from "./replica.ts";
+import type { DeployContext, DeployTarget, Replica } from "./replica.ts";
 
 /** What the set needs: the proxies, and where rotation changes are reported. */
 export type RotationContext = Pick<DeployContext, "proxies" | "logger" | "clock" | "observer">;
@@ -45,10 +46,21 @@ export function poolsOf(
 export class ReplicaSet implements Iterable<Replica> {
   #ctx: RotationContext;
   #seats = new Map<Replica, Seat[]>();
+  #version: DeployTarget | undefined;
 
   /** @param ctx proxies, logger, clock (drain time) and telemetry */
   constructor(ctx: RotationContext) {
     this.#ctx = ctx;
+  }
+
+  /** The version the set runs: the last one rolled out or adopted (what healing restores). */
+  get version(): DeployTarget | undefined {
+    return this.#version;
+  }
+
+  /** `target` now runs on the set: a rollout of it completed, or it was adopted. */
+  runs(target: DeployTarget): void {
+    this.#version = target;
   }
 
   /** Number of serving replicas. */
