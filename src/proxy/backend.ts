@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { RelayResult } from "../runtime/types.ts";
 
 /**
  * The connection counts of one watched backend (a canary, `deploy/canary.ts`). Only watched
@@ -15,6 +16,22 @@ export class BackendTally {
   attempts = 0;
   /** Dials that failed, and connections the backend closed or reset before sending a byte. */
   failures = 0;
+
+  /** A dial to the backend failed. */
+  dialFailed(): void {
+    this.attempts++;
+    this.failures++;
+  }
+
+  /**
+   * A connection ended: a failure when the backend sent no byte although the client had sent
+   * its request, or the relay ended by an error (a reset).
+   */
+  ended(result: RelayResult): void {
+    this.attempts++;
+    const silent = result.backendToClient === 0;
+    if (silent && (result.clientToBackend > 0 || result.error !== undefined)) this.failures++;
+  }
 }
 
 /**

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { Relay, RelayResult, Runtime, TcpConn, TcpListener } from "../runtime/types.ts";
-import type { Backend, BackendTally } from "./backend.ts";
+import type { Relay, Runtime, TcpConn, TcpListener } from "../runtime/types.ts";
+import type { Backend } from "./backend.ts";
 import { BackendPool } from "./pool.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { errorCode, errorMessage, RuntimeFailure } from "../errors.ts";
@@ -237,10 +237,7 @@ export class TcpProxy {
       } catch (error) {
         backend.release();
         dialFailed = true;
-        if (backend.tally) {
-          backend.tally.attempts++;
-          backend.tally.failures++;
-        }
+        backend.tally?.dialFailed();
         if (observer) {
           observer.backendConnected(port, (performance.now() - dialStart) / 1000);
           observer.error(port, "connect_failed");
@@ -258,7 +255,7 @@ export class TcpProxy {
       open.relay = this.#runtime.relay(open.client, upstream, {
         onEnd: (result) => {
           chosen.release();
-          if (chosen.tally) countWatched(chosen.tally, result);
+          chosen.tally?.ended(result);
           if (result.error !== undefined) {
             this.#log.debug("Proxied connection ended by an error", {
               proxy_port: port,
@@ -320,16 +317,6 @@ export class TcpProxy {
       }
     }
   };
-}
-
-/**
- * Count a finished connection of a watched backend: a failure when the backend sent no byte
- * although the client had sent its request, or the relay ended by an error (a reset).
- */
-function countWatched(tally: BackendTally, result: RelayResult): void {
-  tally.attempts++;
-  const silent = result.backendToClient === 0;
-  if (silent && (result.clientToBackend > 0 || result.error !== undefined)) tally.failures++;
 }
 
 /** Whether a listen failed because the port is taken (both runtimes set `code`). */
