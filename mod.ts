@@ -34,7 +34,7 @@ export type { RunOptions } from "./src/engine/types.ts";
 export { ConfigError, RuntimeFailure } from "./src/errors.ts";
 export { Logger } from "./src/log.ts";
 export { main } from "./src/main.ts";
-export { runContainer } from "./src/app.ts";
+export { runContainer } from "./src/container/run.ts";
 export { VERSION } from "./src/version.ts";
 
 if (import.meta.main) {

@@ -9,7 +9,7 @@ import type { Runtime } from "./runtime/types.ts";
 import { listContainers, parseCommandLine, runControlAction } from "./cli/mod.ts";
 import { ConfigError, errorMessage } from "./errors.ts";
 import { VERSION } from "./version.ts";
-import { runContainer } from "./app.ts";
+import { runContainer } from "./container/run.ts";
 import { keepLoopbackOffProxies } from "./cli/no-proxy.ts";
 import { type LogFormat, Logger } from "./log.ts";
 

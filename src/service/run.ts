@@ -7,7 +7,7 @@
  * @module
  */
 import type { Runtime } from "../runtime/types.ts";
-import { waitForStopSignal } from "../app.ts";
+import { waitForStopSignal } from "../container/signals.ts";
 import { Logger } from "../log.ts";
 import { errorMessage } from "../errors.ts";
 import { NOTIFY_TIMEOUT_MS } from "../notify/types.ts";

@@ -1,0 +1,116 @@
+/**
+ * The parts of `dewy container`, built from its config: logger, engine client, registry,
+ * notifier, telemetry (when on), one TCP proxy per port, the deploy manager and the admin
+ * app. Building them starts nothing: `run.ts` starts them in order.
+ *
+ * @module
+ */
+import type { Runtime } from "../runtime/types.ts";
+import type { ContainerConfig } from "../config.ts";
+import { Logger } from "../log.ts";
+import { VERSION } from "../version.ts";
+import { TcpProxy } from "../proxy/proxy.ts";
+import { DockerEngineClient } from "../engine/client.ts";
+import { resolveEngineSocket } from "../engine/socket.ts";
+import { openImageRegistry } from "../registry/mod.ts";
+import type { ImageRegistry } from "../registry/types.ts";
+import { createTelemetry } from "../telemetry/create.ts";
+import type { Telemetry } from "../telemetry/telemetry.ts";
+import { createAdminApp } from "../admin/app.ts";
+import { createNotifier, type Notifier } from "../notify/mod.ts";
+import { DeployManager } from "../deploy/manager.ts";
+import { TCP_PROBE_SETTLE_MS } from "../deploy/health.ts";
+import { defaultContainerUser } from "../deploy/container-user.ts";
+import { hookRunner } from "../hooks/run.ts";
+
+/** The parts of `dewy container`; none listens or runs yet. */
+export interface ContainerParts {
+  /** The one logger. */
+  logger: Logger;
+  /** The engine's unix socket. */
+  socketPath: string;
+  /** The container engine. */
+  engine: DockerEngineClient;
+  /** The registry polled for new versions. */
+  registry: ImageRegistry;
+  /** Notifications (a null notifier when none is configured). */
+  notifier: Notifier;
+  /** Telemetry, `undefined` when off. */
+  telemetry: Telemetry | undefined;
+  /** One proxy per `--port` proxy port, not listening yet. */
+  proxies: Map<number, TcpProxy>;
+  /** The deploy manager, not started. */
+  manager: DeployManager;
+  /** The admin API's request handler. */
+  adminApp: ReturnType<typeof createAdminApp>;
+}
+
+/**
+ * Build the parts from `config`. Bad settings found while building (OTLP, notifier,
+ * registry) throw `ConfigError`.
+ */
+export async function composeContainer(
+  runtime: Runtime,
+  config: ContainerConfig,
+): Promise<ContainerParts> {
+  const env = (name: string) => runtime.env(name);
+  const logger = new Logger(config.log);
+  const socketPath = resolveEngineSocket(config.engine, env, runtime.uid());
+  const engine = new DockerEngineClient({ runtime, socketPath });
+  const registry = await openImageRegistry(config.image, {
+    sources: { env, homeDir: runtime.homeDir() },
+    logger,
+  });
+  const notifier = createNotifier(config.notifier, {
+    env,
+    logger,
+    version: VERSION,
+    workingDir: runtime.cwd(),
+  });
+  const telemetry = await createTelemetry(config.telemetry, {
+    version: VERSION,
+    env,
+    app: config.app,
+    containers: { engine, desiredReplicas: config.rollout.replicas },
+    proxyPorts: config.ports.map((p) => p.proxyPort),
+    logger,
+  });
+  const proxies = new Map<number, TcpProxy>();
+  for (const { proxyPort } of config.ports) {
+    proxies.set(
+      proxyPort,
+      new TcpProxy(runtime, {
+        port: proxyPort,
+        idleTimeoutMs: config.proxy.idleTimeoutMs,
+        observer: telemetry,
+        logger,
+      }),
+    );
+  }
+  const { app, ports, cmd, run, rollout, poll, hooks, engine: engineKind } = config;
+  const manager = new DeployManager({
+    settings: { app, ports, cmd, run, rollout, poll, hooks, engine: engineKind },
+    engine,
+    registry,
+    proxies,
+    probeTcp: (host, port, timeoutMs) =>
+      runtime.probeTcp(host, port, timeoutMs, TCP_PROBE_SETTLE_MS),
+    logger,
+    observer: telemetry,
+    notifier,
+    runHook: hookRunner(runtime),
+    user: defaultContainerUser(runtime.uid(), runtime.gid()),
+  });
+  const adminApp = createAdminApp(manager, { telemetry, logger });
+  return {
+    logger,
+    socketPath,
+    engine,
+    registry,
+    notifier,
+    telemetry,
+    proxies,
+    manager,
+    adminApp,
+  };
+}
