@@ -16,6 +16,7 @@ import { runtime, testProbe } from "../_runtime.ts";
 import { DockerEngineClient } from "../../src/engine/client.ts";
 import { openImageRegistry } from "../../src/registry/oci-registry.ts";
 import { TcpProxy } from "../../src/proxy/proxy.ts";
+import type { Backend } from "../../src/proxy/backend.ts";
 import { defaultContainerUser } from "../../src/deploy/container-user.ts";
 import { DeployManager } from "../../src/deploy/manager.ts";
 import { Logger } from "../../src/log.ts";
@@ -251,18 +252,32 @@ export function deploySuite(kind: string, socketPath: string): void {
         );
 
         pushApp(r.repo, "1.1.0");
-        const load = startLoad(r.proxy.port, { rate: 300, workers: 6, maxMs: 20_000 });
         // A slow client on an old replica: it finishes its request only after that replica has
         // left the rotation, so it is answered only if the drain waits for it.
+        await waitFor("the proxy to be idle", () => r.proxy.openConnections === 0);
         const slow = slowRequest(r.proxy.port);
+        // Alone through the proxy, the slow client is the one connection its replica holds.
+        let slowBackend: Backend | undefined;
+        await waitFor("the slow client to reach an old replica", () => {
+          slowBackend = r.proxy.pool.backends.find((b) => b.active > 0);
+          return slowBackend !== undefined;
+        }).catch((error) => {
+          slow.abort();
+          throw error;
+        });
+        const load = startLoad(r.proxy.port, { rate: 300, workers: 6, maxMs: 20_000 });
         try {
-          await new Promise((resolve) => setTimeout(resolve, 500));
+          await waitFor("the load to be answered", () => (load.bodies.get("1.0.0") ?? 0) >= 10);
           const check = r.manager.checkNow();
           await waitFor(
             "the old replicas to leave the rotation",
             () => r.proxy.pool.backends.every((b) => !first.includes(b.label)),
           );
-          await new Promise((resolve) => setTimeout(resolve, 500));
+          // The other old replica drained and went; the slow client's one waits for it.
+          await waitFor("the other old replica to go", () => r.count("Removing old container") > 0);
+          assert.equal(r.count("Removing old container"), 1);
+          // Load connections it took last may still be open beside the slow client's.
+          assert.ok(slowBackend!.active >= 1, "the slow client's connection was cut");
           assert.equal(
             await slow.finish(),
             "1.0.0",
@@ -270,7 +285,7 @@ export function deploySuite(kind: string, socketPath: string): void {
           );
           const result = await check;
           assert.equal(result.outcome, "deployed", String(result.error));
-          await new Promise((resolve) => setTimeout(resolve, 500));
+          await waitFor("the load to reach 1.1.0", () => (load.bodies.get("1.1.0") ?? 0) >= 10);
         } finally {
           slow.abort();
           await load.stop();
