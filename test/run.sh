@@ -53,6 +53,8 @@ log "checking that the core is runtime-neutral"
 if bash .ci/check-runtime-neutral.sh >&2; then record "check: runtime-neutral core" 1; else record "check: runtime-neutral core" 0; fi
 log "checking the import rules (dependency-cruiser, .dependency-cruiser.cjs)"
 if bash .ci/check-imports.sh >&2; then record "check: import rules" 1; else record "check: import rules" 0; fi
+log "checking that no module in src/ is over 350 lines"
+if bash .ci/check-file-size.sh >&2; then record "check: file size" 1; else record "check: file size" 0; fi
 log "type-checking (deno check)"
 if node_modules/.bin/deno check mod.ts compile.ts src/entries/*.ts >"$work/check.log" 2>&1; then
   record "check: deno check" 1
