@@ -6,7 +6,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Logger, type LoggerOptions } from "../../src/log.ts";
+import { Logger, type LoggerOptions } from "./log.ts";
 
 function record(options: LoggerOptions = {}) {
   const lines: string[] = [];

@@ -9,12 +9,12 @@ import { mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { type HookResult, hookSucceeded } from "../../src/hooks/result.ts";
-import { hookRunner, runHook, type RunHookOptions } from "../../src/hooks/run.ts";
-import { runtime } from "../_runtime.ts";
-import { HOOK_OUTPUT_MAX_BYTES } from "../../src/hooks/run.ts";
-import { recordingLogger } from "../_notify.ts";
-import { waitFor } from "../_net.ts";
+import { type HookResult, hookSucceeded } from "./result.ts";
+import { hookRunner, runHook, type RunHookOptions } from "./run.ts";
+import { runtime } from "../../test/_runtime.ts";
+import { HOOK_OUTPUT_MAX_BYTES } from "./run.ts";
+import { recordingLogger } from "../../test/_notify.ts";
+import { waitFor } from "../../test/_net.ts";
 
 const context = { app: "web", version: "v1.2.3", image: "127.0.0.1:5000/web:v1.2.3" };
 
