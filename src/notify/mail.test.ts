@@ -9,14 +9,14 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
-import type { HookResult } from "../../src/hooks/result.ts";
-import { ConfigError } from "../../src/errors.ts";
-import { createNotifier } from "../../src/notify/factory.ts";
-import { resolveNotifier } from "../../src/notify/url.ts";
-import { deployedMessage, pulledMessage } from "../../src/notify/messages.ts";
-import type { Notifier } from "../../src/notify/types.ts";
-import { recordingLogger } from "../_notify.ts";
-import { body, header, PASSWORD, TEST_CERT, TEST_KEY, USER, withSmtp } from "../_smtp.ts";
+import type { HookResult } from "../hooks/result.ts";
+import { ConfigError } from "../errors.ts";
+import { createNotifier } from "./factory.ts";
+import { resolveNotifier } from "./url.ts";
+import { deployedMessage, pulledMessage } from "./messages.ts";
+import type { Notifier } from "./types.ts";
+import { recordingLogger } from "../../test/_notify.ts";
+import { body, header, PASSWORD, TEST_CERT, TEST_KEY, USER, withSmtp } from "../../test/_smtp.ts";
 
 function mailNotifier(
   url: string,

@@ -9,26 +9,26 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { HookResult } from "../../src/hooks/result.ts";
-import type { Logger } from "../../src/log.ts";
-import { hostColor } from "../../src/notify/color.ts";
-import { createNotifier } from "../../src/notify/factory.ts";
-import { resolveNotifier } from "../../src/notify/url.ts";
-import { ErrorLimitingNotifier } from "../../src/notify/limiter.ts";
+import type { HookResult } from "../hooks/result.ts";
+import type { Logger } from "../log.ts";
+import { hostColor } from "./color.ts";
+import { createNotifier } from "./factory.ts";
+import { resolveNotifier } from "./url.ts";
+import { ErrorLimitingNotifier } from "./limiter.ts";
 import {
   deployedMessage,
   pulledMessage,
   RESTARTED_MESSAGE,
   startedMessage,
   stoppedMessage,
-} from "../../src/notify/messages.ts";
+} from "./messages.ts";
 import {
   SLACK_FOOTER_ICON_URL,
   SLACK_ICON_URL,
   SlackChannel,
   type SlackSettings,
-} from "../../src/notify/slack.ts";
-import { recordingLogger } from "../_notify.ts";
+} from "./slack.ts";
+import { recordingLogger } from "../../test/_notify.ts";
 
 /** One request the fake Slack received. */
 interface Posted {

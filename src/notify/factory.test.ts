@@ -6,11 +6,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ConfigError } from "../../src/errors.ts";
-import { silentLogger } from "../../src/log.ts";
-import { createNotifier } from "../../src/notify/factory.ts";
-import { resolveNotifier } from "../../src/notify/url.ts";
-import { ErrorLimitingNotifier, nullNotifier } from "../../src/notify/limiter.ts";
+import { ConfigError } from "../errors.ts";
+import { silentLogger } from "../log.ts";
+import { createNotifier } from "./factory.ts";
+import { resolveNotifier } from "./url.ts";
+import { ErrorLimitingNotifier, nullNotifier } from "./limiter.ts";
 
 function create(url: string, env: Record<string, string> = {}) {
   const envGet = (name: string) => env[name];

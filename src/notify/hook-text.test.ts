@@ -10,7 +10,7 @@ import {
   hookResultText,
   NOTIFIED_OUTPUT_MAX_CHARS,
   truncateOutput,
-} from "../../src/notify/hook-text.ts";
+} from "./hook-text.ts";
 import {
   deployedMessage,
   errorCountMessage,
@@ -18,7 +18,7 @@ import {
   RESTARTED_MESSAGE,
   startedMessage,
   stoppedMessage,
-} from "../../src/notify/messages.ts";
+} from "./messages.ts";
 
 test("notify text: the container-mode messages use the original's words", () => {
   assert.equal(startedMessage("1.4.0"), "Automatic shipping started by *Dewy* (v1.4.0: container)");

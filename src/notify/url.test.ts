@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseNotifierUrl, resolveNotifier } from "../../src/notify/url.ts";
-import { assertConfigError, noEnv } from "../_cli-assert.ts";
-import { envOf } from "../_env.ts";
+import { parseNotifierUrl, resolveNotifier } from "./url.ts";
+import { assertConfigError, noEnv } from "../../test/_cli-assert.ts";
+import { envOf } from "../../test/_env.ts";
 
 test("notifier url: slack channel with defaults", () => {
   assert.deepEqual(parseNotifierUrl("slack://deploys"), {

@@ -6,9 +6,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { silentLogger } from "../../src/log.ts";
-import { ErrorLimitingNotifier } from "../../src/notify/limiter.ts";
-import type { Channel } from "../../src/notify/types.ts";
+import { silentLogger } from "../log.ts";
+import { ErrorLimitingNotifier } from "./limiter.ts";
+import type { Channel } from "./types.ts";
 
 /** A channel whose deliveries finish when `release()` is called. */
 function heldChannel(): { channel: Channel; delivered: string[]; release: () => void } {
