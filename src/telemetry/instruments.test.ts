@@ -7,16 +7,16 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MeterProvider } from "@opentelemetry/sdk-metrics";
 import type { Histogram as PointValue } from "@opentelemetry/sdk-metrics";
-import { Telemetry } from "../../src/telemetry/telemetry.ts";
-import { PrometheusReader } from "../../src/telemetry/prometheus.ts";
+import { Telemetry } from "./telemetry.ts";
+import { PrometheusReader } from "./prometheus.ts";
 import {
   CONNECT_LATENCY_BUCKETS,
   CONNECTION_DURATION_BUCKETS,
   proxyHistogramProducer,
   ProxyTally,
-} from "../../src/telemetry/instruments.ts";
-import { buildResource } from "../../src/telemetry/resource.ts";
-import { parseExposition } from "../e2e/_prometheus.ts";
+} from "./instruments.ts";
+import { buildResource } from "./resource.ts";
+import { parseExposition } from "../../test/e2e/_prometheus.ts";
 
 /** Values on, between, below and beyond both bucket lists. */
 const VALUES = [

@@ -6,12 +6,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MeterProvider, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
-import type { ContainerDetails, Engine } from "../../src/engine/types.ts";
-import { registerContainerGauges } from "../../src/telemetry/containers.ts";
-import { PrometheusReader } from "../../src/telemetry/prometheus.ts";
-import { CachedLoad, LoadTimeoutError } from "../../src/telemetry/cached-load.ts";
-import { Logger } from "../../src/log.ts";
-import { parseExposition } from "../e2e/_prometheus.ts";
+import type { ContainerDetails, Engine } from "../engine/types.ts";
+import { registerContainerGauges } from "./containers.ts";
+import { PrometheusReader } from "./prometheus.ts";
+import { CachedLoad, LoadTimeoutError } from "./cached-load.ts";
+import { Logger } from "../log.ts";
+import { parseExposition } from "../../test/e2e/_prometheus.ts";
 
 const running: ContainerDetails = {
   id: "a".repeat(64),

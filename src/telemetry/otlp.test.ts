@@ -1,9 +1,9 @@
 /** The OTLP push interval: 15 s unless `OTEL_METRIC_EXPORT_INTERVAL` says otherwise. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createOtlpReader } from "../../src/telemetry/otlp.ts";
-import { parseOtlpEndpoint } from "../../src/telemetry/otlp-endpoint.ts";
-import { silentLogger } from "../../src/log.ts";
+import { createOtlpReader } from "./otlp.ts";
+import { parseOtlpEndpoint } from "./otlp-endpoint.ts";
+import { silentLogger } from "../log.ts";
 
 function reader(env: Record<string, string>) {
   return createOtlpReader({
