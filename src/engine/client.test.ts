@@ -11,10 +11,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Buffer } from "node:buffer";
-import { runtime } from "../_runtime.ts";
-import { DockerEngineClient } from "../../src/engine/client.ts";
-import { EngineError, EngineUnreachableError } from "../../src/engine/errors.ts";
-import type { EngineEvent, PullProgress } from "../../src/engine/types.ts";
+import { runtime } from "../../test/_runtime.ts";
+import { DockerEngineClient } from "./client.ts";
+import { EngineError, EngineUnreachableError } from "./errors.ts";
+import type { EngineEvent, PullProgress } from "./types.ts";
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
