@@ -1,6 +1,7 @@
 /**
  * Redirects a hostile registry or token server can send: `file://` and other schemes are
- * refused, hops are bounded, and every hop passes the realm guard (real HTTP on 127.0.0.1).
+ * refused, hops are bounded, and every hop passes the realm guard (real HTTP on 127.0.0.1);
+ * and `Retry-After` parsing.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -9,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { withHttp } from "../../test/_http.ts";
 import { RegistryProtocolError } from "./errors.ts";
-import { send } from "./http.ts";
+import { parseRetryAfter, send } from "./http.ts";
 import { OciRegistry } from "./oci-registry.ts";
 import { parseImageUrl } from "./url.ts";
 
@@ -103,4 +104,13 @@ test("registry http: each redirect hop passes the realm guard of the registry", 
     );
   });
   assert.equal(reached, false, "the loopback target was never asked");
+});
+
+test("registry auth: Retry-After as seconds, HTTP date, past date and garbage", () => {
+  const now = Date.parse("2026-01-01T00:00:00Z");
+  assert.equal(parseRetryAfter("120", now), 120_000);
+  assert.equal(parseRetryAfter("Thu, 01 Jan 2026 00:00:30 GMT", now), 30_000);
+  assert.equal(parseRetryAfter("Wed, 31 Dec 2025 23:00:00 GMT", now), 0);
+  assert.equal(parseRetryAfter("soon", now), undefined);
+  assert.equal(parseRetryAfter(null, now), undefined);
 });

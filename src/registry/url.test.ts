@@ -1,8 +1,8 @@
 /** img:// URL parsing: good URLs as a table of parsed fields, bad ones as ConfigErrors naming the value. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { type ImageRef, parseImageUrl } from "../../src/registry/url.ts";
-import { ConfigError } from "../../src/errors.ts";
+import { type ImageRef, parseImageUrl } from "./url.ts";
+import { ConfigError } from "../errors.ts";
 
 type Good = [url: string, expected: Partial<ImageRef>, calver?: string];
 

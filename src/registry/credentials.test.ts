@@ -1,51 +1,14 @@
-/** Registry auth building blocks: WWW-Authenticate, credentials resolution, realm guard, Link, Retry-After. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseChallenges } from "../../src/registry/challenge.ts";
-import { type CredentialSources, resolveCredentials } from "../../src/registry/credentials.ts";
-import { checkRealm, isPrivateAddress } from "../../src/registry/realm-guard.ts";
-import { nextLink } from "../../src/registry/link.ts";
-import { parseRetryAfter } from "../../src/registry/http.ts";
-import { RegistryProtocolError } from "../../src/registry/errors.ts";
-import { ConfigError } from "../../src/errors.ts";
-import { Logger } from "../../src/log.ts";
-import { openImageRegistry } from "../../src/registry/oci-registry.ts";
-import { parseImageUrl } from "../../src/registry/url.ts";
-import { envOf } from "../_env.ts";
-
-test("registry auth: bearer challenge with commas inside the quoted scope", () => {
-  const header =
-    'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:samalba/my-app:pull,push"';
-  assert.deepEqual(parseChallenges(header), [{
-    scheme: "bearer",
-    params: {
-      realm: "https://auth.docker.io/token",
-      service: "registry.docker.io",
-      scope: "repository:samalba/my-app:pull,push",
-    },
-  }]);
-});
-
-test("registry auth: several challenges, spaces, escapes and unquoted values", () => {
-  const header =
-    'Basic realm="Registry \\"Realm\\"", Bearer  realm = "https://a/t" , error=insufficient_scope';
-  assert.deepEqual(parseChallenges(header), [
-    { scheme: "basic", params: { realm: 'Registry "Realm"' } },
-    { scheme: "bearer", params: { realm: "https://a/t", error: "insufficient_scope" } },
-  ]);
-});
-
-test("registry auth: empty and odd headers do not loop or throw", () => {
-  assert.deepEqual(parseChallenges(""), []);
-  assert.deepEqual(parseChallenges("Negotiate abc=="), [{
-    scheme: "negotiate",
-    params: { abc: "" },
-  }]);
-  assert.deepEqual(parseChallenges(", ,"), []);
-});
+import { type CredentialSources, resolveCredentials } from "./credentials.ts";
+import { ConfigError } from "../errors.ts";
+import { Logger } from "../log.ts";
+import { openImageRegistry } from "./oci-registry.ts";
+import { parseImageUrl } from "./url.ts";
+import { envOf } from "../../test/_env.ts";
 
 async function withHome(fn: (home: string) => Promise<void>): Promise<void> {
   const home = await mkdtemp(join(tmpdir(), "dewy-creds-"));
@@ -276,105 +239,4 @@ test("registry auth: openImageRegistry logs each credential warning once on its 
     assert.equal(record.registry, "127.0.0.1:5000");
     assert.match(record.reason, /^DOCKER_USERNAME is set but DOCKER_PASSWORD is not/);
   });
-});
-
-test("registry auth: private address classification", () => {
-  for (
-    const ip of [
-      "127.0.0.1",
-      "10.1.2.3",
-      "172.16.0.1",
-      "172.31.255.255",
-      "192.168.1.1",
-      "169.254.169.254",
-      "100.64.0.1",
-      "0.0.0.0",
-      "::1",
-      "[::1]",
-      "::",
-      "fe80::1",
-      "fd00::1",
-      "fc12::1",
-      "::ffff:10.0.0.1",
-    ]
-  ) {
-    assert.equal(isPrivateAddress(ip), true, ip);
-  }
-  for (
-    const ip of [
-      "8.8.8.8",
-      "172.32.0.1",
-      "192.169.0.1",
-      "2001:4860::8888",
-      "::ffff:1.1.1.1",
-      "100.128.0.1",
-    ]
-  ) {
-    assert.equal(isPrivateAddress(ip), false, ip);
-  }
-});
-
-const lookupTable = (table: Record<string, string[]>) => (host: string) =>
-  table[host] ? Promise.resolve(table[host]) : Promise.reject(new Error(`ENOTFOUND ${host}`));
-
-test("registry auth: realm guard refuses a public registry's realm resolving into a private network", async () => {
-  const lookup = lookupTable({
-    "registry.example": ["93.184.216.34"],
-    "evil.example": ["93.184.216.35", "10.0.0.7"],
-    "auth.example": ["93.184.216.36"],
-  });
-  const registry = new URL("https://registry.example");
-  await assert.rejects(
-    checkRealm(new URL("https://evil.example/token"), registry, lookup),
-    (e: unknown) =>
-      e instanceof RegistryProtocolError && e.message.includes("https://evil.example/token"),
-  );
-  await assert.rejects(
-    checkRealm(new URL("https://127.0.0.1/token"), registry, lookup),
-    RegistryProtocolError,
-  );
-  await assert.rejects(
-    checkRealm(new URL("http://auth.example/token"), registry, lookup),
-    /plain http/,
-  );
-  await assert.rejects(checkRealm(new URL("file:///etc/passwd"), registry, lookup), /not an http/);
-  await checkRealm(new URL("https://auth.example/token"), registry, lookup);
-  await checkRealm(new URL("https://registry.example:8443/token"), registry, lookup);
-});
-
-test("registry auth: realm guard allows private realms for a local registry", async () => {
-  const lookup = lookupTable({ "registry.lan": ["192.168.1.10"], "auth.lan": ["192.168.1.11"] });
-  await checkRealm(
-    new URL("http://localhost:5001/token"),
-    new URL("http://127.0.0.1:5000"),
-    lookup,
-  );
-  await checkRealm(new URL("https://auth.lan/token"), new URL("https://registry.lan"), lookup);
-});
-
-test("registry auth: Link next page, relative and absolute, other rels ignored", () => {
-  const here = new URL("http://127.0.0.1:5000/v2/app/tags/list?n=2");
-  assert.equal(
-    nextLink('</v2/app/tags/list?last=b&n=2>; rel="next"', here)?.href,
-    "http://127.0.0.1:5000/v2/app/tags/list?last=b&n=2",
-  );
-  assert.equal(
-    nextLink("<http://127.0.0.1:5000/x?last=a,b>; rel=next", here)?.href,
-    "http://127.0.0.1:5000/x?last=a,b",
-  );
-  assert.equal(
-    nextLink('</first>; rel="first", </n>; title="a;b"; rel="prev next"', here)?.href,
-    "http://127.0.0.1:5000/n",
-  );
-  assert.equal(nextLink('</prev>; rel="prev"', here), undefined);
-  assert.equal(nextLink(null, here), undefined);
-});
-
-test("registry auth: Retry-After as seconds, HTTP date, past date and garbage", () => {
-  const now = Date.parse("2026-01-01T00:00:00Z");
-  assert.equal(parseRetryAfter("120", now), 120_000);
-  assert.equal(parseRetryAfter("Thu, 01 Jan 2026 00:00:30 GMT", now), 30_000);
-  assert.equal(parseRetryAfter("Wed, 31 Dec 2025 23:00:00 GMT", now), 0);
-  assert.equal(parseRetryAfter("soon", now), undefined);
-  assert.equal(parseRetryAfter(null, now), undefined);
 });

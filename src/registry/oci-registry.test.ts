@@ -6,10 +6,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { withHttp } from "../_http.ts";
-import { OciRegistry, type OciRegistryOptions } from "../../src/registry/oci-registry.ts";
-import { parseImageUrl } from "../../src/registry/url.ts";
-import { networkFailureMessage } from "../../src/registry/http.ts";
+import { withHttp } from "../../test/_http.ts";
+import { OciRegistry, type OciRegistryOptions } from "./oci-registry.ts";
+import { parseImageUrl } from "./url.ts";
+import { networkFailureMessage } from "./http.ts";
 import {
   NoVersionFoundError,
   RegistryAuthError,
@@ -17,7 +17,7 @@ import {
   RegistryProtocolError,
   RegistryRateLimitedError,
   RegistryUnavailableError,
-} from "../../src/registry/errors.ts";
+} from "./errors.ts";
 
 const DIGEST = `sha256:${"a".repeat(64)}`;
 
