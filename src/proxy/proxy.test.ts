@@ -3,10 +3,10 @@ import assert from "node:assert/strict";
 import * as net from "node:net";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { runtime } from "../_runtime.ts";
-import { type ProxyObserver, TcpProxy } from "../../src/proxy/proxy.ts";
-import { Backend } from "../../src/proxy/backend.ts";
-import { Logger } from "../../src/log.ts";
+import { runtime } from "../../test/_runtime.ts";
+import { type ProxyObserver, TcpProxy } from "./proxy.ts";
+import { Backend } from "./backend.ts";
+import { Logger } from "../log.ts";
 import {
   emitted,
   exchange,
@@ -15,7 +15,7 @@ import {
   startReplyServer,
   startServer,
   waitFor,
-} from "../_net.ts";
+} from "../../test/_net.ts";
 
 async function startProxy(options: Partial<ConstructorParameters<typeof TcpProxy>[1]> = {}) {
   const proxy = new TcpProxy(runtime, { port: 0, hostname: "127.0.0.1", ...options });
@@ -375,7 +375,7 @@ test("proxy: 1,000 concurrent connections are all served", async () => {
 test("proxy: 200 MB to a slow reader keeps memory bounded (backpressure)", async () => {
   // Sender and slow reader run in a Node child process: this process holds only the proxy.
   const total = 200 * 1024 * 1024;
-  const bulk = new URL("../_bulk.mjs", import.meta.url).pathname;
+  const bulk = new URL("../../test/_bulk.mjs", import.meta.url).pathname;
   const sender = spawn("node", [bulk, "serve", String(total)], {
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -421,7 +421,7 @@ test("proxy: a client waiting for its backend is not read ahead, and nothing it 
   let release!: () => void;
   proxy.holdClientsUntil(new Promise<void>((resolve) => (release = resolve)), 10_000);
   // A Node child pushes as fast as the proxy takes it for 1 s while no backend exists.
-  const bulk = new URL("../_bulk.mjs", import.meta.url).pathname;
+  const bulk = new URL("../../test/_bulk.mjs", import.meta.url).pathname;
   const pusher = spawn("node", [bulk, "push", String(proxy.port), "1000"], {
     stdio: ["ignore", "pipe", "inherit"],
   });

@@ -2,10 +2,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as net from "node:net";
 import { readdirSync } from "node:fs";
-import { runtime } from "../_runtime.ts";
-import { type ProxyObserver, TcpProxy } from "../../src/proxy/proxy.ts";
-import { Backend } from "../../src/proxy/backend.ts";
-import { exchange, refusedPort, startEchoServer, waitFor } from "../_net.ts";
+import { runtime } from "../../test/_runtime.ts";
+import { type ProxyObserver, TcpProxy } from "./proxy.ts";
+import { Backend } from "./backend.ts";
+import { exchange, refusedPort, startEchoServer, waitFor } from "../../test/_net.ts";
 
 /** Connections made in total, in `LANES` parallel sequences. */
 const CONNECTIONS = 10_000;

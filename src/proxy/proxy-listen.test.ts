@@ -10,9 +10,9 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import process from "node:process";
-import { runtimeName } from "../../src/runtime/detect.ts";
+import { runtimeName } from "../runtime/detect.ts";
 
-const src = resolve(import.meta.dirname ?? ".", "../../src");
+const src = resolve(import.meta.dirname ?? ".", "..");
 
 /** Why the refusal cannot be shown here, if it cannot: unprivileged users may bind port 81. */
 function cannotRefuse(): { skip?: string } {
