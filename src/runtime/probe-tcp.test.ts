@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { runtime } from "../_runtime.ts";
-import { refusedPort, startServer } from "../_net.ts";
+import { runtime } from "../../test/_runtime.ts";
+import { refusedPort, startServer } from "../../test/_net.ts";
 
 const SETTLE_MS = 150;
 

@@ -11,7 +11,7 @@ import * as http from "node:http";
 import process from "node:process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runtime } from "../_runtime.ts";
+import { runtime } from "../../test/_runtime.ts";
 
 const PROXY_VARIABLES = ["HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"];
 
