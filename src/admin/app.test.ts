@@ -1,16 +1,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as net from "node:net";
-import { runtime } from "../_runtime.ts";
-import { createAdminApp } from "../../src/admin/app.ts";
-import { ADMIN_HOST, startAdminServer } from "../../src/admin/server.ts";
-import type { AdminSource } from "../../src/admin/types.ts";
-import type { CheckResult, ContainerInfo } from "../../src/deploy/types.ts";
-import { RuntimeFailure } from "../../src/errors.ts";
-import { ADMIN_CHECK_INTERVAL_MS } from "../../src/admin/check-limiter.ts";
-import { ManualClock } from "../../src/deploy/clock.ts";
-import { Telemetry } from "../../src/telemetry/telemetry.ts";
-import { closeServer, connects } from "../_net.ts";
+import { runtime } from "../../test/_runtime.ts";
+import { createAdminApp } from "./app.ts";
+import { ADMIN_HOST, startAdminServer } from "./server.ts";
+import type { AdminSource } from "./types.ts";
+import type { CheckResult, ContainerInfo } from "../deploy/types.ts";
+import { RuntimeFailure } from "../errors.ts";
+import { ADMIN_CHECK_INTERVAL_MS } from "./check-limiter.ts";
+import { ManualClock } from "../deploy/clock.ts";
+import { Telemetry } from "../telemetry/telemetry.ts";
+import { closeServer, connects } from "../../test/_net.ts";
 
 const container: ContainerInfo = {
   id: "f".repeat(64),
