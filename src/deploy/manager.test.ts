@@ -1,26 +1,26 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { testProbe } from "../_runtime.ts";
-import { DeployManager, type DeployManagerOptions } from "../../src/deploy/manager.ts";
-import { ManualClock } from "../../src/deploy/clock.ts";
+import { testProbe } from "../../test/_runtime.ts";
+import { DeployManager, type DeployManagerOptions } from "./manager.ts";
+import { ManualClock } from "./clock.ts";
 import {
   ContainerExitedError,
   HealthCheckError,
   HookFailedError,
   MissingProxyError,
   PortResolutionError,
-} from "../../src/deploy/errors.ts";
-import type { HookResult } from "../../src/hooks/result.ts";
-import type { HookRun } from "../../src/hooks/run.ts";
-import type { DeployObserver } from "../../src/deploy/types.ts";
-import type { Channel, Notifier } from "../../src/notify/types.ts";
-import { RegistryRateLimitedError, RegistryUnavailableError } from "../../src/registry/errors.ts";
-import { EngineUnreachableError } from "../../src/engine/errors.ts";
-import { REGISTRY_MAX_PAUSE_MS } from "../../src/deploy/policy.ts";
-import { Logger, silentLogger } from "../../src/log.ts";
-import { ErrorLimitingNotifier } from "../../src/notify/limiter.ts";
-import type { Backend } from "../../src/proxy/backend.ts";
-import { type ConfigOverrides, testConfig } from "../_config.ts";
+} from "./errors.ts";
+import type { HookResult } from "../hooks/result.ts";
+import type { HookRun } from "../hooks/run.ts";
+import type { DeployObserver } from "./types.ts";
+import type { Channel, Notifier } from "../notify/types.ts";
+import { RegistryRateLimitedError, RegistryUnavailableError } from "../registry/errors.ts";
+import { EngineUnreachableError } from "../engine/errors.ts";
+import { REGISTRY_MAX_PAUSE_MS } from "./policy.ts";
+import { Logger, silentLogger } from "../log.ts";
+import { ErrorLimitingNotifier } from "../notify/limiter.ts";
+import type { Backend } from "../proxy/backend.ts";
+import { type ConfigOverrides, testConfig } from "../../test/_config.ts";
 import {
   drive,
   FakeEngine,
@@ -28,7 +28,7 @@ import {
   publish,
   RecordingPool,
   until,
-} from "../_deploy-fakes.ts";
+} from "../../test/_deploy-fakes.ts";
 
 interface Harness {
   log: string[];
