@@ -77,7 +77,11 @@ export interface ContainerConfig extends DeploySettings {
   /** The image to deploy (`--registry`, `--calver` merged in). */
   image: ImageRef;
   /** The TCP proxy: idle timeout, 0 = off. */
-  proxy: { idleTimeoutMs: number };
+  proxy: {
+    idleTimeoutMs: number;
+    /** `--max-connections`; absent: from the descriptor limit (`defaultMaxConnections`). */
+    maxConnections?: number;
+  };
   /** The admin API: its first port. */
   admin: { port: number };
   /** The notifier, resolved; null = none. */

@@ -195,7 +195,16 @@ export function buildContainerConfig(
     },
   };
   const engine = oneOf("--runtime", flags.one("runtime"), ENGINES, "docker");
-  const proxy = { idleTimeoutMs: durationMs(flags, "proxy-idle-timeout", PROXY_IDLE_TIMEOUT_S, 0) };
+  const maxConnections = flags.one("max-connections");
+  const proxy: ContainerConfig["proxy"] = {
+    idleTimeoutMs: durationMs(flags, "proxy-idle-timeout", PROXY_IDLE_TIMEOUT_S, 0),
+  };
+  if (maxConnections !== undefined) {
+    proxy.maxConnections = parseWholeNumber("--max-connections", maxConnections, {
+      min: 1,
+      max: 10_000_000,
+    });
+  }
   const poll = { intervalMs: durationMs(flags, "interval", POLL_INTERVAL_S, 1) };
   const notifierSpec = notifier(flags, inputs.env);
   const run = parsePassthrough(passthrough, inputs);

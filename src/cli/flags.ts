@@ -101,6 +101,13 @@ export const FLAGS: readonly FlagSpec[] = [
     help: `close proxied connections idle this long, 0 = never (default: ${PROXY_IDLE_TIMEOUT_S})`,
   },
   {
+    name: "max-connections",
+    type: "string",
+    arg: "N",
+    help: "client connections all proxy ports hold at once; more are closed at once and " +
+      "counted (default: from ulimit -n, two descriptors each after a reserve for dewy)",
+  },
+  {
     name: "admin-port",
     type: "string",
     arg: "PORT",

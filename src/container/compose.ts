@@ -10,6 +10,8 @@ import type { ContainerConfig } from "../config.ts";
 import { Logger } from "../log.ts";
 import { VERSION } from "../version.ts";
 import { TcpProxy } from "../proxy/proxy.ts";
+import { defaultMaxConnections } from "../proxy/connection-cap.ts";
+import { ConnectionLimit } from "../proxy/connection-limit.ts";
 import { DockerEngineClient } from "../engine/client.ts";
 import { resolveEngineSocket } from "../engine/socket.ts";
 import { openImageRegistry } from "../registry/mod.ts";
@@ -75,6 +77,15 @@ export async function composeContainer(
     proxyPorts: config.ports.map((p) => p.proxyPort),
     logger,
   });
+  // One cap for every proxy port: the descriptors they share are the process's.
+  const fdLimit = runtime.openFileLimit();
+  const connectionLimit = new ConnectionLimit(
+    config.proxy.maxConnections ?? defaultMaxConnections(fdLimit),
+  );
+  logger.info("Proxy connection cap", {
+    max_connections: connectionLimit.max,
+    open_file_limit: fdLimit ?? "unknown",
+  });
   const proxies = new Map<number, TcpProxy>();
   for (const { proxyPort } of config.ports) {
     proxies.set(
@@ -84,6 +95,7 @@ export async function composeContainer(
         idleTimeoutMs: config.proxy.idleTimeoutMs,
         observer: telemetry,
         logger,
+        connectionLimit,
       }),
     );
   }

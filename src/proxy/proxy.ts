@@ -7,15 +7,19 @@
  */
 import type { Relay, Runtime, TcpConn, TcpListener } from "../runtime/types.ts";
 import type { Backend } from "./backend.ts";
+import type { ProxyErrorKind } from "./error-kinds.ts";
 import { BackendPool } from "./pool.ts";
+import { defaultMaxConnections } from "./connection-cap.ts";
+import { ConnectionLimit } from "./connection-limit.ts";
+import { ThrottledLog } from "./throttled-log.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { errorCode, errorMessage, RuntimeFailure } from "../errors.ts";
+import { addressInUse, listenHint } from "./listen-errors.ts";
 
 /** Time the proxy waits for a backend's TCP handshake before trying the next backend. */
 const PROXY_CONNECT_TIMEOUT_MS = 5_000;
 
-/** Why the proxy gave up on a client or a backend. */
-export type ProxyErrorKind = "no_backend" | "connect_failed";
+export type { ProxyErrorKind } from "./error-kinds.ts";
 
 /**
  * Receives the proxy's events for metrics. Absent when telemetry is off, in which case the
@@ -48,6 +52,11 @@ export interface TcpProxyOptions {
   observer?: ProxyObserver;
   /** Logger for failures. */
   logger?: Logger;
+  /**
+   * The cap on open connections, shared by every proxy of the process (`--max-connections`);
+   * default: this proxy's own, from the runtime's descriptor limit (`defaultMaxConnections`).
+   */
+  connectionLimit?: ConnectionLimit;
 }
 
 /** One proxied connection, tracked for draining, idle sweeping and shutdown. */
@@ -84,6 +93,8 @@ export class TcpProxy {
   #connectTimeoutMs: number;
   #observer: ProxyObserver | undefined;
   #log: Logger;
+  #throttled: ThrottledLog;
+  #limit: ConnectionLimit;
   #open = new Set<OpenConnection>();
   #sweeper: ReturnType<typeof setInterval> | undefined;
   #idleWaiters: Array<() => void> = [];
@@ -98,6 +109,9 @@ export class TcpProxy {
     this.#connectTimeoutMs = options.connectTimeoutMs ?? PROXY_CONNECT_TIMEOUT_MS;
     this.#observer = options.observer;
     this.#log = options.logger ?? silentLogger;
+    this.#throttled = new ThrottledLog(this.#log);
+    this.#limit = options.connectionLimit ??
+      new ConnectionLimit(defaultMaxConnections(runtime.openFileLimit()));
     const observer = this.#observer;
     this.pool = new BackendPool(
       observer ? (_, delta) => observer.backendsChanged(this.port, delta) : undefined,
@@ -198,10 +212,21 @@ export class TcpProxy {
     this.stopAccepting();
     clearInterval(this.#sweeper);
     this.closeConnections();
+    this.#throttled.flush();
   }
 
   #accept = (client: TcpConn): void => {
     const observer = this.#observer;
+    if (!this.#limit.tryAcquire()) {
+      client.close();
+      observer?.error(this.port, "max_connections");
+      this.#throttled.warn("Proxy connection refused: too many connections", {
+        proxy_port: this.port,
+        max_connections: this.#limit.max,
+        hint: "raise --max-connections (and ulimit -n / LimitNOFILE) if clients are legitimate",
+      });
+      return;
+    }
     const startedAt = observer ? performance.now() : 0;
     observer?.connectionOpened(this.port);
     const open: OpenConnection = { relay: null, client, seenActivity: 0, idleSweeps: 0 };
@@ -242,9 +267,10 @@ export class TcpProxy {
           observer.backendConnected(port, (performance.now() - dialStart) / 1000);
           observer.error(port, "connect_failed");
         }
-        this.#log.warn("Failed to connect to backend", {
+        this.#throttled.warn("Failed to connect to backend", {
           proxy_port: port,
           backend: backend.address,
+          code: errorCode((error as Error).cause) ?? errorCode(error),
           error,
         });
         (tried ??= []).push(backend);
@@ -290,6 +316,7 @@ export class TcpProxy {
 
   #finished(open: OpenConnection, startedAt: number, bytesIn: number, bytesOut: number): void {
     if (!this.#open.delete(open)) return;
+    this.#limit.release();
     const observer = this.#observer;
     if (observer) {
       observer.connectionClosed(
@@ -317,24 +344,4 @@ export class TcpProxy {
       }
     }
   };
-}
-
-/** Whether a listen failed because the port is taken (both runtimes set `code`). */
-function addressInUse(error: unknown): boolean {
-  return errorCode(error) === "EADDRINUSE" || /in use/i.test(errorMessage(error));
-}
-
-/** What to do about a port that cannot be bound, from the error's code. */
-function listenHint(error: unknown, port: number): string {
-  const code = errorCode(error);
-  if (code === "EACCES" || code === "EPERM") {
-    return port < 1024
-      ? "(ports below 1024 need root or the CAP_NET_BIND_SERVICE capability, e.g. " +
-        "AmbientCapabilities=CAP_NET_BIND_SERVICE in the systemd unit; or choose a --port from 1024)"
-      : "(not permitted here; choose another --port)";
-  }
-  if (addressInUse(error)) {
-    return "(another process is using it; stop it or choose another --port)";
-  }
-  return "(choose another --port)";
 }

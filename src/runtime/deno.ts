@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { openFileLimit } from "./fd-limit.ts";
 import { homedir } from "node:os";
 import {
   type ConnectFailure,
@@ -298,6 +299,7 @@ export const denoRuntime: Runtime = {
   homeDir: () => homedir(),
   uid: () => Deno.uid() ?? 0,
   gid: () => Deno.gid() ?? 0,
+  openFileLimit,
   args: () => Deno.args,
   exit: (code) => Deno.exit(code),
 };

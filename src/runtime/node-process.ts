@@ -1,11 +1,12 @@
 /**
  * The process side of a {@link Runtime} through `node:process` (Bun and Node share it):
- * environment, working directory, home, uid/gid, arguments, exit.
+ * environment, working directory, home, uid/gid, descriptor limit, arguments, exit.
  *
  * @module
  */
 import { homedir } from "node:os";
 import process from "node:process";
+import { openFileLimit } from "./fd-limit.ts";
 import type { Runtime } from "./types.ts";
 
 /** `process.env` without its (typed, never present) undefined values. */
@@ -18,7 +19,16 @@ function definedOnly(env: Record<string, string | undefined>): Record<string, st
 /** The members of a {@link Runtime} that read or change the process, via `node:process`. */
 export const nodeProcess: Pick<
   Runtime,
-  "env" | "setEnv" | "environment" | "cwd" | "homeDir" | "uid" | "gid" | "args" | "exit"
+  | "env"
+  | "setEnv"
+  | "environment"
+  | "cwd"
+  | "homeDir"
+  | "uid"
+  | "gid"
+  | "openFileLimit"
+  | "args"
+  | "exit"
 > = {
   env: (name) => process.env[name],
   setEnv: (name, value) => void (process.env[name] = value),
@@ -27,6 +37,7 @@ export const nodeProcess: Pick<
   homeDir: () => homedir(),
   uid: () => process.getuid?.() ?? 0,
   gid: () => process.getgid?.() ?? 0,
+  openFileLimit,
   args: () => process.argv.slice(2),
   exit: (code) => process.exit(code),
 };

@@ -165,6 +165,8 @@ export interface Runtime {
   uid(): number;
   /** This process's group id; 0 where the platform has none. */
   gid(): number;
+  /** The soft limit on open file descriptors (`ulimit -n`); `undefined` when unknown. */
+  openFileLimit(): number | undefined;
   /** Command-line arguments after the program (and script) name. */
   args(): string[];
   /** Exit the process now with `code`. */

@@ -25,6 +25,7 @@ import {
 } from "@opentelemetry/sdk-metrics";
 import type { Resource } from "@opentelemetry/resources";
 import { PlainHistogram } from "./plain-histogram.ts";
+import { PROXY_ERROR_KINDS, type ProxyErrorKind } from "../proxy/error-kinds.ts";
 
 /**
  * Instrumentation scope of every dewy metric (`otel_scope_name` on `/metrics`): Go Dewy's, so
@@ -87,14 +88,22 @@ export class ProxyTally {
   active = 0;
   /** `dewy.proxy.bytes.transferred` */
   bytes = 0;
-  /** `dewy.proxy.errors.total` */
-  errors = 0;
+  /** `dewy.proxy.errors.total`, by cause (`error.type`). */
+  readonly errors: Record<ProxyErrorKind, number> = {
+    no_backend: 0,
+    connect_failed: 0,
+    max_connections: 0,
+  };
+  /** `{ proxy_port, error.type }` of each cause's series. */
+  readonly errorAttrs: Record<ProxyErrorKind, Attributes>;
   /** `dewy.proxy.backends` */
   backends = 0;
 
   /** @param proxyPort the public port these counts belong to */
   constructor(proxyPort: number) {
     this.attrs = { proxy_port: proxyPort };
+    const byKind = (kind: ProxyErrorKind) => [kind, { ...this.attrs, "error.type": kind }];
+    this.errorAttrs = Object.fromEntries(PROXY_ERROR_KINDS.map(byKind));
   }
 }
 
@@ -119,7 +128,8 @@ export function registerProxyCounters(
     unit: "By",
   });
   const errors = meter.createObservableCounter("dewy.proxy.errors.total", {
-    description: "Proxy errors (no backend available, backend connect failed)",
+    description:
+      "Proxy errors by error.type: no backend available, backend connect failed, refused at --max-connections",
     unit: "{error}",
   });
   const backends = meter.createObservableUpDownCounter("dewy.proxy.backends", {
@@ -131,7 +141,9 @@ export function registerProxyCounters(
       result.observe(connections, tally.connections, tally.attrs);
       result.observe(active, tally.active, tally.attrs);
       result.observe(bytes, tally.bytes, tally.attrs);
-      result.observe(errors, tally.errors, tally.attrs);
+      for (const kind of PROXY_ERROR_KINDS) {
+        result.observe(errors, tally.errors[kind], tally.errorAttrs[kind]);
+      }
       result.observe(backends, tally.backends, tally.attrs);
     }
   }, [connections, active, bytes, errors, backends]);

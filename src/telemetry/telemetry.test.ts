@@ -62,7 +62,7 @@ test("telemetry: --telemetry or an OTLP endpoint alone turns it on", async () =>
     assert.match(await otlp.metricsText(), /^dewy_deployments_total\{/m);
     // The configured proxy ports' counters exist at 0 from the start.
     const s = await samples(prom);
-    assert.equal(s.get(`dewy_proxy_errors_total{proxy_port="8080"}`), 0);
+    assert.equal(s.get(`dewy_proxy_errors_total{error_type="no_backend",proxy_port="8080"}`), 0);
     assert.equal(s.get(`dewy_proxy_connections_total{proxy_port="8443"}`), 0);
   } finally {
     await prom?.shutdown(100);
@@ -80,11 +80,14 @@ test("telemetry: counters and gauges exist at 0 from start-up, histograms from t
         "dewy_proxy_connections_total",
         "dewy_proxy_connections_active",
         "dewy_proxy_bytes_transferred_total",
-        "dewy_proxy_errors_total",
         "dewy_proxy_backends",
       ]
     ) {
       assert.equal(s.get(`${name}{proxy_port="8080"}`), 0, name);
+    }
+    for (const cause of ["no_backend", "connect_failed", "max_connections"]) {
+      const series = `dewy_proxy_errors_total{error_type="${cause}",proxy_port="8080"}`;
+      assert.equal(s.get(series), 0, series);
     }
     // Histograms have a series from the first value on (histogram_quantile of zeros is NaN).
     for (const histogram of ["dewy_proxy_connect_latency", "dewy_proxy_connection_duration"]) {
@@ -138,12 +141,16 @@ test("telemetry: proxy instruments after 10 echoed connections, a refused dial a
     assert.equal(s.get(`dewy_proxy_connect_latency_bucket{le="+Inf",${p}}`), 10);
     assert.equal(s.get(`dewy_proxy_connection_duration_count{${p}}`), 10);
     assert.ok(s.get(`dewy_proxy_connection_duration_sum{${p}}`)! > 0);
-    assert.equal(s.get(`dewy_proxy_errors_total{${p}}`), 0);
+    for (const cause of ["no_backend", "connect_failed", "max_connections"]) {
+      assert.equal(s.get(`dewy_proxy_errors_total{error_type="${cause}",${p}}`), 0, cause);
+    }
     assert.equal(s.get(`dewy_proxy_backends{${p}}`), 1);
 
     assert.equal(s.get(`dewy_proxy_connections_total{${e}}`), 2);
     assert.equal(s.get(`dewy_proxy_connections_active{${e}}`), 0);
-    assert.equal(s.get(`dewy_proxy_errors_total{${e}}`), 2);
+    assert.equal(s.get(`dewy_proxy_errors_total{error_type="no_backend",${e}}`), 1);
+    assert.equal(s.get(`dewy_proxy_errors_total{error_type="connect_failed",${e}}`), 1);
+    assert.equal(s.get(`dewy_proxy_errors_total{error_type="max_connections",${e}}`), 0);
     assert.equal(s.get(`dewy_proxy_connect_latency_count{${e}}`), 1);
     assert.equal(s.get(`dewy_proxy_bytes_transferred_total{${e}}`), 0);
   } finally {

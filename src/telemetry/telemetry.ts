@@ -183,9 +183,9 @@ export class Telemetry implements ProxyObserver, DeployObserver, PauseObserver {
     this.#tally(proxyPort).latency.record(seconds);
   }
 
-  /** {@inheritDoc ProxyObserver.error} (every kind counts in `dewy.proxy.errors.total`). */
-  error(proxyPort: number, _kind: ProxyErrorKind): void {
-    this.#tally(proxyPort).errors++;
+  /** {@inheritDoc ProxyObserver.error} (counted in `dewy.proxy.errors.total` by `error.type`). */
+  error(proxyPort: number, kind: ProxyErrorKind): void {
+    this.#tally(proxyPort).errors[kind]++;
   }
 
   /** {@inheritDoc ProxyObserver.backendsChanged} */

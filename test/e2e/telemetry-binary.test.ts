@@ -65,7 +65,10 @@ test(
         `histogram_quantile(0.99, rate(dewy_proxy_connect_latency_bucket[5m]))`,
       );
       assert.ok(p99 > 0 && p99 <= 5, `p99 ${p99}`);
-      assert.equal(await value(`rate(dewy_proxy_errors_total{proxy_port="${port}"}[5m])`), 0);
+      assert.equal(
+        await value(`sum(rate(dewy_proxy_errors_total{proxy_port="${port}"}[5m]))`),
+        0,
+      );
       // Gauges: the last scrape may predate the end of the deploy (container states are
       // sampled at most every 5 s), so they are awaited rather than read once.
       const settles = (promql: string, expected: number) =>

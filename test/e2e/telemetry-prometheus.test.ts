@@ -83,7 +83,9 @@ test("telemetry e2e: /metrics passes promtool check metrics", async () => {
     );
     assert.equal(check.output.trim(), "", "promtool reported lint problems");
     const s = parseExposition(text);
-    assert.equal(s.get(`dewy_proxy_errors_total{proxy_port="${dewy.orphan.port}"}`), 1);
+    const orphan = `proxy_port="${dewy.orphan.port}"`;
+    assert.equal(s.get(`dewy_proxy_errors_total{error_type="no_backend",${orphan}}`), 1);
+    assert.equal(s.get(`dewy_proxy_errors_total{error_type="max_connections",${orphan}}`), 0);
   } finally {
     await dewy.close();
   }
@@ -126,11 +128,13 @@ test("telemetry e2e: a real Prometheus answers the five PromQL queries of the co
     assert.ok(p99 > 0 && p99 <= 5, `p99 connect latency ${p99}`);
     assert.ok(results.get(CONTRACT_QUERIES[3])!.some((v) => v > 0), "deployments increase");
     const errors = await prometheus.query(
-      `rate(dewy_proxy_errors_total{proxy_port="${dewy.orphan.port}"}[5m])`,
+      `sum(rate(dewy_proxy_errors_total{proxy_port="${dewy.orphan.port}"}[5m]))`,
     );
     assert.ok(Number(errors[0].value) > 0, `error rate ${JSON.stringify(errors)}`);
     // The port without errors still answers: 0, not an empty result.
-    const quiet = await prometheus.query(`rate(dewy_proxy_errors_total{proxy_port="${port}"}[5m])`);
+    const quiet = await prometheus.query(
+      `sum(rate(dewy_proxy_errors_total{proxy_port="${port}"}[5m]))`,
+    );
     assert.equal(quiet.length, 1);
     assert.equal(Number(quiet[0].value), 0);
     const info = await prometheus.query('target_info{service_name="dewy"}');

@@ -1,0 +1,15 @@
+/**
+ * Why the proxy gave up on a client or a backend: the `error.type` of
+ * `dewy.proxy.errors.total`.
+ *
+ * @module
+ */
+
+/** Every cause the proxy counts, in the order the metrics list them. */
+export const PROXY_ERROR_KINDS = ["no_backend", "connect_failed", "max_connections"] as const;
+
+/**
+ * `no_backend`: no backend in rotation; `connect_failed`: a backend dial failed;
+ * `max_connections`: the client was refused at the `--max-connections` cap.
+ */
+export type ProxyErrorKind = typeof PROXY_ERROR_KINDS[number];
