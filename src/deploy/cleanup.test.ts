@@ -6,12 +6,6 @@ import { silentLogger } from "../log.ts";
 import { FakeEngine } from "../../test/_deploy-fakes.ts";
 import { testConfig } from "../../test/_config.ts";
 
-const V1 = { version: "v1", digest: "sha256:1", image: "r/app@sha256:1" };
-
-function replica(index: number, target = V1, id = `${target.version}-${index}`): Replica {
-  return { ...target, id, name: id, index, hostPorts: new Map() };
-}
-
 test("cleanup: exited containers are reaped; images beyond the newest kept ones are pruned, never one in use", async () => {
   const engine = new FakeEngine();
   try {
@@ -31,7 +25,15 @@ test("cleanup: exited containers are reaped; images beyond the newest kept ones 
       "app-1-0",
       "other-1-0",
     ]);
-    const inUse = replica(0, { version: "v", digest: "sha256:1", image: refs[0] });
+    const inUse: Replica = {
+      id: "v-0",
+      name: "v-0",
+      index: 0,
+      hostPorts: new Map(),
+      version: "v",
+      digest: "sha256:1",
+      image: refs[0],
+    };
     assert.equal(await pruneImages(ctx, "r", [inUse], 2), 1);
     assert.deepEqual([...engine.local.keys()].sort(), [refs[0], refs[2], refs[3]]);
   } finally {
