@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { HOME_DIR } from "../_config.ts";
-import { parseCommandLine } from "../../src/cli/mod.ts";
-import { assertConfigError, containerArgs, noEnv, REGISTRY } from "../_cli-assert.ts";
+import { HOME_DIR } from "../../test/_config.ts";
+import { parseCommandLine } from "./mod.ts";
+import { assertConfigError, containerArgs, noEnv, REGISTRY } from "../../test/_cli-assert.ts";
 
 const parse = (...args: string[]) => parseCommandLine(args, noEnv, { homeDir: HOME_DIR });
 const withFlags = (...extra: string[]) => () => parse(...containerArgs(...extra));

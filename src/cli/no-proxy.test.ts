@@ -6,7 +6,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { keepLoopbackOffProxies } from "../../src/cli/no-proxy.ts";
+import { keepLoopbackOffProxies } from "./no-proxy.ts";
 
 function fakeEnv(initial: Record<string, string>) {
   const env = new Map(Object.entries(initial));

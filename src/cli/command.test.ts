@@ -1,12 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { type Command, parseCommandLine } from "../../src/cli/mod.ts";
-import { FLAGS } from "../../src/cli/flags.ts";
-import type { ContainerConfig } from "../../src/config.ts";
-import { parseImageUrl } from "../../src/registry/url.ts";
-import { parseOtlpEndpoint } from "../../src/telemetry/otlp-endpoint.ts";
-import { HOME_DIR, testConfig } from "../_config.ts";
-import { assertConfigError, containerArgs, noEnv, REGISTRY } from "../_cli-assert.ts";
+import { type Command, parseCommandLine } from "./mod.ts";
+import { FLAGS } from "./flags.ts";
+import type { ContainerConfig } from "../config.ts";
+import { parseImageUrl } from "../registry/url.ts";
+import { parseOtlpEndpoint } from "../telemetry/otlp-endpoint.ts";
+import { HOME_DIR, testConfig } from "../../test/_config.ts";
+import { assertConfigError, containerArgs, noEnv, REGISTRY } from "../../test/_cli-assert.ts";
 
 function parse(...args: string[]): Command {
   return parseCommandLine(args, noEnv, { homeDir: HOME_DIR });

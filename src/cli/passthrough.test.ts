@@ -3,10 +3,10 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parsePassthrough } from "../../src/cli/mod.ts";
-import { FORBIDDEN_LONG, FORBIDDEN_SHORT } from "../../src/cli/passthrough.ts";
-import type { RunOptions } from "../../src/engine/types.ts";
-import { assertConfigError, noEnv } from "../_cli-assert.ts";
+import { parsePassthrough } from "./mod.ts";
+import { FORBIDDEN_LONG, FORBIDDEN_SHORT } from "./passthrough.ts";
+import type { RunOptions } from "../engine/types.ts";
+import { assertConfigError, noEnv } from "../../test/_cli-assert.ts";
 
 const EMPTY: RunOptions = { env: [], binds: [], extraHosts: [], labels: {} };
 
