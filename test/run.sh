@@ -4,7 +4,7 @@
 # Node, stops what it started, and ends with one line `N passed, N failed`.
 #
 #   npm test            (or: bash test/run.sh)
-#   bash test/run.sh test/unit/proxy.test.ts     (only these files)
+#   bash test/run.sh src/proxy/proxy.test.ts     (only these files)
 #
 # Knobs: SKIP_PODMAN=1 (docker only), RUNTIMES="deno bun node" (default all three).
 set -uo pipefail
@@ -55,6 +55,15 @@ log "checking the import rules (dependency-cruiser, .dependency-cruiser.cjs)"
 if bash .ci/check-imports.sh >&2; then record "check: import rules" 1; else record "check: import rules" 0; fi
 log "checking that no module in src/ is over 350 lines"
 if bash .ci/check-file-size.sh >&2; then record "check: file size" 1; else record "check: file size" 0; fi
+log "checking that unit tests sit beside their modules"
+stray=$(find test -name '*.test.ts' ! -path 'test/e2e/*')
+if [ -z "$stray" ]; then
+  record "check: unit tests beside their modules" 1
+else
+  echo "Put unit tests beside their module (src/<folder>/<module>.test.ts), e2e tests in test/e2e/:" >&2
+  echo "$stray" >&2
+  record "check: unit tests beside their modules" 0
+fi
 log "type-checking (deno check)"
 if node_modules/.bin/deno check mod.ts compile.ts src/entries/*.ts >"$work/check.log" 2>&1; then
   record "check: deno check" 1
@@ -82,7 +91,7 @@ fi
 
 # --- the tests, on each runtime ---------------------------------------------------------------
 files=("$@")
-[ ${#files[@]} -gt 0 ] || files=(src test/unit test/e2e)
+[ ${#files[@]} -gt 0 ] || files=(src bench/lib test/e2e)
 
 # Run one runtime's tests, bounded in time (the two together stay well inside CI's 90 minutes),
 # their output shown as it comes and kept in $work/<runtime>.log; sets `status`.

@@ -9,8 +9,8 @@ import { createServer, type Server, type Socket } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { start } from "../e2e/_ship.ts";
-import { cliCommand } from "../_run-cli.ts";
+import { start } from "../test/e2e/_ship.ts";
+import { cliCommand } from "../test/_run-cli.ts";
 
 /** `dewy <args>` run from source on the runtime running the tests. */
 function startCli(args: string[], env: Record<string, string>) {

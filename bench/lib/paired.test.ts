@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { medianWithInterval, type PairRecord, summarizePairs } from "../../bench/lib/paired.ts";
-import { renderPairs } from "../../bench/lib/report-pairs.ts";
+import { medianWithInterval, type PairRecord, summarizePairs } from "./paired.ts";
+import { renderPairs } from "./report-pairs.ts";
 
 test("bench pairs: the median's 95 % interval is the 2nd and 9th of 10 values", () => {
   const values = [7, 3, 10, 1, 5, 9, 2, 8, 4, 6];
