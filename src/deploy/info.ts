@@ -1,5 +1,5 @@
 /**
- * The running managed containers of the app as the admin API shows them (reference §5.2).
+ * The running managed containers of the app as `GET /api/containers` shows them.
  *
  * @module
  */

@@ -48,7 +48,7 @@ export function containerName(base: string, deployedAt: number, replica: number)
 }
 
 /**
- * RFC 3339 without fractional seconds in the host's local offset, as the original writes
+ * RFC 3339 without fractional seconds in the host's local offset, as Go Dewy writes
  * `dewy.deployed_at` (Go's `time.RFC3339`): `2026-01-01T19:00:00+09:00`, `Z` for UTC.
  * `offsetMinutes` (east of UTC) defaults to the local one at that instant.
  */

@@ -56,7 +56,7 @@ export interface CheckResult {
   error?: unknown;
 }
 
-/** One running managed container, as `GET /api/containers` shows it (reference §5.2). */
+/** One running managed container, as `GET /api/containers` shows it. */
 export interface ContainerInfo {
   /** Full container id. */
   id: string;
