@@ -24,6 +24,10 @@ import { DeployManager } from "../deploy/manager.ts";
 import { TCP_PROBE_SETTLE_MS } from "../deploy/health.ts";
 import { defaultContainerUser } from "../deploy/container-user.ts";
 import { hookRunner } from "../hooks/run.ts";
+import { StateStore } from "../control/state-store.ts";
+import { DeployControl } from "../control/control.ts";
+import { controlActions } from "../control/actions.ts";
+import { realClock } from "../deploy/clock.ts";
 
 /** The parts of `dewy container`; none listens or runs yet. */
 export interface ContainerParts {
@@ -57,6 +61,10 @@ export async function composeContainer(
 ): Promise<ContainerParts> {
   const env = (name: string) => runtime.env(name);
   const logger = new Logger(config.log);
+  // Pause, pin and history, read (and written back) before anything starts: a state
+  // directory dewy cannot write stops it here with one line (exit 2).
+  const store = new StateStore(config.state, config.app);
+  const state = await store.load();
   const socketPath = resolveEngineSocket(config.engine, env, runtime.uid());
   const engine = new DockerEngineClient({ runtime, socketPath });
   const registry = await openImageRegistry(config.image, {
@@ -86,6 +94,14 @@ export async function composeContainer(
     max_connections: connectionLimit.max,
     open_file_limit: fdLimit ?? "unknown",
   });
+  const control = new DeployControl({
+    store,
+    state,
+    clock: realClock,
+    logger,
+    notifier,
+    observer: telemetry,
+  });
   const proxies = new Map<number, TcpProxy>();
   for (const { proxyPort } of config.ports) {
     proxies.set(
@@ -112,8 +128,13 @@ export async function composeContainer(
     notifier,
     runHook: hookRunner(runtime),
     user: defaultContainerUser(runtime.uid(), runtime.gid()),
+    control,
   });
-  const adminApp = createAdminApp(manager, { telemetry, logger });
+  const adminApp = createAdminApp(manager, {
+    telemetry,
+    logger,
+    control: controlActions(control, manager),
+  });
   return {
     logger,
     socketPath,

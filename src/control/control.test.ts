@@ -263,3 +263,22 @@ test("skipped: logged at each paused check, notified once per version and pause"
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("state: a history entry saved while a pin is saved loses neither (changes run in turn)", async () => {
+  const dir = tempDir();
+  try {
+    const { control, store } = await openControl(dir);
+    await Promise.all([
+      control.record(entry(V2, "deployed")),
+      control.pin(V1, { by: "cli", reason: "r" }),
+      control.record(entry(V1, "deployed")),
+    ]);
+    assert.equal(control.pauseState?.kind, "pin");
+    assert.equal(control.history().length, 2);
+    const saved = JSON.parse(readFileSync(store.file, "utf8"));
+    assert.equal(saved.pause.kind, "pin");
+    assert.deepEqual(saved.history.map((e: HistoryEntry) => e.version), ["v2.0.0", "v1.0.0"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -67,6 +67,8 @@ export class DeployControl {
   #logger: Logger;
   #notifier: Notifier | undefined;
   #observer: PauseObserver | undefined;
+  /** The last change of the state; the next one starts after it. */
+  #tail: Promise<unknown> = Promise.resolve();
   /** The digest whose skip was last notified (once per version and pause). */
   #skipNotified: string | undefined;
 
@@ -117,25 +119,27 @@ export class DeployControl {
     request: { by: Requester; reason: string },
     serving: VersionRef | undefined,
   ): Promise<PauseState> {
-    const current = this.#state.pause;
-    if (current) {
-      throw new ControlRequestError(
-        409,
-        `already ${current.kind === "pin" ? "pinned" : "paused"} since ` +
-          `${new Date(current.since).toISOString()}${
-            current.reason ? ` (${current.reason})` : ""
-          }` +
-          "; nothing changed (resume first to pause again)",
-      );
-    }
-    const pause: PauseState = {
-      kind: "pause",
-      reason: request.reason,
-      by: request.by,
-      since: this.#clock.now(),
-      ...(serving && { target: serving }),
-    };
-    await this.#commit({ ...this.#state, pause });
+    const next = await this.#change((state) => {
+      const current = state.pause;
+      if (current) {
+        const why = current.reason ? ` (${current.reason})` : "";
+        throw new ControlRequestError(
+          409,
+          `already ${current.kind === "pin" ? "pinned" : "paused"} since ` +
+            `${new Date(current.since).toISOString()}${why}; nothing changed ` +
+            "(resume first to pause again)",
+        );
+      }
+      const pause: PauseState = {
+        kind: "pause",
+        reason: request.reason,
+        by: request.by,
+        since: this.#clock.now(),
+        ...(serving && { target: serving }),
+      };
+      return { ...state, pause };
+    });
+    const pause = next.pause!;
     this.#logger.warn("Automatic deploys paused", {
       by: request.by,
       reason: request.reason,
@@ -158,11 +162,8 @@ export class DeployControl {
       target,
     };
     try {
-      await this.#commit({ ...this.#state, pause });
-    } catch (error) {
-      // The rollback already runs: hold it even when it cannot be saved.
-      this.#apply({ ...this.#state, pause });
-      throw error;
+      // The rollback already runs: it is held even when it cannot be saved.
+      await this.#change((state) => ({ ...state, pause }), { keepUnsaved: true });
     } finally {
       this.#logger.warn("Pinned after a rollback: automatic deploys paused until resume", {
         version: target.version,
@@ -178,13 +179,16 @@ export class DeployControl {
    * or with the store's error; either way nothing changed.
    */
   async resume(request: { by: Requester }): Promise<void> {
-    const current = this.#state.pause;
-    if (!current) {
-      throw new ControlRequestError(409, "not paused; nothing changed (automatic deploys run)");
-    }
-    await this.#commit({ history: this.#state.history });
-    this.#logger.info("Automatic deploys resumed", { by: request.by, was: current.kind });
-    void this.#notifier?.sendImportant(resumedMessage(request.by, current));
+    let was: PauseState | undefined;
+    await this.#change((state) => {
+      was = state.pause;
+      if (!was) {
+        throw new ControlRequestError(409, "not paused; nothing changed (automatic deploys run)");
+      }
+      return { history: state.history };
+    });
+    this.#logger.info("Automatic deploys resumed", { by: request.by, was: was!.kind });
+    void this.#notifier?.sendImportant(resumedMessage(request.by, was!));
   }
 
   /**
@@ -206,19 +210,38 @@ export class DeployControl {
 
   /** Add a finished deploy to the history; a store failure is logged, not thrown. */
   async record(entry: HistoryEntry): Promise<void> {
-    const history = [...this.#state.history, entry].slice(-HISTORY_KEPT);
     try {
-      await this.#commit({ ...this.#state, history });
+      await this.#change(
+        (state) => ({ ...state, history: [...state.history, entry].slice(-HISTORY_KEPT) }),
+        { keepUnsaved: true },
+      );
     } catch (error) {
-      this.#apply({ ...this.#state, history });
       this.#logger.error("Cannot save the deploy history", { error: errorMessage(error) });
     }
   }
 
-  /** Save `next`, then make it the state in force (a failed save changes nothing). */
-  async #commit(next: ControlState): Promise<void> {
-    await this.#store.save(next);
-    this.#apply(next);
+  /**
+   * Change the state: `make` computes the next state from the one in force (it may throw to
+   * refuse), which is saved, then put in force. Changes run one at a time, so none is lost to
+   * another one's save. A failed save changes nothing, unless `keepUnsaved`.
+   */
+  #change(
+    make: (state: ControlState) => ControlState,
+    options: { keepUnsaved?: boolean } = {},
+  ): Promise<ControlState> {
+    const turn = this.#tail.then(async () => {
+      const next = make(this.#state);
+      try {
+        await this.#store.save(next);
+      } catch (error) {
+        if (options.keepUnsaved) this.#apply(next);
+        throw error;
+      }
+      this.#apply(next);
+      return next;
+    });
+    this.#tail = turn.catch(() => {});
+    return turn;
   }
 
   #apply(next: ControlState): void {

@@ -80,7 +80,9 @@ export class StateStore {
     try {
       text = await readFile(this.file, "utf8");
     } catch (error) {
-      if (errorCode(error) !== "ENOENT") throw this.#failed("read", error);
+      // No file yet (or no directory: the write below says what is wrong with it).
+      const missing = errorCode(error) === "ENOENT" || errorCode(error) === "ENOTDIR";
+      if (!missing) throw this.#failed("read", error);
     }
     const state = text === undefined ? { history: [] } : this.#parse(text);
     await this.save(state);

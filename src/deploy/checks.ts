@@ -9,6 +9,9 @@ import type { ContainerSummary } from "../engine/types.ts";
 import { EngineUnreachableError } from "../engine/errors.ts";
 import { errorMessage } from "../errors.ts";
 import type { ImageRegistry, LatestImage } from "../registry/types.ts";
+import { ConstraintUnmatchedError } from "../registry/errors.ts";
+import type { DeployControl } from "../control/control.ts";
+import type { DeployTrigger } from "../control/types.ts";
 import { adoptRunning } from "./adopt.ts";
 import { discardLost, pruneImages } from "./cleanup.ts";
 import type { Deployer } from "./deployer.ts";
@@ -39,6 +42,8 @@ export interface CheckRunnerOptions {
   stop: AbortSignal;
   /** Aborted first at shutdown: no new check, deploy or heal starts. */
   closing: AbortSignal;
+  /** Operator control: while paused or pinned, the held version serves, not the newest. */
+  control?: DeployControl;
 }
 
 /** Runs adoption, checks and heals; rollouts and heals never overlap. */
@@ -78,10 +83,11 @@ export class CheckRunner {
   }
 
   /**
-   * One check. Pulling a new version and its before-deploy hook run outside the queue, so a
-   * heal of the running version never waits behind them; the rollout itself runs in it.
+   * One check, started by `trigger`. Pulling a new version and its before-deploy hook run
+   * outside the queue, so a heal of the running version never waits behind them; the rollout
+   * itself runs in it. While paused, the newest version is skipped and the held one kept.
    */
-  async check(): Promise<CheckResult> {
+  async check(trigger: DeployTrigger): Promise<CheckResult> {
     const { ctx, registry, policy, deployer, recorder, serving, stop: signal } = this.#options;
     await this.#adopted; // what runs is known only once adoption is done
     if (this.#options.closing.aborted) return { outcome: "stopped" };
@@ -95,45 +101,106 @@ export class CheckRunner {
       latest = await registry.latest(signal);
     } catch (error) {
       if (signal.aborted) return { outcome: "stopped" };
+      if (error instanceof ConstraintUnmatchedError) return this.#noMatch(error);
       const failed = recorder.checkFailed(error);
       await this.#keepServing();
       return failed;
     }
     ctx.logger.debug("Found latest image", { tag: latest.tag, digest: latest.digest });
     const target = { version: latest.tag, digest: latest.digest, image: latest.pinnedReference };
+    const control = this.#options.control;
+    if (control?.pauseState) {
+      if (control.held()?.digest !== target.digest) control.skipped(target);
+      recorder.checkSucceeded(); // the registry answered; holding is not a failure
+      await this.#keepServing();
+      return { outcome: "paused", version: target.version };
+    }
     const refused = this.#decide(target);
     if (refused) {
       await this.#keepServing();
       return refused;
     }
     let prepared: readonly ResolvedPort[] | undefined;
+    const startedAt = ctx.clock.now();
     if (serving.version?.digest !== target.digest) {
       try {
         prepared = await deployer.prepare("deploy", target);
       } catch (error) {
         // An engine that cannot be reached fails the check, not the version.
         const engineAway = error instanceof EngineUnreachableError && !signal.aborted;
-        return engineAway ? recorder.checkFailed(error) : recorder.failed("deploy", target, error);
+        return engineAway
+          ? recorder.checkFailed(error)
+          : recorder.failed("deploy", target, error, { trigger, startedAt });
       }
     }
-    const result = await this.#queue.run(async (): Promise<CheckResult> => {
+    const result = await this.#inQueue((strays) => {
+      // A pause or rollback that came while this version was pulled wins over it.
+      if (control?.pauseState) {
+        control.skipped(target);
+        return Promise.resolve<CheckResult>({ outcome: "paused", version: target.version });
+      }
+      return deployer.apply(target, { strays, prepared, trigger, startedAt });
+    });
+    const outcome = result.outcome;
+    // A deploy ended the streak already, before its message (see DeployRecorder.rolledOut).
+    if (outcome === "up-to-date" || outcome === "healed") recorder.checkSucceeded();
+    if (outcome === "deployed") await this.#afterDeploy(target);
+    return result;
+  }
+
+  /**
+   * Deploy `target` now, the way a check deploys (a rollback), then run `then` before any
+   * other deploy may start. Resolves with the outcome (`failed`: the old version serves).
+   */
+  async deploy(
+    target: DeployTarget,
+    trigger: DeployTrigger,
+    then: () => Promise<void>,
+  ): Promise<CheckResult> {
+    await this.#adopted;
+    if (this.#options.closing.aborted) return { outcome: "stopped", version: target.version };
+    const result = await this.#inQueue(async (strays) => {
+      const applied = await this.#options.deployer.apply(target, { strays, trigger });
+      if (["deployed", "healed", "up-to-date"].includes(applied.outcome)) await then();
+      return applied;
+    });
+    if (result.outcome === "deployed") await this.#afterDeploy(target);
+    return result;
+  }
+
+  /** In the queue, once the engine's list of the app's containers is known: `task(strays)`. */
+  #inQueue(task: (strays: ContainerSummary[]) => Promise<CheckResult>): Promise<CheckResult> {
+    const { recorder, stop: signal } = this.#options;
+    return this.#queue.run(async (): Promise<CheckResult> => {
       let strays: ContainerSummary[];
       try {
         strays = await this.#syncWithEngine();
       } catch (error) {
         return signal.aborted ? { outcome: "stopped" } : recorder.checkFailed(error);
       }
-      return deployer.apply(target, { strays, prepared });
+      return task(strays);
     });
-    const outcome = result.outcome;
-    // A deploy ended the streak already, before its message (see DeployRecorder.rolledOut).
-    if (outcome === "up-to-date" || outcome === "healed") recorder.checkSucceeded();
-    if (outcome === "deployed") {
-      await deployer.hook("after", target);
-      const repository = `${latest.registry}/${latest.repository}`;
-      await this.#queue.run(() => pruneImages(ctx, repository, serving));
-    }
-    return result;
+  }
+
+  /** After a deploy: the after-deploy hook, then old images of the repository are pruned. */
+  async #afterDeploy(target: DeployTarget): Promise<void> {
+    const { ctx, deployer, serving } = this.#options;
+    await deployer.hook("after", target);
+    const repository = target.image.slice(0, target.image.lastIndexOf("@"));
+    await this.#queue.run(() => pruneImages(ctx, repository, serving));
+  }
+
+  /** No tag in the `constraint=` range: a warning at each check; what runs keeps serving. */
+  async #noMatch(error: ConstraintUnmatchedError): Promise<CheckResult> {
+    const { ctx, recorder } = this.#options;
+    ctx.logger.warn("No tag matches the constraint", {
+      constraint: error.constraint,
+      newest: error.newest,
+      serving: this.#options.serving.version?.version ?? "(nothing)",
+    });
+    recorder.checkSucceeded(); // the registry answered: not an error streak
+    await this.#keepServing();
+    return { outcome: "no-match", version: error.newest };
   }
 
   /**
@@ -150,7 +217,7 @@ export class CheckRunner {
       await discardLost(ctx, replica);
       const running = serving.version;
       if (!running || closing.aborted || !policy.mayHeal(running)) return;
-      await deployer.apply(running, { strays: [] });
+      await deployer.apply(running, { strays: [], trigger: "heal" });
     }).catch((error) => {
       ctx.logger.error("Unexpected deploy manager failure", { error: errorMessage(error) });
     });
@@ -166,11 +233,15 @@ export class CheckRunner {
 
   /**
    * Restore missing replicas of the running version when the newest one cannot be deployed
-   * now (registry failing or rate-limited, newest version refused).
+   * now (registry failing or rate-limited, newest version refused). While paused or pinned,
+   * the held version is what must run: a restarted dewy deploys it when it does not run.
    */
   async #keepServing(): Promise<void> {
     const { ctx, serving, policy, deployer, stop } = this.#options;
-    const running = serving.version;
+    const control = this.#options.control;
+    const running = control?.held() ?? serving.version;
+    // Restoring a pinned version is the rollback's deploy; anything else here is a heal.
+    const trigger = control?.pauseState?.kind === "pin" ? "rollback" : "heal";
     if (!running || stop.aborted) return;
     const replicas = { serving: serving.size, wanted: ctx.config.rollout.replicas };
     if (!policy.mayHeal(running, replicas)) return;
@@ -181,7 +252,7 @@ export class CheckRunner {
         ctx.logger.debug("Cannot list the app's containers", { error: errorMessage(error) });
         return;
       }
-      await deployer.apply(running, { strays: [] });
+      await deployer.apply(running, { strays: [], trigger });
     });
   }
 

@@ -15,7 +15,8 @@ import { reapExited } from "./cleanup.ts";
 import { HookFailedError } from "./errors.ts";
 import { type ResolvedPort, resolvePorts } from "./ports.ts";
 import { ensureImage } from "./pull.ts";
-import type { DeployRecorder, RolloutKind } from "./recorder.ts";
+import type { DeployRecorder, DeployRun, RolloutKind } from "./recorder.ts";
+import type { DeployTrigger } from "../control/types.ts";
 import type { DeployContext, DeployTarget } from "./replica.ts";
 import type { ReplicaSet } from "./replica-set.ts";
 import { planRollout, rollout } from "./rollout.ts";
@@ -52,11 +53,17 @@ export class Deployer {
 
   /**
    * Make what serves match `target`: deploy it, heal it, or do nothing. `prepared`: the ports
-   * of a deploy whose image and before-deploy hook are done. Never rejects.
+   * of a deploy whose image and before-deploy hook are done (since `startedAt`). `trigger`:
+   * what started it, for the history (a heal is always `heal`). Never rejects.
    */
   async apply(
     target: DeployTarget,
-    options: { strays: ContainerSummary[]; prepared?: readonly ResolvedPort[] },
+    options: {
+      strays: ContainerSummary[];
+      prepared?: readonly ResolvedPort[];
+      trigger: DeployTrigger;
+      startedAt?: number;
+    },
   ): Promise<CheckResult> {
     const { ctx, serving, recorder, closing } = this.#options;
     if (closing.aborted) return { outcome: "stopped", version: target.version };
@@ -68,6 +75,10 @@ export class Deployer {
       return { outcome: "up-to-date", version: target.version };
     }
     const kind: RolloutKind = serving.version?.digest === target.digest ? "heal" : "deploy";
+    const run: DeployRun = {
+      trigger: kind === "heal" ? "heal" : options.trigger,
+      startedAt: options.startedAt ?? ctx.clock.now(),
+    };
     try {
       const ports = options.prepared ?? await this.prepare(kind, target);
       if (kind === "heal") {
@@ -76,19 +87,20 @@ export class Deployer {
           replicas: plan.start.join(","),
         });
       }
-      const startedAt = ctx.clock.now();
+      const rolloutAt = ctx.clock.now();
       const started = await rollout(ctx, plan, {
         ports,
         serving,
         strays: options.strays,
         signal: this.#options.stop,
+        onJoin: () => (run.served = true),
       });
       serving.runs(target);
       if (kind === "deploy") await reapExited(ctx);
-      recorder.rolledOut(kind, target, started.length, startedAt);
+      recorder.rolledOut(kind, target, { started: started.length, at: rolloutAt }, run);
       return { outcome: kind === "deploy" ? "deployed" : "healed", version: target.version };
     } catch (error) {
-      return recorder.failed(kind, target, error);
+      return recorder.failed(kind, target, error, run);
     }
   }
 

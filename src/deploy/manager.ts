@@ -8,6 +8,10 @@
 import type { DeploySettings } from "../config.ts";
 import type { Engine } from "../engine/types.ts";
 import type { ImageRegistry } from "../registry/types.ts";
+import type { DeployControl } from "../control/control.ts";
+import type { ResumableMode } from "../control/actions.ts";
+import type { DeployTrigger, VersionRef } from "../control/types.ts";
+import { errorMessage, oneLine } from "../errors.ts";
 import { type Notifier, NOTIFY_TIMEOUT_MS } from "../notify/types.ts";
 import { stoppedMessage, type StopSignal } from "../notify/messages.ts";
 import type { BackendPool } from "../proxy/pool.ts";
@@ -64,6 +68,8 @@ export interface DeployManagerOptions {
   backoff?: FailureBackoffOptions;
   /** How long shutdown waits for notifications still queued (default {@link NOTIFY_TIMEOUT_MS}). */
   notifyTimeoutMs?: number;
+  /** Operator control (pause, pin, history); omit for none. */
+  control?: DeployControl;
 }
 
 /**
@@ -77,8 +83,11 @@ export interface DeployManagerOptions {
  * await manager.shutdown("SIGTERM");
  * ```
  */
-export class DeployManager {
+export class DeployManager implements ResumableMode {
   #ctx: DeployContext;
+  #registry: ImageRegistry;
+  #lastCheck: DeployStatus["lastCheck"];
+  #lastError: DeployStatus["lastError"];
   #notifier: Notifier | undefined;
   #serving: ReplicaSet;
   #runner: CheckRunner;
@@ -114,7 +123,16 @@ export class DeployManager {
       backoff: options.backoff,
       defaultPauseMs: options.settings.poll.intervalMs,
     });
-    const recorder = new DeployRecorder({ ctx, policy, serving, notifier, ...signals });
+    this.#registry = options.registry;
+    const { control } = options;
+    const recorder = new DeployRecorder({
+      ctx,
+      policy,
+      serving,
+      notifier,
+      ...signals,
+      history: control,
+    });
     const deployer = new Deployer({
       ctx,
       serving,
@@ -132,9 +150,10 @@ export class DeployManager {
       deployer,
       recorder,
       ...signals,
+      control,
     });
     this.#scheduler = new CheckScheduler({
-      check: () => this.#runner.check(),
+      check: async (trigger) => this.#noted(await this.#runner.check(trigger), true),
       intervalMs: options.settings.poll.intervalMs,
       clock: ctx.clock,
       logger: ctx.logger,
@@ -193,7 +212,47 @@ export class DeployManager {
       proxyBackends,
       replicas: this.#serving.inRotation,
       busy: this.#scheduler.busy,
+      lastCheck: this.#lastCheck,
+      lastError: this.#lastError,
+      nextCheckAt: this.#scheduler.nextTickAt,
     };
+  }
+
+  /** What serves now (tag, digest, reference); `undefined` before the first deploy. */
+  serving(): VersionRef | undefined {
+    return this.#serving.version;
+  }
+
+  /** The digest and reference of tag `version`; rejects with `RegistryNotFoundError` when missing. */
+  async resolve(version: string, signal?: AbortSignal): Promise<VersionRef> {
+    const image = await this.#registry.resolve(version, signal);
+    return { version: image.tag, digest: image.digest, image: image.pinnedReference };
+  }
+
+  /**
+   * Roll `target` out like any deploy (pull, before-deploy hook, rolling, health-gated), then
+   * run `then` before any other deploy starts. Rejects with the failure when it did not
+   * deploy (the running version kept serving).
+   */
+  async rollout(
+    target: VersionRef,
+    trigger: DeployTrigger,
+    then: () => Promise<void>,
+  ): Promise<void> {
+    const result = this.#noted(await this.#runner.deploy(target, trigger, then), false);
+    if (result.outcome === "failed" || result.outcome === "stopped") {
+      throw result.error ?? new Error(`deploy of ${target.version} stopped: dewy is shutting down`);
+    }
+  }
+
+  /** Remember a finished check (`check`) or deploy for the status: when, its outcome, its error. */
+  #noted(result: CheckResult, check: boolean): CheckResult {
+    const at = this.#ctx.clock.now();
+    if (check) this.#lastCheck = { at, outcome: result.outcome, version: result.version };
+    if (result.error !== undefined) {
+      this.#lastError = { at, message: oneLine(errorMessage(result.error)) };
+    }
+    return result;
   }
 
   /** The running managed containers for `GET /api/containers`. Rejects when the engine fails. */

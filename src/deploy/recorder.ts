@@ -12,9 +12,21 @@ import type { DeployPolicy } from "./policy.ts";
 import type { DeployContext, DeployTarget } from "./replica.ts";
 import type { ReplicaSet } from "./replica-set.ts";
 import type { CheckResult } from "./types.ts";
+import { historyEntry } from "../control/history.ts";
+import type { DeployTrigger, HistoryEntry } from "../control/types.ts";
 
 /** What a rollout is for: a new version, or restoring replicas of the running one. */
 export type RolloutKind = "deploy" | "heal";
+
+/** How a deploy or heal came about, for its history entry. */
+export interface DeployRun {
+  /** What started it. */
+  trigger: DeployTrigger;
+  /** When it started (epoch ms). */
+  startedAt: number;
+  /** Whether a new replica had joined the rotation (a failure then was a roll back). */
+  served?: boolean;
+}
 
 /** Options of {@link DeployRecorder}. */
 export interface DeployRecorderOptions {
@@ -28,6 +40,8 @@ export interface DeployRecorderOptions {
   notifier?: Notifier;
   /** Aborted at shutdown: a failure after it is the stop, not the version's fault. */
   closing: AbortSignal;
+  /** Keeps the deploy history (`DeployControl`); omit for none. */
+  history?: { record(entry: HistoryEntry): Promise<void> };
 }
 
 /** Records outcomes; see the module. */
@@ -50,11 +64,19 @@ export class DeployRecorder {
   }
 
   /**
-   * A rollout of `target` completed: `started` new replicas, begun at `startedAt` (epoch ms).
-   * A deploy is counted, logged and notified; either kind ends the version's back-off.
+   * A rollout of `target` completed: `rollout.started` new replicas, the rollout itself begun
+   * at `rollout.at` (epoch ms; what `dewy.deployment.duration` times). A deploy is counted,
+   * logged and notified; either kind ends the version's back-off and goes into the history.
    */
-  rolledOut(kind: RolloutKind, target: DeployTarget, started: number, startedAt: number): void {
+  rolledOut(
+    kind: RolloutKind,
+    target: DeployTarget,
+    rollout: { started: number; at: number },
+    run: DeployRun,
+  ): void {
     const { ctx, policy, notifier } = this.#options;
+    const { started, at: startedAt } = rollout;
+    this.#remember(target, run);
     if (kind === "deploy") {
       const total = ctx.config.rollout.replicas;
       ctx.observer?.deploymentSucceeded((ctx.clock.now() - startedAt) / 1000);
@@ -71,10 +93,12 @@ export class DeployRecorder {
     policy.deploySucceeded(target);
   }
 
-  /** A deploy or heal of `target` failed: back it off, log, notify. */
-  failed(kind: RolloutKind, target: DeployTarget, error: unknown): CheckResult {
+  /** A deploy or heal of `target` failed: back it off, log, notify, put it in the history. */
+  failed(kind: RolloutKind, target: DeployTarget, error: unknown, run?: DeployRun): CheckResult {
     const { ctx, policy, notifier, closing } = this.#options;
     if (closing.aborted) return { outcome: "stopped", version: target.version };
+    // An engine that was away is the check's failure, retried at each tick: not a deploy's.
+    if (run && !(error instanceof EngineUnreachableError)) this.#remember(target, run, error);
     if (kind === "deploy") ctx.observer?.deploymentFailed();
     // A rollout that failed only because the engine was away fails the check (reported once
     // per streak) and is tried again at the next tick: the version is not at fault.
@@ -92,5 +116,11 @@ export class DeployRecorder {
     );
     void notifier?.sendError(error);
     return { outcome: "failed", version: target.version, error, retryAt };
+  }
+
+  #remember(target: DeployTarget, run: DeployRun, error?: unknown): void {
+    const { history, ctx } = this.#options;
+    const endedAt = ctx.clock.now();
+    void history?.record(historyEntry({ target, ...run, endedAt, error }));
   }
 }

@@ -17,6 +17,7 @@ import {
   startReplica,
 } from "./replica.ts";
 import { poolsOf, type ReplicaSet } from "./replica-set.ts";
+import { soakReplica } from "./canary.ts";
 
 /** What a rollout will do. */
 export interface RolloutPlan {
@@ -65,6 +66,8 @@ export interface RolloutOptions {
   strays?: readonly ContainerSummary[];
   /** Aborts the rollout (shutdown): the new replicas are rolled back. */
   signal?: AbortSignal;
+  /** Called when a new replica joins the rotation (it serves from then on). */
+  onJoin?: (replica: Replica) => void;
 }
 
 /** Carry out `plan`. Resolves with the new replicas; rejects after rolling them back. */
@@ -90,6 +93,13 @@ export async function rollout(
       });
       started.push(replica);
       serving.join(replica, options.ports);
+      options.onJoin?.(replica);
+      // The first new replica serves beside the old ones before the rest follows.
+      const { canary } = ctx.config.rollout;
+      if (started.length === 1 && plan.retire.length > 0 && canary.soakMs > 0) {
+        const backends = serving.backendsOf(replica);
+        await soakReplica(ctx, { replica, backends, ports: options.ports }, { ...canary, signal });
+      }
     }
   } catch (error) {
     await rollBack(ctx, started, serving, drainMs, signal);

@@ -8,6 +8,7 @@
 import type { Logger } from "../log.ts";
 import { errorMessage } from "../errors.ts";
 import type { Clock } from "./clock.ts";
+import type { DeployTrigger } from "../control/types.ts";
 import type { CheckResult } from "./types.ts";
 
 /**
@@ -42,8 +43,11 @@ export class SerialQueue {
 
 /** Options of {@link CheckScheduler}. */
 export interface CheckSchedulerOptions {
-  /** One check; should not reject (a rejection is logged as a bug and reported as failed). */
-  check(): Promise<CheckResult>;
+  /**
+   * One check, told what started it (`poll`: a tick, `api`: {@link CheckScheduler.checkNow});
+   * should not reject (a rejection is logged as a bug and reported as failed).
+   */
+  check(trigger: DeployTrigger): Promise<CheckResult>;
   /** Gap between ticks. */
   intervalMs: number;
   /** Time source of the ticks. */
@@ -59,6 +63,7 @@ export class CheckScheduler {
   #options: CheckSchedulerOptions;
   #current: Promise<CheckResult> | null = null;
   #followUp: Promise<CheckResult> | null = null;
+  #nextTickAt: number | undefined;
 
   /** @param options the check, its queue, the interval and the stop signal */
   constructor(options: CheckSchedulerOptions) {
@@ -68,6 +73,11 @@ export class CheckScheduler {
   /** Whether a check is running (or queued to run) right now. */
   get busy(): boolean {
     return this.#current !== null;
+  }
+
+  /** When the next tick runs (epoch ms); `undefined` before the loop started or after it ended. */
+  get nextTickAt(): number | undefined {
+    return this.#nextTickAt;
   }
 
   /** Resolves when no check is running (a follow-up included). */
@@ -81,10 +91,10 @@ export class CheckScheduler {
    */
   checkNow(): Promise<CheckResult> {
     if (this.#options.signal.aborted) return Promise.resolve({ outcome: "stopped" });
-    if (!this.#current) return this.#start();
+    if (!this.#current) return this.#start("api");
     this.#followUp ??= this.#current.then(() => {
       this.#followUp = null;
-      return this.#options.signal.aborted ? { outcome: "stopped" as const } : this.#start();
+      return this.#options.signal.aborted ? { outcome: "stopped" as const } : this.#start("api");
     });
     return this.#followUp;
   }
@@ -94,18 +104,20 @@ export class CheckScheduler {
     const { clock, intervalMs, signal, logger } = this.#options;
     while (!signal.aborted) {
       if (this.#current) logger.debug("Check skipped: the previous one is still running");
-      else void this.#start();
+      else void this.#start("poll");
+      this.#nextTickAt = clock.now() + intervalMs;
       try {
         await clock.sleep(intervalMs, signal);
       } catch {
+        this.#nextTickAt = undefined;
         return;
       }
     }
   }
 
-  #start(): Promise<CheckResult> {
+  #start(trigger: DeployTrigger): Promise<CheckResult> {
     const { logger } = this.#options;
-    const current = this.#options.check()
+    const current = this.#options.check(trigger)
       .catch((error): CheckResult => {
         logger.error("Unexpected deploy manager failure", { error: errorMessage(error) });
         return { outcome: "failed", error };

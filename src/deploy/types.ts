@@ -41,6 +41,10 @@ export type CheckOutcome =
   | "rate-limited"
   /** The check failed (registry, engine or deploy error, see `error`). */
   | "failed"
+  /** Automatic deploys are paused: the newest version was not deployed (what is held keeps serving). */
+  | "paused"
+  /** No tag lies in the `constraint=` range: the running version keeps serving. */
+  | "no-match"
   /** The manager is shutting down. */
   | "stopped";
 

@@ -33,6 +33,8 @@ interface BunTcpListener {
 interface BunServer {
   readonly port: number;
   stop(closeActiveConnections?: boolean): Promise<void> | void;
+  /** The idle timeout of one request in seconds; 0 = none. */
+  timeout(request: Request, seconds: number): void;
 }
 declare const Bun: {
   readonly version: string;
@@ -51,7 +53,7 @@ declare const Bun: {
   serve(options: {
     hostname: string;
     port: number;
-    fetch(request: Request): Response | Promise<Response>;
+    fetch(request: Request, server: BunServer): Response | Promise<Response>;
   }): BunServer;
 };
 
@@ -136,7 +138,12 @@ async function serveHttp(options: ServeHttpOptions): Promise<HttpServer> {
   const server = Bun.serve({
     hostname: options.hostname,
     port: options.port,
-    fetch: (request) => options.fetch(request),
+    fetch: (request, server) => {
+      // Bun closes a request idle for 10 s; a rollback or a `?wait=true` deploy answers when
+      // its rolling deploy is done, which takes longer.
+      if (request.method === "POST") server.timeout(request, 0);
+      return options.fetch(request);
+    },
   });
   return {
     port: server.port,
