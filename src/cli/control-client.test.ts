@@ -4,6 +4,7 @@
  * deploy mode is a stand-in (its rollouts are recorded).
  */
 import { test } from "node:test";
+import * as net from "node:net";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,16 +18,38 @@ import { StateStore } from "../control/state-store.ts";
 import type { DeployTrigger, VersionRef } from "../control/types.ts";
 import type { AdminSource } from "../admin/types.ts";
 import { RegistryNotFoundError } from "../registry/errors.ts";
+import type { Notifier } from "../notify/types.ts";
 import { type ControlAction, runControlAction } from "./control-client.ts";
 
 const V1: VersionRef = { version: "v1.0.0", digest: "sha256:" + "1".repeat(64), image: "r@1" };
 const V2: VersionRef = { version: "v2.0.0", digest: "sha256:" + "2".repeat(64), image: "r@2" };
 
+/** `POST path` with `Host: host` on a new connection; the answer's first line. */
+function rawPost(port: number, path: string, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ port, host: "127.0.0.1" });
+    let data = "";
+    socket.setTimeout(5_000, () => socket.destroy(new Error("timeout")));
+    socket.on("connect", () =>
+      socket.write(
+        `POST ${path} HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+      ));
+    socket.on("data", (chunk) => (data += chunk));
+    socket.on("error", reject);
+    socket.on("close", () => resolve(data.split("\r\n")[0]));
+  });
+}
+
 /** A dewy stand-in on a real admin server: real control and state file, recorded rollouts. */
 async function startFakeDewy() {
   const dir = mkdtempSync(join(tmpdir(), "dewy-cli-"));
   const store = new StateStore({ path: dir, source: "--state-dir" }, "myapp");
-  const control = new DeployControl({ store, state: await store.load(), clock: Date });
+  const sent: string[] = [];
+  const notifier = {
+    send: (m: string) => (sent.push(m), Promise.resolve()),
+    sendImportant: (m: string) => (sent.push(m), Promise.resolve()),
+  } as unknown as Notifier;
+  const control = new DeployControl({ store, state: await store.load(), clock: Date, notifier });
   let serving: VersionRef | undefined = V2;
   const calls = { rollouts: [] as Array<[string, DeployTrigger]>, checks: 0 };
   const mode = {
@@ -86,7 +109,7 @@ async function startFakeDewy() {
     await admin.server.close();
     rmSync(dir, { recursive: true, force: true });
   };
-  return { cli, calls, store, close, control };
+  return { cli, calls, store, close, control, sent, port: admin.port };
 }
 
 test("control cli: status, pause with a reason, status again, resume (check at once)", async () => {
@@ -196,4 +219,41 @@ test("control cli: no dewy on the ten ports is one error line naming them, exit 
   assert.equal(code, 1);
   assert.equal(err.length, 1);
   assert.match(err[0], /^Error: no running dewy instances found \(tried ports 1-10/);
+});
+
+test("control cli: notifications say who asked (CLI or API) and why", async () => {
+  const dewy = await startFakeDewy();
+  try {
+    await dewy.cli({ action: "pause", reason: "incident 42" });
+    const api = await fetch(`http://127.0.0.1:${dewy.port}/api/resume`, { method: "POST" });
+    assert.equal(api.status, 200);
+    await dewy.cli({ action: "rollback", reason: "v2 leaks" });
+    assert.deepEqual(dewy.sent, [
+      "Automatic deploys paused by CLI (reason: incident 42); `v2.0.0` keeps serving",
+      "Automatic deploys resumed by API (were paused (reason: incident 42))",
+      "Rolled back to `v1.0.0` by CLI (reason: v2 leaks); pinned there until resume",
+    ]);
+  } finally {
+    await dewy.close();
+  }
+});
+
+test("control cli: a web page cannot pause or roll back (Origin, foreign Host); nothing changes", async () => {
+  const dewy = await startFakeDewy();
+  try {
+    const base = `http://127.0.0.1:${dewy.port}`;
+    const fromPage = await fetch(`${base}/api/pause?reason=x`, {
+      method: "POST",
+      headers: { origin: "https://evil.example" },
+    });
+    assert.equal(fromPage.status, 403);
+    await fromPage.body?.cancel();
+    // fetch may not set Host; a raw request does, as a DNS-rebinding page's browser would.
+    const rebound = await rawPost(dewy.port, "/api/rollback", `evil.example:${dewy.port}`);
+    assert.match(rebound, /^HTTP\/1\.1 403 /);
+    assert.equal(dewy.control.pauseState, undefined);
+    assert.deepEqual(dewy.calls.rollouts, []);
+  } finally {
+    await dewy.close();
+  }
 });

@@ -208,6 +208,11 @@ export class DeployControl {
     void this.#notifier?.send(skippedMessage(latest.version, pause));
   }
 
+  /** Resolves when every change asked for so far (history entries too) is saved. */
+  async settled(): Promise<void> {
+    await this.#tail;
+  }
+
   /** Add a finished deploy to the history; a store failure is logged, not thrown. */
   async record(entry: HistoryEntry): Promise<void> {
     try {

@@ -8,7 +8,9 @@
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { ADMIN_PORT_ATTEMPTS } from "../../src/admin/server.ts";
@@ -249,8 +251,16 @@ export function startDewyContainer(
     ...extra,
   ];
   const [command, ...leading] = program;
-  return start(command, [...leading, ...args], { DOCKER_HOST: `unix://${socket}`, ...env });
+  return start(command, [...leading, ...args], {
+    DOCKER_HOST: `unix://${socket}`,
+    // Pause, pin and history of test apps go to a test folder, not to ~/.local/state/dewy.
+    STATE_DIRECTORY: E2E_STATE_DIR,
+    ...env,
+  });
 }
+
+/** Where dewy under test keeps its state files (`<app>.json`) unless a test gives --state-dir. */
+export const E2E_STATE_DIR: string = join(tmpdir(), "dewy-e2e-state");
 
 /** The test engine's socket; fails the test with the set-up step when it is not running. */
 export function engineSocket(): string {
@@ -328,6 +338,7 @@ export async function removeTestApp(app: string, repo: string, digests: string[]
       console.warn(`cleanup of ${app}: ${(error as Error).message}`);
     }
   };
+  rmSync(join(E2E_STATE_DIR, `${app}.json`), { force: true });
   for (const c of await Promise.resolve().then(() => managedContainers(app)).catch(() => [])) {
     await attempt(() => engineApi("DELETE", `/containers/${c.Id}?force=1`));
   }

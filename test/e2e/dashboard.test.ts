@@ -143,6 +143,11 @@ test(
       await prometheus.waitForData("sum(dewy_deployment_errors_total) >= 1", 20_000);
       await traffic.stop();
       assert.ok(traffic.counts.ok > 0 && traffic.counts.failed > 0, JSON.stringify(traffic.counts));
+      // The paused panel: 0 until an operator pauses, then 1.
+      await prometheus.waitForData("max(dewy_deploy_paused) == 0", 20_000);
+      const paused = await fetch(`${admin}/api/pause?reason=dashboard`, { method: "POST" });
+      assert.equal(paused.status, 200, await paused.text());
+      await prometheus.waitForData("max by (instance, app) (dewy_deploy_paused) == 1", 20_000);
 
       for (const expr of EXPRESSIONS) {
         const samples = await prometheus.waitForData(expr, 20_000);
