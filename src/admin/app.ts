@@ -79,7 +79,7 @@ function statusJson(
       : null,
     last_deploy: lastDeploy ? historyJson(lastDeploy) : null,
     last_error: s.lastError ? { at: iso(s.lastError.at), error: s.lastError.message } : null,
-    next_check: pause ? null : iso(s.nextCheckAt),
+    next_check: iso(s.nextCheckAt),
     ...("service" in s && { service: s.service, desired_replicas: s.desiredReplicas }),
   };
 }

@@ -132,7 +132,9 @@ test("control cli: status, pause with a reason, status again, resume (check at o
       after.out.some((l) => /^paused: +yes, by CLI since .*: incident 42$/.test(l)),
       after.out.join("\n"),
     );
-    assert.ok(after.out.includes("next check:  none while paused"));
+    assert.ok(
+      after.out.includes("next check:  2026-12-06 21:00:10Z (while paused it deploys nothing new)"),
+    );
     assert.equal(dewy.control.pauseState?.by, "cli");
 
     const resumed = await dewy.cli({ action: "resume" });

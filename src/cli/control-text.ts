@@ -55,7 +55,7 @@ export interface StatusBody {
   last_deploy?: HistoryJson | null;
   /** The last error. */
   last_error?: { at: string; error: string } | null;
-  /** The next scheduled check, `null` while paused. */
+  /** The next scheduled check (while paused it only logs what it skips). */
   next_check?: string | null;
 }
 
@@ -102,7 +102,9 @@ export function renderStatus(s: StatusBody): string[] {
     ["last error", s.last_error ? `${shortTime(s.last_error.at)} ${s.last_error.error}` : "none"],
     [
       "next check",
-      s.pause ? "none while paused" : s.next_check ? shortTime(s.next_check) : "not scheduled",
+      !s.next_check
+        ? "not scheduled"
+        : shortTime(s.next_check) + (s.pause ? " (while paused it deploys nothing new)" : ""),
     ],
   ];
   if (s.deploying) rows.push(["deploying", "a check or deploy is running now"]);
