@@ -76,9 +76,11 @@ export interface DeploySettings {
 export interface ContainerConfig extends DeploySettings {
   /** The image to deploy (`--registry`, `--calver` merged in). */
   image: ImageRef;
-  /** The TCP proxy: idle timeout, 0 = off. */
+  /** The TCP proxy: idle timeout (0 = off), retry window (0 = a client is closed at once). */
   proxy: {
     idleTimeoutMs: number;
+    /** How long a client is held and retried while no backend accepts. */
+    retryWindowMs: number;
     /** `--max-connections`; absent: from the descriptor limit (`defaultMaxConnections`). */
     maxConnections?: number;
   };

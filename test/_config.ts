@@ -39,7 +39,7 @@ export function testConfig(overrides: ConfigOverrides = {}): ContainerConfig {
     },
     poll: { intervalMs: 3_600_000 },
     hooks: { beforeDeploy: "", afterDeploy: "" },
-    proxy: { idleTimeoutMs: 0 },
+    proxy: { idleTimeoutMs: 0, retryWindowMs: 2_000 },
     admin: { port: 17_539 },
     notifier: null,
     telemetry: null,

@@ -24,7 +24,7 @@ const DEFAULTS = testConfig({
   ports: [{ proxyPort: 8080, containerPort: 0 }],
   rollout: { replicas: 1, healthPath: "", healthTimeoutMs: 30_000, drainMs: 30_000 },
   poll: { intervalMs: 10_000 },
-  proxy: { idleTimeoutMs: 300_000 },
+  proxy: { idleTimeoutMs: 300_000, retryWindowMs: 2_000 },
   log: { level: "info" },
 });
 
@@ -60,6 +60,8 @@ test("cli: every container flag in its long form lands in the config", () => {
     "500",
     "--proxy-idle-timeout",
     "0",
+    "--proxy-retry-window",
+    "500ms",
     "--admin-port",
     "18000",
     "--interval",
@@ -103,7 +105,7 @@ test("cli: every container flag in its long form lands in the config", () => {
     },
     poll: { intervalMs: 5_000 },
     hooks: { beforeDeploy: "echo before", afterDeploy: "echo after" },
-    proxy: { idleTimeoutMs: 0, maxConnections: 500 },
+    proxy: { idleTimeoutMs: 0, retryWindowMs: 500, maxConnections: 500 },
     admin: { port: 18000 },
     log: { level: "debug", format: "json" },
     telemetry: { otlp: parseOtlpEndpoint("localhost:4317", { insecure: true }) },

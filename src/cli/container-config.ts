@@ -15,6 +15,7 @@ import {
   HEALTH_TIMEOUT_S,
   POLL_INTERVAL_S,
   PROXY_IDLE_TIMEOUT_S,
+  PROXY_RETRY_WINDOW_MS,
 } from "./flags.ts";
 import { ConfigError } from "../errors.ts";
 import { LOG_LEVELS, type LogFormat, type LogLevel } from "../log.ts";
@@ -88,6 +89,19 @@ function durationMs(flags: FlagValues, name: string, fallbackS: number, min: 0 |
     ? fallbackS
     : parseSeconds(`--${name}`, raw, { min, max: MAX_SECONDS });
   return s * 1000;
+}
+
+/** Longest `--proxy-retry-window`: a client held longer would rather see an error. */
+const MAX_RETRY_WINDOW_S = 60;
+
+/** `--proxy-retry-window`: whole seconds (`2`, `2s`) or milliseconds (`500ms`), at most 60 s. */
+function retryWindowMs(flags: FlagValues): number {
+  const raw = flags.one("proxy-retry-window");
+  if (raw === undefined) return PROXY_RETRY_WINDOW_MS;
+  const flag = "--proxy-retry-window";
+  const ms = /^\s*(\d+)ms\s*$/.exec(raw);
+  if (!ms) return parseSeconds(flag, raw, { min: 0, max: MAX_RETRY_WINDOW_S }) * 1000;
+  return parseWholeNumber(flag, ms[1], { min: 0, max: MAX_RETRY_WINDOW_S * 1000 });
 }
 
 function required(flags: FlagValues, name: string, example: string): string {
@@ -198,6 +212,7 @@ export function buildContainerConfig(
   const maxConnections = flags.one("max-connections");
   const proxy: ContainerConfig["proxy"] = {
     idleTimeoutMs: durationMs(flags, "proxy-idle-timeout", PROXY_IDLE_TIMEOUT_S, 0),
+    retryWindowMs: retryWindowMs(flags),
   };
   if (maxConnections !== undefined) {
     proxy.maxConnections = parseWholeNumber("--max-connections", maxConnections, {

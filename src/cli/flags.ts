@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { IDLE_TIMEOUT_MS } from "../proxy/proxy.ts";
+import { IDLE_TIMEOUT_MS, RETRY_WINDOW_MS } from "../proxy/proxy.ts";
 
 /** Registry poll interval (`--interval`, seconds): first check at start-up, then every 10 s. */
 export const POLL_INTERVAL_S = 10;
@@ -14,6 +14,8 @@ export const HEALTH_TIMEOUT_S = 30;
 export const DRAIN_TIME_S = 30;
 /** Proxy idle timeout (`--proxy-idle-timeout`, seconds): the proxy's own default, 5 min. */
 export const PROXY_IDLE_TIMEOUT_S = IDLE_TIMEOUT_MS / 1000;
+/** How long a client waits while every backend refuses (`--proxy-retry-window`, ms): 2 s. */
+export const PROXY_RETRY_WINDOW_MS = RETRY_WINDOW_MS;
 /** First admin API port; the next nine are tried when it is taken. */
 export const ADMIN_PORT = 17_539;
 /** Canary soak (`--canary-soak`, seconds): 0 = off, the rollout goes on at once. */
@@ -99,6 +101,15 @@ export const FLAGS: readonly FlagSpec[] = [
     type: "string",
     arg: "SECONDS",
     help: `close proxied connections idle this long, 0 = never (default: ${PROXY_IDLE_TIMEOUT_S})`,
+  },
+  {
+    name: "proxy-retry-window",
+    type: "string",
+    arg: "DURATION",
+    help: "when no backend accepts (an engine restart), hold a new client and retry this long " +
+      `before closing it: seconds or e.g. 500ms, 0 = close at once (default: ${
+        PROXY_RETRY_WINDOW_MS / 1000
+      })`,
   },
   {
     name: "max-connections",

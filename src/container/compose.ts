@@ -109,6 +109,7 @@ export async function composeContainer(
       new TcpProxy(runtime, {
         port: proxyPort,
         idleTimeoutMs: config.proxy.idleTimeoutMs,
+        retryWindowMs: config.proxy.retryWindowMs,
         observer: telemetry,
         logger,
         connectionLimit,

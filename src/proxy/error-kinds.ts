@@ -9,7 +9,8 @@
 export const PROXY_ERROR_KINDS = ["no_backend", "connect_failed", "max_connections"] as const;
 
 /**
- * `no_backend`: no backend in rotation; `connect_failed`: a backend dial failed;
- * `max_connections`: the client was refused at the `--max-connections` cap.
+ * Why a client was closed unserved. `no_backend`: none in rotation; `connect_failed`: every
+ * dial failed (both once `--proxy-retry-window` ran out); `max_connections`: refused at the
+ * `--max-connections` cap.
  */
 export type ProxyErrorKind = typeof PROXY_ERROR_KINDS[number];

@@ -55,8 +55,10 @@ test("proxy fds: 10,000 connections (echoed, reset by the client, backend refuse
     hostname: "127.0.0.1",
     observer: served.observer,
   });
+  // No retry window: a client of the refusing backend is closed at once.
   const deadEnd = new TcpProxy(runtime, {
     port: 0,
+    retryWindowMs: 0,
     hostname: "127.0.0.1",
     observer: refusing.observer,
   });

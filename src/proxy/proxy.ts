@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Relay, Runtime, TcpConn, TcpListener } from "../runtime/types.ts";
+import type { Runtime, TcpConn, TcpListener } from "../runtime/types.ts";
 import type { Backend } from "./backend.ts";
 import type { ProxyErrorKind } from "./error-kinds.ts";
 import { BackendPool } from "./pool.ts";
@@ -15,60 +15,22 @@ import { ThrottledLog } from "./throttled-log.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { errorCode, errorMessage, RuntimeFailure } from "../errors.ts";
 import { addressInUse, listenHint } from "./listen-errors.ts";
+import { RefusalReport } from "./refusals.ts";
+import { IDLE_SWEEPS, sweepIdle } from "./idle-sweep.ts";
+import type { OpenConnection, ProxyObserver, TcpProxyOptions } from "./types.ts";
 
 /** Time the proxy waits for a backend's TCP handshake before trying the next backend. */
 const PROXY_CONNECT_TIMEOUT_MS = 5_000;
 
 export type { ProxyErrorKind } from "./error-kinds.ts";
+export type { ProxyObserver, TcpProxyOptions } from "./types.ts";
+/** `--proxy-retry-window`'s default: how long a client waits while every backend refuses. */
+export const RETRY_WINDOW_MS = 2_000;
+/** First pause between two rounds of dials of a held client; it doubles up to the next. */
+const RETRY_FIRST_PAUSE_MS = 10;
+/** Longest pause between two rounds of dials of a held client. */
+const RETRY_MAX_PAUSE_MS = 200;
 
-/**
- * Receives the proxy's events for metrics. Absent when telemetry is off, in which case the
- * proxy takes no timestamps and makes no calls per connection.
- */
-export interface ProxyObserver {
-  /** A client connection was accepted. */
-  connectionOpened(proxyPort: number): void;
-  /** A client connection closed after `seconds`, having moved these bytes each way. */
-  connectionClosed(proxyPort: number, seconds: number, bytesIn: number, bytesOut: number): void;
-  /** A backend dial finished (successfully or not) after `seconds`. */
-  backendConnected(proxyPort: number, seconds: number): void;
-  /** A client was refused service or a backend dial failed. */
-  error(proxyPort: number, kind: ProxyErrorKind): void;
-  /** The number of backends in rotation changed by `delta`. */
-  backendsChanged(proxyPort: number, delta: number): void;
-}
-
-/** Options of {@link TcpProxy}. */
-export interface TcpProxyOptions {
-  /** Public port to listen on (0 picks a free one, for tests). */
-  port: number;
-  /** Interface to listen on; default all interfaces (`::`, falling back to `0.0.0.0`). */
-  hostname?: string;
-  /** Close a connection after this long without bytes in either direction; 0 = never. */
-  idleTimeoutMs?: number;
-  /** Give up dialling one backend after this long and try the next. */
-  connectTimeoutMs?: number;
-  /** Telemetry hooks; omit for none. */
-  observer?: ProxyObserver;
-  /** Logger for failures. */
-  logger?: Logger;
-  /**
-   * The cap on open connections, shared by every proxy of the process (`--max-connections`);
-   * default: this proxy's own, from the runtime's descriptor limit (`defaultMaxConnections`).
-   */
-  connectionLimit?: ConnectionLimit;
-}
-
-/** One proxied connection, tracked for draining, idle sweeping and shutdown. */
-interface OpenConnection {
-  relay: Relay | null;
-  client: TcpConn;
-  seenActivity: number;
-  idleSweeps: number;
-}
-
-/** How many sweeps without activity make a connection idle (sweep period = timeout / 4). */
-const IDLE_SWEEPS = 4;
 /** Idle timeout when none is given, and `--proxy-idle-timeout`'s default: 5 min without bytes. */
 export const IDLE_TIMEOUT_MS = 300_000;
 
@@ -91,6 +53,8 @@ export class TcpProxy {
   #hostname: string | undefined;
   #idleTimeoutMs: number;
   #connectTimeoutMs: number;
+  #retryWindowMs: number;
+  #refusals: RefusalReport;
   #observer: ProxyObserver | undefined;
   #log: Logger;
   #throttled: ThrottledLog;
@@ -110,6 +74,8 @@ export class TcpProxy {
     this.#observer = options.observer;
     this.#log = options.logger ?? silentLogger;
     this.#throttled = new ThrottledLog(this.#log);
+    this.#retryWindowMs = options.retryWindowMs ?? RETRY_WINDOW_MS;
+    this.#refusals = new RefusalReport(this.#log, () => this.port, this.#retryWindowMs);
     this.#limit = options.connectionLimit ??
       new ConnectionLimit(defaultMaxConnections(runtime.openFileLimit()));
     const observer = this.#observer;
@@ -150,7 +116,7 @@ export class TcpProxy {
     }
     if (this.#idleTimeoutMs > 0) {
       const period = Math.max(10, Math.floor(this.#idleTimeoutMs / IDLE_SWEEPS));
-      this.#sweeper = setInterval(this.#sweepIdle, period);
+      this.#sweeper = setInterval(() => sweepIdle(this.#open, this.#log, this.port), period);
     }
   }
 
@@ -203,7 +169,10 @@ export class TcpProxy {
   closeConnections(): void {
     for (const open of [...this.#open]) {
       if (open.relay) open.relay.close();
-      else open.client.close();
+      else {
+        open.cut = true;
+        open.client.close();
+      }
     }
   }
 
@@ -213,6 +182,7 @@ export class TcpProxy {
     clearInterval(this.#sweeper);
     this.closeConnections();
     this.#throttled.flush();
+    this.#refusals.close();
   }
 
   #accept = (client: TcpConn): void => {
@@ -229,7 +199,13 @@ export class TcpProxy {
     }
     const startedAt = observer ? performance.now() : 0;
     observer?.connectionOpened(this.port);
-    const open: OpenConnection = { relay: null, client, seenActivity: 0, idleSweeps: 0 };
+    const open: OpenConnection = {
+      relay: null,
+      client,
+      seenActivity: 0,
+      idleSweeps: 0,
+      cut: false,
+    };
     this.#open.add(open);
     this.#dial(open, startedAt).catch((error) => {
       this.#log.error("Proxy connection failed", { proxy_port: this.port, error });
@@ -238,12 +214,54 @@ export class TcpProxy {
     });
   };
 
+  /**
+   * Connect `open` to a backend. When none accepts (an engine restarting), hold the client and
+   * retry with back-off for the retry window; only a client whose window runs out is an error.
+   */
   async #dial(open: OpenConnection, startedAt: number): Promise<void> {
-    if (this.#startupGate !== undefined && this.pool.size === 0) await this.#startupGate;
+    let deadline = 0; // set once the client is held
+    let pause = RETRY_FIRST_PAUSE_MS;
+    let failure: ProxyErrorKind;
+    for (;;) {
+      if (this.#startupGate !== undefined && this.pool.size === 0) await this.#startupGate;
+      const outcome = await this.#tryBackends(open, startedAt);
+      if (outcome === "relayed") {
+        if (deadline !== 0) this.#refusals.release(true);
+        return;
+      }
+      failure = outcome;
+      if (open.cut) break;
+      const now = performance.now();
+      if (deadline === 0) {
+        if (this.#retryWindowMs <= 0) break;
+        deadline = now + this.#retryWindowMs;
+        this.#refusals.hold();
+      }
+      if (now >= deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(pause, deadline - now)));
+      pause = Math.min(pause * 2, RETRY_MAX_PAUSE_MS);
+    }
+    if (deadline !== 0) this.#refusals.release(false);
+    else if (!open.cut) this.#refusals.failedAtOnce();
+    if (!open.cut) {
+      this.#observer?.error(this.port, failure);
+      this.#log.debug("No backend accepted, closing client", { proxy_port: this.port });
+    }
+    open.client.close();
+    this.#finished(open, startedAt, 0, 0);
+  }
+
+  /**
+   * One round: try each backend in rotation at most once (no bytes were sent yet, so a retry
+   * on another backend is invisible to the client) and relay to the first that accepts.
+   */
+  async #tryBackends(
+    open: OpenConnection,
+    startedAt: number,
+  ): Promise<"relayed" | ProxyErrorKind> {
     const observer = this.#observer;
     const port = this.port;
-    // Each backend in rotation is tried at most once; no bytes were sent yet, so a retry
-    // on another backend is invisible to the client. `tried` exists only once one was passed.
+    // `tried` exists only once a backend was passed over.
     let tried: Backend[] | undefined;
     let dialFailed = false;
     for (let backend = this.pool.next(); backend; backend = this.#untried(tried!)) {
@@ -263,11 +281,9 @@ export class TcpProxy {
         backend.release();
         dialFailed = true;
         backend.tally?.dialFailed();
-        if (observer) {
-          observer.backendConnected(port, (performance.now() - dialStart) / 1000);
-          observer.error(port, "connect_failed");
-        }
-        this.#throttled.warn("Failed to connect to backend", {
+        observer?.backendConnected(port, (performance.now() - dialStart) / 1000);
+        this.#refusals.refused(backend.address);
+        this.#log.debug("Failed to connect to backend", {
           proxy_port: port,
           backend: backend.address,
           code: errorCode((error as Error).cause) ?? errorCode(error),
@@ -275,6 +291,11 @@ export class TcpProxy {
         });
         (tried ??= []).push(backend);
         continue;
+      }
+      if (open.cut) { // shut down while this dial was under way
+        backend.release();
+        upstream.close();
+        return "no_backend";
       }
       observer?.backendConnected(port, (performance.now() - dialStart) / 1000);
       const chosen = backend;
@@ -292,14 +313,9 @@ export class TcpProxy {
           this.#finished(open, startedAt, result.clientToBackend, result.backendToClient);
         },
       });
-      return;
+      return "relayed";
     }
-    if (!dialFailed) {
-      observer?.error(port, "no_backend");
-      this.#log.debug("No backend available, closing client", { proxy_port: port });
-    }
-    open.client.close();
-    this.#finished(open, startedAt, 0, 0);
+    return dialFailed ? "connect_failed" : "no_backend";
   }
 
   /**
@@ -330,18 +346,4 @@ export class TcpProxy {
       for (const wake of [...this.#idleWaiters]) wake();
     }
   }
-
-  #sweepIdle = (): void => {
-    for (const open of this.#open) {
-      const relay = open.relay;
-      if (!relay) continue;
-      if (relay.activity !== open.seenActivity) {
-        open.seenActivity = relay.activity;
-        open.idleSweeps = 0;
-      } else if (++open.idleSweeps >= IDLE_SWEEPS) {
-        this.#log.debug("Closing idle connection", { proxy_port: this.port });
-        relay.close();
-      }
-    }
-  };
 }

@@ -107,7 +107,13 @@ test("telemetry: proxy instruments after 10 echoed connections, a refused dial a
   const telemetry = newTelemetry();
   const echo = await startEchoServer();
   const proxy = new TcpProxy(runtime, { port: 0, hostname: "127.0.0.1", observer: telemetry });
-  const empty = new TcpProxy(runtime, { port: 0, hostname: "127.0.0.1", observer: telemetry });
+  // No retry window: each client there is one dial (or none) and one error.
+  const empty = new TcpProxy(runtime, {
+    port: 0,
+    hostname: "127.0.0.1",
+    observer: telemetry,
+    retryWindowMs: 0,
+  });
   try {
     await proxy.start();
     await empty.start();
