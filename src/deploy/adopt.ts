@@ -51,6 +51,7 @@ export async function adoptRunning(
         digest: digestOf(details.image),
         image: details.image,
         hostPorts: hostPortsOf(details, details.name, ports),
+        address: details.address || undefined,
       };
       await waitUntilHealthy(ctx, replica, ports, options.signal);
       options.serving.join(replica, ports);

@@ -16,6 +16,7 @@ import { type Backend, BackendTally } from "../proxy/backend.ts";
 import type { Clock } from "./clock.ts";
 import { probeOnce, probeTarget } from "./health.ts";
 import type { ResolvedPort } from "./ports.ts";
+import { endpointOf } from "./endpoint.ts";
 import type { DeployContext, Replica } from "./replica.ts";
 
 /** Gap between two health probes of the canary replica during its soak. */
@@ -144,9 +145,9 @@ export async function soakReplica(
 ): Promise<void> {
   const { replica, backends, ports } = canary;
   const tallies = backends.map((b) => (b.tally = new BackendTally()));
-  const hostPort = replica.hostPorts.get(ports[0].containerPort)!;
+  const endpoint = endpointOf(replica, ports[0].containerPort);
   const path = ctx.config.rollout.healthPath;
-  const probe = { hostPort, path, probeTcp: ctx.probeTcp, signal: settings.signal };
+  const probe = { endpoint, path, probeTcp: ctx.probeTcp, signal: settings.signal };
   try {
     await soak({
       name: replica.name,
@@ -154,7 +155,7 @@ export async function soakReplica(
       probe: async () => {
         const failure = await probeOnce(
           probe,
-          probeTarget(hostPort, path),
+          probeTarget(endpoint, path),
           HEALTH_PROBE_TIMEOUT_MS,
         );
         ctx.observer?.healthCheck(failure === undefined);

@@ -7,6 +7,7 @@ import { waitHealthy, type WaitHealthyOptions } from "./health.ts";
 import { ContainerExitedError, HealthCheckError } from "./errors.ts";
 import type { Engine } from "../engine/types.ts";
 import { drive } from "../../test/_deploy-fakes.ts";
+import { refusedPort } from "../../test/_net.ts";
 
 /** A health endpoint answering `status` (and counting requests). */
 async function endpoint(status: number) {
@@ -37,10 +38,10 @@ function runningEngine(state = "running"): Engine {
 }
 
 /** Wait for replica `app-1-0` on `hostPort` at `/health` (5 s, manual clock) with `options`. */
-function waitOn(hostPort: number, options: Partial<WaitHealthyOptions> = {}): Promise<void> {
+function waitOn(hostPort: number, options: Partial<WaitHealthyOptions> = {}): Promise<unknown> {
   return waitHealthy({
     container: { id: "c", name: "app-1-0" },
-    hostPort,
+    endpoint: { host: "127.0.0.1", port: hostPort },
     path: "/health",
     timeoutMs: 5_000,
     engine: runningEngine(),
@@ -144,7 +145,7 @@ test("health: a container that exited fails at once; TCP probes need an accepted
   await closed.server.close();
   const base = {
     container: { id: "c", name: "app-1-0" },
-    hostPort: port,
+    endpoint: { host: "127.0.0.1", port },
     path: "",
     timeoutMs: 3_600_000,
     probeTcp: testProbe,
@@ -157,7 +158,8 @@ test("health: a container that exited fails at once; TCP probes need an accepted
   });
   const open = await endpoint(200);
   try {
-    await waitHealthy({ ...base, hostPort: open.server.port, engine: runningEngine() });
+    const endpoint = { host: "127.0.0.1", port: open.server.port };
+    await waitHealthy({ ...base, endpoint, engine: runningEngine() });
   } finally {
     await open.server.close();
   }
@@ -170,7 +172,7 @@ test("health: aborting the wait rejects with the abort reason", async () => {
     const clock = new ManualClock();
     const waiting = waitHealthy({
       container: { id: "c", name: "n" },
-      hostPort: server.port,
+      endpoint: { host: "127.0.0.1", port: server.port },
       path: "/",
       timeoutMs: 60_000,
       engine: runningEngine(),
@@ -183,5 +185,32 @@ test("health: aborting the wait rejects with the abort reason", async () => {
     await assert.rejects(waiting, /shutting down/);
   } finally {
     await server.close();
+  }
+});
+
+test("health: the engine address is used when the app answers there, else the published port", async () => {
+  const published = await endpoint(200);
+  const atAddress = await endpoint(200);
+  const refusedAt = { host: "127.0.0.1", port: await refusedPort() };
+  try {
+    const base = {
+      container: { id: "c", name: "app-1-0" },
+      endpoint: { host: "127.0.0.1", port: published.server.port },
+      path: "/health",
+      timeoutMs: 5_000,
+      engine: runningEngine(),
+      probeTcp: testProbe,
+      clock: new ManualClock(),
+    };
+    const direct = { host: "127.0.0.1", port: atAddress.server.port };
+    assert.equal(await waitHealthy({ ...base, direct }), direct);
+    assert.equal(published.hits(), 0, "the published port is not probed once the address answers");
+    // Unreachable (some runtimes call that refused): the published port decides.
+    assert.equal(await waitHealthy({ ...base, direct: refusedAt }), base.endpoint);
+    assert.equal(published.hits(), 1);
+    assert.equal(await waitHealthy(base), base.endpoint, "no address: the published port");
+  } finally {
+    await published.server.close();
+    await atAddress.server.close();
   }
 });

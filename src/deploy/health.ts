@@ -11,9 +11,12 @@ import { errorMessage } from "../errors.ts";
 import type { Clock } from "./clock.ts";
 import { ContainerExitedError, HealthCheckError } from "./errors.ts";
 import type { DeployObserver, TcpProbe } from "./types.ts";
+import { type Endpoint, endpointText } from "./endpoint.ts";
 
 /** Gap between two health probes of one replica: one per second. */
 const HEALTH_PROBE_INTERVAL_MS = 1_000;
+/** Timeout of one probe at a container's engine address: on a reachable bridge it is instant. */
+const DIRECT_PROBE_MS = 1_000;
 /** Timeout of one health probe (HTTP request or TCP connect). */
 export const HEALTH_PROBE_TIMEOUT_MS = 5_000;
 /**
@@ -27,8 +30,10 @@ export const TCP_PROBE_SETTLE_MS = 200;
 export interface WaitHealthyOptions {
   /** The container being checked. */
   container: { id: string; name: string };
-  /** Host port on 127.0.0.1 to probe. */
-  hostPort: number;
+  /** Where to probe: the published loopback port (or wherever the replica is dialled). */
+  endpoint: Endpoint;
+  /** The container's engine address, tried first at each probe; absent: `endpoint` only. */
+  direct?: Endpoint;
   /** HTTP path (`/health`); `""` probes a TCP accept instead. */
   path: string;
   /** Total time the replica gets. */
@@ -46,18 +51,20 @@ export interface WaitHealthyOptions {
 }
 
 /** The probe target as text, for logs and errors. */
-export function probeTarget(hostPort: number, path: string): string {
-  return path ? `http://127.0.0.1:${hostPort}${path}` : `tcp://127.0.0.1:${hostPort}`;
+export function probeTarget(endpoint: Endpoint, path: string): string {
+  return path ? `http://${endpointText(endpoint)}${path}` : `tcp://${endpointText(endpoint)}`;
 }
 
 /**
- * Resolve once the replica passes a probe. Rejects with {@link HealthCheckError} when the
+ * Resolve once the replica passes a probe, with the endpoint where it passed: `direct` when
+ * the app answered there, else `endpoint`. Rejects with {@link HealthCheckError} when the
  * budget runs out, {@link ContainerExitedError} when the container stops running, or the
  * abort reason.
  */
-export async function waitHealthy(options: WaitHealthyOptions): Promise<void> {
-  const { clock, signal } = options;
-  const target = probeTarget(options.hostPort, options.path);
+export async function waitHealthy(options: WaitHealthyOptions): Promise<Endpoint> {
+  const { clock, signal, direct } = options;
+  const target = probeTarget(options.endpoint, options.path);
+  const directTarget = direct && probeTarget(direct, options.path);
   const deadline = clock.now() + options.timeoutMs;
   for (;;) {
     signal?.throwIfAborted();
@@ -66,9 +73,22 @@ export async function waitHealthy(options: WaitHealthyOptions): Promise<void> {
     // not a whole probe timeout (5 s) past it.
     const left = deadline - clock.now();
     const timeoutMs = Math.min(HEALTH_PROBE_TIMEOUT_MS, Math.max(left, HEALTH_PROBE_INTERVAL_MS));
+    // Only an answer at the address counts: some runtimes report an unreachable host as
+    // refused. After a pass at the published port it is asked once more (the app just came up).
+    const atAddress = async () =>
+      direct !== undefined &&
+      await probeOnce(
+          { ...options, endpoint: direct },
+          directTarget!,
+          Math.min(timeoutMs, DIRECT_PROBE_MS),
+        ) === undefined;
+    if (await atAddress()) {
+      options.observer?.healthCheck(true);
+      return direct!;
+    }
     const failure = await probeOnce(options, target, timeoutMs);
     options.observer?.healthCheck(failure === undefined);
-    if (failure === undefined) return;
+    if (failure === undefined) return await atAddress() ? direct! : options.endpoint;
     await assertRunning(options);
     const rest = deadline - clock.now();
     if (rest <= 0) {
@@ -83,13 +103,14 @@ export async function waitHealthy(options: WaitHealthyOptions): Promise<void> {
  * passed, else why it failed. Rejects only when `signal` aborted.
  */
 export async function probeOnce(
-  options: Pick<WaitHealthyOptions, "hostPort" | "path" | "probeTcp" | "signal">,
+  options: Pick<WaitHealthyOptions, "endpoint" | "path" | "probeTcp" | "signal">,
   target: string,
   timeoutMs: number,
 ): Promise<string | undefined> {
   try {
     if (!options.path) {
-      const serving = await options.probeTcp("127.0.0.1", options.hostPort, timeoutMs);
+      const { host, port } = options.endpoint;
+      const serving = await options.probeTcp(host, port, timeoutMs);
       return serving ? undefined : "nothing serves the port yet (refused, or closed at once)";
     }
     const timeout = AbortSignal.timeout(timeoutMs);

@@ -8,6 +8,7 @@
 import { Backend } from "../proxy/backend.ts";
 import type { BackendPool } from "../proxy/pool.ts";
 import { timeLimit } from "./clock.ts";
+import { endpointOf } from "./endpoint.ts";
 import { MissingProxyError } from "./errors.ts";
 import type { ResolvedPort } from "./ports.ts";
 import type { DeployContext, DeployTarget, Replica } from "./replica.ts";
@@ -98,11 +99,8 @@ export class ReplicaSet implements Iterable<Replica> {
   join(replica: Replica, ports: readonly ResolvedPort[]): void {
     const pools = poolsOf(this.#ctx, ports);
     const seats = ports.map((p, i) => {
-      const port = replica.hostPorts.get(p.containerPort)!;
-      return {
-        pool: pools[i],
-        backend: pools[i].add(new Backend("127.0.0.1", port, replica.name)),
-      };
+      const { host, port } = endpointOf(replica, p.containerPort);
+      return { pool: pools[i], backend: pools[i].add(new Backend(host, port, replica.name)) };
     });
     this.#seats.set(replica, seats);
     this.#ctx.observer?.replicasChanged(1);

@@ -12,6 +12,7 @@ import { errorMessage } from "../errors.ts";
 import type { Clock } from "./clock.ts";
 import { ContainerExitedError, HealthCheckError, PortNotPublishedError } from "./errors.ts";
 import { probeTarget, waitHealthy } from "./health.ts";
+import { candidateEndpoint, endpointOf, endpointText, publishedEndpoint } from "./endpoint.ts";
 import { containerName, replicaLabels } from "./labels.ts";
 import { publishedPorts, type ResolvedPort } from "./ports.ts";
 import type { DeployObserver, TcpProbe } from "./types.ts";
@@ -63,6 +64,10 @@ export interface Replica extends DeployTarget {
   index: number;
   /** Host port per container port. */
   hostPorts: Map<number, number>;
+  /** The container's address on its engine network (`172.17.0.3`), if it has one. */
+  address?: string;
+  /** The app answered its health check at {@link address}: the proxy dials it there. */
+  direct?: boolean;
 }
 
 /** Options of {@link startReplica}. */
@@ -126,6 +131,7 @@ export async function startReplica(
       name,
       index,
       hostPorts: hostPortsOf(details, name, options.ports),
+      address: details.address || undefined,
     };
     ctx.logger.info("Container started", {
       container: name,
@@ -158,22 +164,28 @@ async function logLastOutput(ctx: DeployContext, container: { id: string; name: 
   }
 }
 
-/** Wait (up to `--health-timeout`) until `replica` answers its first mapping's probe. */
+/**
+ * Wait (up to `--health-timeout`) until `replica` answers its first mapping's probe, at its
+ * engine address and else at its published port; where it answered is where it is dialled.
+ */
 export async function waitUntilHealthy(
   ctx: DeployContext,
   replica: Replica,
   ports: readonly ResolvedPort[],
   signal?: AbortSignal,
 ): Promise<void> {
-  const hostPort = replica.hostPorts.get(ports[0].containerPort)!;
+  const containerPort = ports[0].containerPort;
+  const published = publishedEndpoint(replica, containerPort);
+  const direct = candidateEndpoint(replica, containerPort);
   const path = ctx.config.rollout.healthPath;
   ctx.logger.info("Performing health check", {
     container: replica.name,
-    target: probeTarget(hostPort, path),
+    target: probeTarget(direct ?? published, path),
   });
-  await waitHealthy({
+  const passed = await waitHealthy({
     container: replica,
-    hostPort,
+    endpoint: published,
+    direct,
     path,
     timeoutMs: ctx.config.rollout.healthTimeoutMs,
     engine: ctx.engine,
@@ -182,7 +194,17 @@ export async function waitUntilHealthy(
     observer: ctx.observer,
     signal,
   });
-  ctx.logger.info("Health check passed", { container: replica.name });
+  replica.direct = passed === direct;
+  if (direct && !replica.direct) {
+    ctx.logger.info("Container address not reachable from the host, using its published port", {
+      container: replica.name,
+      address: endpointText(direct),
+    });
+  }
+  ctx.logger.info("Health check passed", {
+    container: replica.name,
+    target: probeTarget(passed, path),
+  });
 }
 
 /** Host port of each mapping's container port; throws {@link PortNotPublishedError}. */
@@ -201,7 +223,7 @@ export function hostPortsOf(
 }
 
 function portMappingText(replica: Replica, ports: readonly ResolvedPort[]): string {
-  return ports.map((p) => `${p.proxyPort}->127.0.0.1:${replica.hostPorts.get(p.containerPort)}`)
+  return ports.map((p) => `${p.proxyPort}->${endpointText(endpointOf(replica, p.containerPort))}`)
     .join(",");
 }
 

@@ -34,11 +34,24 @@ test("engine decode: inspect ports become numbers, zero start time becomes empty
     state: "created",
     labels: { "dewy.app": "app" },
     ports: { "8080/tcp": { hostIp: "127.0.0.1", hostPort: 32768 } },
+    address: "",
     startedAt: "",
     exitCode: 0,
     oomKilled: false,
     restartCount: 2,
   });
+});
+
+test("engine decode: the address is the bridge's, else the first network's that has one", () => {
+  const inspect = (network: Record<string, unknown>) =>
+    decodeContainerDetails({ Id: "abc", NetworkSettings: network }, "inspect container abc")
+      .address;
+  assert.equal(inspect({ IPAddress: "172.17.0.3", Networks: {} }), "172.17.0.3");
+  assert.equal(
+    inspect({ IPAddress: "", Networks: { none: {}, shop: { IPAddress: "10.89.0.4" } } }),
+    "10.89.0.4",
+  );
+  assert.equal(inspect({ IPAddress: "", Networks: { host: { IPAddress: "" } } }), "");
 });
 
 test("engine decode: image exposed TCP ports sorted, udp ignored", () => {

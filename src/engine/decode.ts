@@ -92,6 +92,18 @@ function ports(value: unknown): ContainerDetails["ports"] {
   return out;
 }
 
+/**
+ * The container's IPv4 address: the default bridge's `IPAddress`, else the first network of
+ * `Networks` that has one (a user-defined network from `--network`).
+ */
+function networkAddress(network: Json): string {
+  const direct = text(network.IPAddress);
+  if (direct) return direct;
+  const networks = isObject(network.Networks) ? Object.values(network.Networks) : [];
+  for (const n of networks) if (isObject(n) && text(n.IPAddress)) return text(n.IPAddress);
+  return "";
+}
+
 /** `GET /containers/{id}/json` → details. */
 export function decodeContainerDetails(raw: unknown, operation: string): ContainerDetails {
   const c = object(raw, operation, "the container");
@@ -106,6 +118,7 @@ export function decodeContainerDetails(raw: unknown, operation: string): Contain
     state: text(state.Status),
     labels: labels(config.Labels),
     ports: ports(network.Ports),
+    address: networkAddress(network),
     startedAt: startedAt === ZERO_TIME ? "" : startedAt,
     exitCode: count(state.ExitCode),
     oomKilled: state.OOMKilled === true,

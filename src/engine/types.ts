@@ -70,6 +70,8 @@ export interface ContainerSummary {
 export interface ContainerDetails extends ContainerSummary {
   /** Published ports: `"8080/tcp"` → `{ hostIp, hostPort }` (first binding). */
   ports: Record<string, { hostIp: string; hostPort: number }>;
+  /** The container's IP on its engine network (`172.17.0.3`); empty or absent when none. */
+  address?: string;
   /** ISO timestamp, or `""` when never started. */
   startedAt: string;
   exitCode: number;
