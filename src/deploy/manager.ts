@@ -17,6 +17,7 @@ import { stoppedMessage, type StopSignal } from "../notify/messages.ts";
 import type { BackendPool } from "../proxy/pool.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import type { HookRunner } from "../hooks/run.ts";
+import { Leftovers } from "./leftovers.ts";
 import { type Clock, realClock } from "./clock.ts";
 import type { FailureBackoffOptions } from "./backoff.ts";
 import { CheckRunner } from "./checks.ts";
@@ -111,6 +112,7 @@ export class DeployManager implements ResumableMode {
       observer: options.observer,
       user: options.user,
     };
+    ctx.leftovers = new Leftovers(ctx);
     const { notifier } = options;
     this.#notifier = notifier;
     this.#notifyTimeoutMs = options.notifyTimeoutMs ?? NOTIFY_TIMEOUT_MS;
@@ -182,6 +184,7 @@ export class DeployManager implements ResumableMode {
         signal,
       }),
       this.#scheduler.loop(),
+      this.#ctx.leftovers!.loop(signal),
     );
   }
 

@@ -16,6 +16,7 @@ import { candidateEndpoint, endpointOf, endpointText, publishedEndpoint } from "
 import { containerName, replicaLabels } from "./labels.ts";
 import { publishedPorts, type ResolvedPort } from "./ports.ts";
 import type { DeployObserver, TcpProbe } from "./types.ts";
+import { Leftovers } from "./leftovers.ts";
 
 /** Graceful stop timeout (seconds) for old replicas and at shutdown, before SIGKILL. */
 export const STOP_TIMEOUT_S = 10;
@@ -42,6 +43,8 @@ export interface DeployContext {
   observer?: DeployObserver;
   /** `uid:gid` containers run as unless `--user` was given; unset: the image's `USER`. */
   user: string | undefined;
+  /** Takes containers whose removal failed while the engine was away; absent: only logged. */
+  leftovers?: Leftovers;
 }
 
 /** The version a replica runs. */
@@ -229,10 +232,11 @@ function portMappingText(replica: Replica, ports: readonly ResolvedPort[]): stri
 
 /**
  * Stop (SIGKILL after `stopTimeoutS`) and remove a container; a failed stop still tries the
- * forced remove. Failures are logged with the command that cleans up by hand, not thrown.
+ * forced remove. Failures are logged with the command that cleans up by hand, not thrown; with
+ * `ctx.leftovers`, a removal the absent engine refused is handed to it to finish later.
  */
 export async function removeContainer(
-  ctx: Pick<DeployContext, "engine" | "logger" | "config">,
+  ctx: Pick<DeployContext, "engine" | "logger" | "config" | "leftovers">,
   container: { id: string; name: string },
   stopTimeoutS: number,
 ): Promise<boolean> {
@@ -248,6 +252,14 @@ export async function removeContainer(
     await ctx.engine.removeContainer(container.id);
     return true;
   } catch (error) {
+    if (ctx.leftovers && Leftovers.retriable(error)) {
+      ctx.leftovers.add(container);
+      ctx.logger.warn("Cannot remove container while the engine is away, removing it once back", {
+        container: container.name,
+        error: errorMessage(error),
+      });
+      return false;
+    }
     ctx.logger.error("Failed to remove container", {
       container: container.name,
       error: errorMessage(error),
