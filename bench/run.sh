@@ -5,6 +5,8 @@
 #   BENCH_REPETITIONS=4 bash bench/run.sh   4 interleaved rounds instead of 3
 #   BENCH_PAIRS=0 bash bench/run.sh         no pairs (see bench/README.md, "Pairs")
 #   BENCH_TARGETS=dewy-bin,dewy-deno bash bench/run.sh   only these (+ direct, haproxy)
+#   BENCH_BRIDGE=1 bash bench/run.sh   bridge address vs published port of a container backend
+#                                      (needs the test engine: eval "$(bash test/services/engine-up.sh)")
 # Loopback only; every load run is bounded by `timeout -s KILL`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,6 +59,10 @@ log "building $BINARY (bun build --compile) and $DENO_BUNDLE (ES module + chunks
 { "$BUN" scripts/bun-build.ts bench/proxy-entry.ts "$BINARY" --compile \
   && "$BUN" scripts/bun-build.ts bench/proxy-entry.ts "$DENO_BUNDLE"; } >"$WORK/compile.log" 2>&1 \
   || { cat "$WORK/compile.log" >&2; exit 1; }
+# BENCH_BRIDGE=1: only the short bridge-address vs published-port comparison (bench/bridge.sh).
+if [ "${BENCH_BRIDGE:-0}" = 1 ]; then
+  BENCH_WORK=$WORK BENCH_BINARY=$BINARY exec bash bench/bridge.sh
+fi
 # The first run of a script Deno has not seen holds about 20 MiB more (still after a minute): it
 # parses and analyses the bundle and its chunks into DENO_DIR. Every later start (a restart, an
 # upgrade's second start) finds that cache, so the benchmark warms it once.
