@@ -35,7 +35,13 @@ async function startDewyPieces() {
   const telemetry = new Telemetry({ version: "9.9.9", app: "promapp", env: () => undefined });
   const echo = await startEchoServer();
   const proxy = new TcpProxy(runtime, { port: 0, hostname: "127.0.0.1", observer: telemetry });
-  const orphan = new TcpProxy(runtime, { port: 0, hostname: "127.0.0.1", observer: telemetry });
+  // No backend and no retry window: each client is one no_backend error at once.
+  const orphan = new TcpProxy(runtime, {
+    port: 0,
+    hostname: "127.0.0.1",
+    observer: telemetry,
+    retryWindowMs: 0,
+  });
   await proxy.start();
   await orphan.start();
   telemetry.registerProxyPort(proxy.port);
