@@ -211,7 +211,7 @@ test("admin: /metrics is 404 with telemetry off and the exposition with it on", 
     assert.equal(on.headers.get("content-type"), "text/plain; version=0.0.4; charset=utf-8");
     assert.match(
       await on.text(),
-      /^dewy_proxy_errors_total\{proxy_port="8080",otel_scope_name="github\.com\/linyows\/dewy"\} 0$/m,
+      /^dewy_proxy_errors_total\{proxy_port="8080",error_type="no_backend",otel_scope_name="github\.com\/linyows\/dewy"\} 0$/m,
     );
   } finally {
     await telemetry.shutdown(100);
