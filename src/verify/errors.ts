@@ -15,8 +15,8 @@ export class SignatureRejectedError extends Error {
   /** @param version the tag @param digest its digest @param problems what was missing or wrong */
   constructor(version: string, digest: string, problems: readonly string[]) {
     super(
-      `version ${version} (${digest}) not deployed: no valid signature by a --verify-key key ` +
-        `(${problems.join("; ")}); sign this digest with cosign, or push a signed version`,
+      `version ${version} (${digest}) not deployed: no valid signature by a --verify-key key: ` +
+        `${problems.join("; ")}; sign this digest with cosign or push a signed version`,
     );
     this.name = "SignatureRejectedError";
     this.version = version;

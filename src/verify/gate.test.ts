@@ -50,7 +50,9 @@ test("signature gate: an unsigned version is refused once: one error, one notifi
   assert.ok(refusal instanceof SignatureRejectedError);
   assert.match(
     refusal.message,
-    new RegExp(`^version v1\\.1\\.0 \\(${digest}\\) not deployed: .*no tag sha256-\\w+\\.sig`),
+    new RegExp(
+      `^version v1\\.1\\.0 \\(${digest}\\) not deployed: .*: no \\.sig tag; no Sigstore bundle`,
+    ),
   );
   for (let i = 0; i < 3; i++) assert.ok(await gate.refusal(image));
   const errors = records.filter((r) => r.level === "ERROR");
@@ -77,4 +79,20 @@ test("signature gate: a signed version passes, and the status names the key that
   ]);
   assert.equal(gate.status(sha256("other")).signedBy, undefined);
   assert.equal(gate.status(undefined).signedBy, undefined);
+});
+
+test("signature gate: the running version is audited once; unsigned it only warns", async () => {
+  const { gate, records, sent, failures, sign, verifier } = setup();
+  const unsigned = { tag: "v0.9.0", digest: sha256("v0.9.0") };
+  await gate.auditRunning(unsigned);
+  await gate.auditRunning(unsigned);
+  const warnings = records.filter((r) => r.level === "WARN");
+  assert.equal(warnings.length, 1);
+  assert.equal(warnings[0].digest, unsigned.digest);
+  assert.deepEqual([sent.length, failures()], [0, 0]);
+  const signed = { tag: "v1.0.0", digest: sha256("v1.0.0") };
+  sign(signed.digest);
+  await gate.auditRunning(signed);
+  assert.equal(gate.status(signed.digest).signedBy?.path, "/etc/dewy/cosign.pub");
+  assert.ok(verifier.verdict(signed.digest)?.signed);
 });

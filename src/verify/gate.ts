@@ -9,7 +9,9 @@ import type { Logger } from "../log.ts";
 import type { Notifier } from "../notify/types.ts";
 import { SignatureRejectedError } from "./errors.ts";
 import type { ImageToVerify } from "./lookup.ts";
-import type { SignatureVerifier } from "./verifier.ts";
+import type { VerifyKey } from "./keys.ts";
+import type { SignatureSource } from "./types.ts";
+import { SignatureVerifier } from "./verifier.ts";
 
 /** Options of {@link SignatureGate}. */
 export interface SignatureGateOptions {
@@ -79,11 +81,31 @@ export class SignatureGate {
     logger.error("Version refused: no valid signature by a --verify-key key", {
       version: image.tag,
       digest: image.digest,
-      error: error.message,
+      problems: verdict.problems.join("; "),
     });
     observer?.deploymentFailed();
     void notifier?.sendError(error);
     return error;
+  }
+
+  /**
+   * Verify the version that already runs (adopted at start-up) once, so `/api/status` can
+   * name its key; without a valid signature it keeps running and one warning says so.
+   * Rejects with a `RegistryError` when the registry fails (it is tried again next time).
+   */
+  async auditRunning(image: VersionToVerify, signal?: AbortSignal): Promise<void> {
+    const { verifier, logger } = this.#options;
+    if (verifier.verdict(image.digest)) return;
+    const { verdict } = await verifier.check(image, signal);
+    if (verdict.signed) return;
+    logger.warn(
+      "The running version has no valid signature by a --verify-key key; it keeps running",
+      {
+        version: image.tag,
+        digest: image.digest,
+        problems: verdict.problems.join("; "),
+      },
+    );
   }
 
   /** Verification as `/api/status` shows it, for the running `digest`. */
@@ -99,4 +121,19 @@ export class SignatureGate {
       signedBy: { path: key.path, fingerprint: key.fingerprint, format, location },
     };
   }
+}
+
+/**
+ * The gate of `--verify-key`: `keys` checked against the signatures `source` holds; logs the
+ * keys in use.
+ */
+export function createSignatureGate(
+  keys: readonly VerifyKey[],
+  options: Omit<SignatureGateOptions, "verifier"> & { source: SignatureSource },
+): SignatureGate {
+  const { source, ...rest } = options;
+  rest.logger.info("Signature verification on", {
+    keys: keys.map((k) => `${k.path} sha256:${k.fingerprint}`).join(", "),
+  });
+  return new SignatureGate({ verifier: new SignatureVerifier(keys, source), ...rest });
 }

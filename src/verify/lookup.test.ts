@@ -56,7 +56,7 @@ test("verify legacy: cosign v3's .sig (real fixture) verifies for its digest, on
   const keys = keysOf("legacy/containers-image/cosign.pub", "legacy/cosign-v3-attached/cosign.pub");
   const tags = ["v1", `${tagOf(ATTACHED)}.sig`];
   const verdict = await verifyImage(source, keys, { digest: ATTACHED, tags });
-  assertSigned(verdict, "legacy/cosign-v3-attached/cosign.pub", "simple-signing", /\.sig$/);
+  assertSigned(verdict, "legacy/cosign-v3-attached/cosign.pub", "simple-signing", /^\.sig tag$/);
   assert.deepEqual(source.reads.map((r) => r.split(" ")[0]), ["manifest", "blob"]);
 });
 
@@ -64,7 +64,7 @@ test("verify legacy: the real .sig is refused with another key, for another dige
   const other = await verifyImage(attachedSource(), keysOf("legacy/containers-image/cosign.pub"), {
     digest: ATTACHED,
   });
-  assertUnsigned(other, /\.sig: signature does not verify with any --verify-key/);
+  assertUnsigned(other, /\.sig tag: signature does not verify with any --verify-key/);
   const payload = read("legacy/cosign-v3-attached/payload.json");
   const tampered = new Uint8Array(payload);
   tampered[tampered.length - 3] ^= 1;
@@ -120,7 +120,7 @@ test("verify legacy: containers/image fixtures verify for the sha256 of their ma
       await verifyImage(source, keysOf(key), { digest }),
       key,
       "simple-signing",
-      /\.sig$/,
+      /^\.sig tag$/,
     );
   }
   const digest = sha256(read("legacy/containers-image/key-rekor-valid/manifest.json"));
@@ -143,7 +143,7 @@ test("verify legacy: any layer may pass; an unknown key's layer alone does not",
     await verifyImage(both, keys, { digest }),
     "legacy/containers-image/cosign.pub",
     "simple-signing",
-    /sig/,
+    /^\.sig tag$/,
   );
   const alone = cImageSource(digest, [unknown]);
   assertUnsigned(await verifyImage(alone, keys, { digest }), /signature does not verify/);
@@ -172,7 +172,7 @@ test("verify bundle: cosign v3's bundle (real fixture) verifies under the fallba
     verdict,
     "bundle/cosign-v3-key/cosign.pub",
     "sigstore-bundle",
-    new RegExp(`^tag ${tagOf(INDEX)}$`),
+    /^fallback tag$/,
   );
   // No .sig listed: no request for it; the referrers API is asked, then the fallback tag.
   assert.deepEqual(source.reads.map((r) => r.split(" ")[0]), [
@@ -195,7 +195,7 @@ test("verify bundle: the same bundle through the referrers API; refused with ano
     },
   );
   assertUnsigned(wrong, /referrers API: bundle signature does not verify with any --verify-key/);
-  assertUnsigned(wrong, /\.sig: not found/);
+  assertUnsigned(wrong, /\.sig tag: not found/);
 });
 
 test("verify bundle: the real bundle does not cover another digest; keyless and blob bundles are refused", () => {
@@ -259,10 +259,6 @@ test("verify: nothing signed names both places looked at", async () => {
   const verdict = await verifyImage(new MemorySource(), keys, { digest, tags: ["v1.0.0"] });
   assertUnsigned(
     verdict,
-    new RegExp(
-      `no tag ${tagOf(digest)}\\.sig; no Sigstore bundle \\(no referrers API, no tag ${
-        tagOf(digest)
-      }\\)`,
-    ),
+    /^no \.sig tag; no Sigstore bundle \(no referrers API, no fallback tag\)$/,
   );
 });

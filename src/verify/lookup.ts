@@ -59,18 +59,18 @@ export async function verifyImage(
   if (listed(sigTag)) {
     const check = await simpleSigningTag(ctx, sigTag);
     if ("key" in check) {
-      return { signed: true, key: check.key, format: "simple-signing", location: `tag ${sigTag}` };
+      return { signed: true, key: check.key, format: "simple-signing", location: ".sig tag" };
     }
-    problems.push(`tag ${sigTag}: ${check.problem}`);
-  } else problems.push(`no tag ${sigTag}`);
+    problems.push(`.sig tag: ${check.problem}`);
+  } else problems.push("no .sig tag");
   let location = "referrers API";
   let index = await source.referrers(digest, signal);
   if (index === undefined) {
-    location = `tag ${fallbackTag}`;
+    location = "fallback tag";
     if (listed(fallbackTag)) index = (await source.manifest(fallbackTag, signal))?.bytes;
   }
   if (index === undefined) {
-    problems.push(`no Sigstore bundle (no referrers API, no tag ${fallbackTag})`);
+    problems.push("no Sigstore bundle (no referrers API, no fallback tag)");
     return { signed: false, problems };
   }
   const check = await bundleReferrers(ctx, index);

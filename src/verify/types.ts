@@ -46,7 +46,7 @@ export type Verdict =
     key: VerifyKey;
     /** The format of that signature. */
     format: SignatureFormat;
-    /** Where it was found: `tag sha256-….sig`, `referrers API`, `tag sha256-…`. */
+    /** Where it was found: `.sig tag` (`sha256-<hex>.sig`), `referrers API`, `fallback tag` (`sha256-<hex>`). */
     location: string;
   }
   | {

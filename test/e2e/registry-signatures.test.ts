@@ -61,13 +61,13 @@ test("registry signatures e2e: docker-registry 2.8 with token auth, .sig and fal
     assert.ok(v1.signed && v1.format === "simple-signing" && v1.key.path === "good.pub");
     const v11 = await verdict("v1.1.0");
     assert.ok(v11.signed && v11.format === "sigstore-bundle", JSON.stringify(v11));
-    assert.equal(v11.location, `tag sha256-${digests["v1.1.0"].slice(7)}`);
+    assert.equal(v11.location, "fallback tag");
     const v12 = await verdict("v1.2.0");
     assert.ok(!v12.signed);
-    assert.match(v12.problems[0], /\.sig: signature does not verify with any --verify-key/);
+    assert.match(v12.problems[0], /\.sig tag: signature does not verify with any --verify-key/);
     const v13 = await verdict("v1.3.0");
     assert.ok(!v13.signed);
-    assert.match(v13.problems.join("; "), /no tag sha256-\w+\.sig; no Sigstore bundle/);
+    assert.match(v13.problems.join("; "), /no \.sig tag; no Sigstore bundle/);
   } finally {
     await registry.stop();
     await rm(home, { recursive: true, force: true });
