@@ -22,7 +22,7 @@ import type { DeployRecorder } from "./recorder.ts";
 import type { DeployContext, DeployTarget } from "./replica.ts";
 import type { ReplicaSet } from "./replica-set.ts";
 import { SerialQueue } from "./scheduler.ts";
-import type { CheckResult } from "./types.ts";
+import type { CheckResult, DeployGate } from "./types.ts";
 
 /** Options of {@link CheckRunner}. */
 export interface CheckRunnerOptions {
@@ -44,6 +44,8 @@ export interface CheckRunnerOptions {
   closing: AbortSignal;
   /** Operator control: while paused or pinned, the held version serves, not the newest. */
   control?: DeployControl;
+  /** With `--verify-key`: only digests a key signed are deployed. */
+  signatures?: DeployGate;
 }
 
 /** Runs adoption, checks and heals; rollouts and heals never overlap. */
@@ -115,9 +117,9 @@ export class CheckRunner {
       await this.#keepServing();
       return { outcome: "paused", version: target.version };
     }
-    const refused = this.#decide(target);
+    const refused = this.#decide(target) ?? await this.#unsigned(latest.tag, latest);
     if (refused) {
-      await this.#keepServing();
+      if (refused.outcome !== "stopped") await this.#keepServing();
       return refused;
     }
     let prepared: readonly ResolvedPort[] | undefined;
@@ -159,6 +161,8 @@ export class CheckRunner {
   ): Promise<CheckResult> {
     await this.#adopted;
     if (this.#options.closing.aborted) return { outcome: "stopped", version: target.version };
+    const refused = await this.#unsigned(target.version, target);
+    if (refused) return refused;
     const result = await this.#inQueue(async (strays) => {
       const applied = await this.#options.deployer.apply(target, { strays, trigger });
       if (["deployed", "healed", "up-to-date"].includes(applied.outcome)) await then();
@@ -229,6 +233,35 @@ export class CheckRunner {
    */
   #decide(candidate: DeployTarget): CheckResult | undefined {
     return this.#options.policy.decide(candidate);
+  }
+
+  /**
+   * With `--verify-key`: the result that ends a check or rollback whose version (`tag`) has no
+   * valid signature, or whose signatures cannot be read now (the check failed); `undefined`
+   * when it may be deployed. The version that already runs is only audited, once.
+   */
+  async #unsigned(
+    tag: string,
+    version: { digest: string; tags?: readonly string[] },
+  ): Promise<CheckResult | undefined> {
+    const { ctx, serving, policy, recorder, signatures, stop: signal } = this.#options;
+    if (!signatures) return undefined;
+    const image = { tag, digest: version.digest, tags: version.tags };
+    if (serving.version?.digest === version.digest) {
+      await signatures.auditRunning(image, signal).catch((error) =>
+        ctx.logger.debug("Cannot verify the running version now", { error: errorMessage(error) })
+      );
+      return undefined;
+    }
+    let refusal: Error | undefined;
+    try {
+      refusal = await signatures.refusal(image, signal);
+    } catch (error) {
+      return signal.aborted ? { outcome: "stopped" } : recorder.checkFailed(error);
+    }
+    if (!refusal) return undefined;
+    policy.answered(); // the registry answered; the version stays refused
+    return { outcome: "refused", version: tag, error: refusal };
   }
 
   /**

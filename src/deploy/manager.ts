@@ -33,6 +33,7 @@ import { removeAllManaged } from "./shutdown.ts";
 import type {
   CheckResult,
   ContainerInfo,
+  DeployGate,
   DeployObserver,
   DeployStatus,
   TcpProbe,
@@ -71,6 +72,8 @@ export interface DeployManagerOptions {
   notifyTimeoutMs?: number;
   /** Operator control (pause, pin, history); omit for none. */
   control?: DeployControl;
+  /** With `--verify-key`: only digests a key signed are deployed (`createSignatureGate`). */
+  signatures?: DeployGate;
 }
 
 /**
@@ -99,6 +102,7 @@ export class DeployManager implements ResumableMode {
   #started = false;
   #background: Promise<void>[] = [];
   #notifyTimeoutMs: number;
+  #signatures: DeployGate | undefined;
 
   /** @param options deploy settings, engine, registry, proxies and collaborators */
   constructor(options: DeployManagerOptions) {
@@ -116,6 +120,7 @@ export class DeployManager implements ResumableMode {
     const { notifier } = options;
     this.#notifier = notifier;
     this.#notifyTimeoutMs = options.notifyTimeoutMs ?? NOTIFY_TIMEOUT_MS;
+    const signatures = this.#signatures = options.signatures;
     const signals = { stop: this.#stop.signal, closing: this.#closing.signal };
     const serving = this.#serving = new ReplicaSet(ctx);
     const policy = new DeployPolicy({
@@ -151,6 +156,7 @@ export class DeployManager implements ResumableMode {
       policy,
       deployer,
       recorder,
+      signatures,
       ...signals,
       control,
     });
@@ -218,6 +224,9 @@ export class DeployManager implements ResumableMode {
       lastCheck: this.#lastCheck,
       lastError: this.#lastError,
       nextCheckAt: this.#scheduler.nextTickAt,
+      ...(this.#signatures && {
+        verification: this.#signatures.status(this.#serving.version?.digest),
+      }),
     };
   }
 
@@ -243,7 +252,7 @@ export class DeployManager implements ResumableMode {
     then: () => Promise<void>,
   ): Promise<void> {
     const result = this.#noted(await this.#runner.deploy(target, trigger, then), false);
-    if (result.outcome === "failed" || result.outcome === "stopped") {
+    if (["failed", "stopped", "refused"].includes(result.outcome)) {
       throw result.error ?? new Error(`deploy of ${target.version} stopped: dewy is shutting down`);
     }
   }

@@ -77,8 +77,16 @@ export class DeployPolicy {
       version: candidate.version,
       retry_at: new Date(retryAt).toISOString(),
     });
-    this.#streak.answered(); // the registry answered; the failed version is not resolved
+    this.answered(); // the registry answered; the failed version is not resolved
     return { outcome: "backoff", version: candidate.version, retryAt };
+  }
+
+  /**
+   * The registry answered, but its newest version is not deployed (backed off, or refused
+   * for its signature): the streak of failed checks ends, the notifier's error count stays.
+   */
+  answered(): void {
+    this.#streak.answered();
   }
 
   /**

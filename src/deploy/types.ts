@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { VerificationStatus } from "../verify/gate.ts";
 
 /**
  * Receives the deploy manager's events for metrics. Absent when telemetry is off.
@@ -27,6 +28,26 @@ export interface DeployObserver {
  */
 export type TcpProbe = (hostname: string, port: number, timeoutMs: number) => Promise<boolean>;
 
+/** A version the signature check looks at: its tag, digest, and the tags listed with it. */
+export interface GateImage {
+  /** The tag (`v1.2.0`). */
+  tag: string;
+  /** The digest that would run. */
+  digest: string;
+  /** Every tag the listing returned, when known. */
+  tags?: readonly string[];
+}
+
+/** The `--verify-key` check asked before a digest is deployed (`SignatureGate` of `src/verify`). */
+export interface DeployGate {
+  /** `undefined` when `image` may be deployed, else why not (reported by the gate). */
+  refusal(image: GateImage, signal?: AbortSignal): Promise<Error | undefined>;
+  /** Check the version that already runs once (it keeps running either way). */
+  auditRunning(image: GateImage, signal?: AbortSignal): Promise<void>;
+  /** What `/api/status` shows, for the running digest. */
+  status(digest: string | undefined): VerificationStatus;
+}
+
 /** What a registry check did. */
 export type CheckOutcome =
   /** A new version was rolled out. */
@@ -35,6 +56,8 @@ export type CheckOutcome =
   | "healed"
   /** The newest version already runs on every replica. */
   | "up-to-date"
+  /** The newest version has no valid signature by a `--verify-key` key (see `error`). */
+  | "refused"
   /** The newest version failed recently; it is retried after `retryAt`. */
   | "backoff"
   /** The registry asked us (429) to wait until `retryAt`. */
@@ -56,7 +79,7 @@ export interface CheckResult {
   version?: string;
   /** Epoch milliseconds after which the next attempt is made (`backoff`, `rate-limited`). */
   retryAt?: number;
-  /** The failure (`failed`). */
+  /** The failure (`failed`), or why the version was refused (`refused`). */
   error?: unknown;
 }
 
@@ -100,4 +123,6 @@ export interface DeployStatus {
   lastError?: { at: number; message: string };
   /** When the next scheduled check runs (epoch ms); absent before the loop started. */
   nextCheckAt?: number;
+  /** Signature verification (`--verify-key`); absent when off. */
+  verification?: VerificationStatus;
 }
