@@ -10,6 +10,7 @@ import type { NotifierSpec } from "./notify/url.ts";
 import type { ImageRef } from "./registry/url.ts";
 import type { RunOptions } from "./engine/types.ts";
 import type { TelemetrySettings } from "./telemetry/create.ts";
+import type { VerifyKey } from "./verify/keys.ts";
 
 /** One `--port` mapping: public proxy port → container port (0 = from the image's EXPOSE). */
 export interface PortMapping {
@@ -94,4 +95,6 @@ export interface ContainerConfig extends DeploySettings {
   log: { level: LogLevel; format: LogFormat };
   /** Where pause, pin and history are kept (`--state-dir`, resolved). */
   state: StateDir;
+  /** `--verify-key`: only digests one of these keys signed are deployed; null = no check. */
+  signatures: { keys: readonly VerifyKey[] } | null;
 }

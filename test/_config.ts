@@ -46,6 +46,7 @@ export function testConfig(overrides: ConfigOverrides = {}): ContainerConfig {
     log: { level: "error", format: "text" },
     // What the CLI resolves for HOME_DIR without --state-dir or $STATE_DIRECTORY.
     state: resolveStateDir(undefined, () => undefined, HOME_DIR),
+    signatures: null,
   };
   const merged = { ...base, ...overrides } as ContainerConfig;
   for (const key of SECTIONS) {

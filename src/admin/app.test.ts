@@ -83,6 +83,7 @@ test("admin: GET /api/status has the original's shape (command as integer) plus 
     last_deploy: null,
     last_error: null,
     next_check: null,
+    verification: { enabled: false },
   });
 });
 

@@ -81,7 +81,14 @@ function statusJson(
     last_error: s.lastError ? { at: iso(s.lastError.at), error: s.lastError.message } : null,
     next_check: iso(s.nextCheckAt),
     ...("service" in s && { service: s.service, desired_replicas: s.desiredReplicas }),
+    verification: verificationJson(s.verification),
   };
+}
+
+/** `verification` of `/api/status`: off, or the keys and the one that signed what runs. */
+function verificationJson(v: DeployStatus["verification"]): unknown {
+  if (!v) return { enabled: false };
+  return { enabled: true, keys: v.keys, signed_by: v.signedBy ?? null };
 }
 
 /**

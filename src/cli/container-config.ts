@@ -22,6 +22,7 @@ import { LOG_LEVELS, type LogFormat, type LogLevel } from "../log.ts";
 import { type NotifierSpec, resolveNotifier } from "../notify/url.ts";
 import { parseImageUrl } from "../registry/url.ts";
 import { type OtlpEndpoint, parseOtlpEndpoint } from "../telemetry/otlp-endpoint.ts";
+import { readVerifyKeys } from "../verify/keys.ts";
 import { MAX_SECONDS, parseSeconds, parseWholeNumber } from "./numbers.ts";
 import { parsePassthrough } from "./passthrough.ts";
 import { parsePortMappings } from "./ports.ts";
@@ -229,6 +230,7 @@ export function buildContainerConfig(
       "--reason belongs to dewy container pause or rollback, e.g. dewy container pause --reason TEXT",
     );
   }
+  const verifyKeys = readVerifyKeys(flags.all("verify-key"));
   return {
     app,
     image,
@@ -251,5 +253,6 @@ export function buildContainerConfig(
       format: oneOf("--log-format", flags.one("log-format"), LOG_FORMATS, "text"),
     },
     state: resolveStateDir(stateDirFlag(flags), inputs.env, inputs.homeDir),
+    signatures: verifyKeys.length > 0 ? { keys: verifyKeys } : null,
   };
 }

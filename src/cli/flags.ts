@@ -215,6 +215,13 @@ export const FLAGS: readonly FlagSpec[] = [
     type: "boolean",
     help: "plaintext gRPC to --otlp-endpoint instead of TLS (needed for an IP address)",
   },
+  {
+    name: "verify-key",
+    type: "string",
+    arg: "PATH",
+    help: "deploy only digests signed with this PEM public key (cosign: .sig tag or Sigstore " +
+      "bundle); repeatable, any one key may sign (default: no signature check)",
+  },
   { name: "help", short: "h", type: "boolean", help: "print this help and exit" },
   {
     name: "version",

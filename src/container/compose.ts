@@ -130,6 +130,15 @@ export async function composeContainer(
     runHook: hookRunner(runtime),
     user: defaultContainerUser(runtime.uid(), runtime.gid()),
     control,
+    // Loaded on demand: @sigstore/verify costs memory only when signatures are checked.
+    signatures: config.signatures
+      ? (await import("../verify/mod.ts")).createSignatureGate(config.signatures.keys, {
+        source: registry,
+        logger,
+        notifier,
+        observer: telemetry,
+      })
+      : undefined,
   });
   const adminApp = createAdminApp(manager, {
     telemetry,

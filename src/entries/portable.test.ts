@@ -1,8 +1,8 @@
 /**
  * The heavy dependencies stay out of dewy's static import graph, so they cost memory only when
  * used: the OpenTelemetry SDK and exporters (telemetry on), grpc-js (`--otlp-endpoint`),
- * nodemailer (a mail notifier). A static import creeping back in would load them in every
- * dewy; `deno info --json` shows the graph with dynamic edges marked.
+ * nodemailer (a mail notifier), @sigstore (`--verify-key`). A static import creeping back in
+ * would load them in every dewy; `deno info --json` shows the graph with dynamic edges marked.
  *
  * @module
  */
@@ -12,7 +12,7 @@ import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const HEAVY = /@opentelemetry\/|@grpc\/grpc-js|nodemailer/;
+const HEAVY = /@opentelemetry\/|@grpc\/grpc-js|nodemailer|@sigstore\//;
 
 interface Dependency {
   code?: { specifier: string };
@@ -51,7 +51,9 @@ test("lazy imports: dewy's static graph holds no OpenTelemetry, grpc-js or nodem
   assert.deepEqual(eager, [], "loaded by every dewy although only some need them");
   // The graph does contain them behind dynamic imports, so the check above can see them.
   const all = [...reachable(entry, true)].join("\n");
-  for (const name of ["@opentelemetry/sdk-metrics", "@grpc/grpc-js", "nodemailer"]) {
+  for (
+    const name of ["@opentelemetry/sdk-metrics", "@grpc/grpc-js", "nodemailer", "@sigstore/verify"]
+  ) {
     assert.ok(all.includes(name), `${name} not found in the graph at all`);
   }
 });
