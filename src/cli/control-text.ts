@@ -57,6 +57,11 @@ export interface StatusBody {
   last_error?: { at: string; error: string } | null;
   /** The next scheduled check (while paused it only logs what it skips). */
   next_check?: string | null;
+  /** Signature checks (`--verify-key`); absent from a dewy that predates them. */
+  verification?: {
+    enabled: boolean;
+    signed_by?: { path: string; format: string } | null;
+  };
 }
 
 /** `2026-12-06T21:40:00.123Z` → `2026-12-06 21:40:00Z`. */
@@ -79,6 +84,14 @@ function deployLine(entry: HistoryJson): string {
   const reason = entry.reason ? `: ${entry.reason}` : "";
   return `${entry.version} ${entry.outcome}${reason} at ${shortTime(entry.started_at)} ` +
     `(${entry.trigger}, ${(entry.duration_ms / 1000).toFixed(1)} s)`;
+}
+
+function signaturesLine(v: NonNullable<StatusBody["verification"]>): string {
+  if (!v.enabled) return "not checked (no --verify-key)";
+  const by = v.signed_by;
+  return by
+    ? `checked; the running version is signed by ${by.path} (${by.format})`
+    : "checked; the running version has no verified signature";
 }
 
 /** The lines of `dewy container status`. */
@@ -107,6 +120,7 @@ export function renderStatus(s: StatusBody): string[] {
         : shortTime(s.next_check) + (s.pause ? " (while paused it deploys nothing new)" : ""),
     ],
   ];
+  if (s.verification) rows.push(["signatures", signaturesLine(s.verification)]);
   if (s.deploying) rows.push(["deploying", "a check or deploy is running now"]);
   return rows.map(([k, v]) => `${`${k}:`.padEnd(13)}${v}`);
 }
