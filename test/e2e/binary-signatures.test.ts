@@ -89,6 +89,11 @@ test(
       assert.equal(status.verification.enabled, true);
       assert.equal(status.verification.signed_by.path, keyPath);
       assert.equal(status.verification.signed_by.format, "simple-signing");
+      const text = run(DEWY_BIN, ["container", "status", "--admin-port", String(adminPort)]);
+      assert.ok(
+        text.stdout.includes(`signatures:  checked; the running version is signed by ${keyPath}`),
+        `${text.stdout}${text.stderr}`,
+      );
       const sentBefore = traffic.results.length;
 
       // Unsigned: refused once, then quietly (debug) at every check.
