@@ -100,3 +100,23 @@ test("deploy signatures: signatures that cannot be read fail the check, not the 
     assert.deepEqual(gate.audited, ["v1.0.0"]);
   });
 });
+
+test("deploy signatures: a rollback to a refused version fails and changes nothing", async () => {
+  await withManager(async ({ manager, engine, registry, gate }) => {
+    publish(engine, registry, "v1.0.0", { version: "1.0.0" });
+    await manager.start();
+    await manager.settled();
+    publish(engine, registry, "v1.1.0", { version: "1.1.0" });
+    gate.refused.add("v0.9.0");
+    const old = await manager.resolve("v1.0.0");
+    publish(engine, registry, "v0.9.0", { version: "0.9.0" });
+    const target = await manager.resolve("v0.9.0");
+    let pinned = false;
+    await assert.rejects(
+      manager.rollout(target, "rollback", () => Promise.resolve(void (pinned = true))),
+      /v0\.9\.0 unsigned/,
+    );
+    assert.equal(pinned, false);
+    assert.equal(manager.serving()?.digest, old.digest);
+  });
+});
