@@ -10,6 +10,7 @@ import { listContainers, parseCommandLine, runControlAction } from "./cli/mod.ts
 import { ConfigError, errorMessage } from "./errors.ts";
 import { VERSION } from "./version.ts";
 import { runContainer } from "./container/run.ts";
+import { runService } from "./service/run.ts";
 import { keepLoopbackOffProxies } from "./cli/no-proxy.ts";
 import { type LogFormat, Logger } from "./log.ts";
 
@@ -22,7 +23,9 @@ export async function main(runtime: Runtime): Promise<number> {
     const command = parseCommandLine(runtime.args(), (name) => runtime.env(name), {
       homeDir: runtime.homeDir(),
     });
-    if (command.kind === "container") logFormat = command.config.log.format;
+    if (command.kind === "container" || command.kind === "service") {
+      logFormat = command.config.log.format;
+    }
     switch (command.kind) {
       case "help":
         console.log(command.text);
@@ -44,6 +47,8 @@ export async function main(runtime: Runtime): Promise<number> {
         });
       case "container":
         return await runContainer(runtime, command.config);
+      case "service":
+        return await runService(runtime, command.config);
     }
   } catch (error) {
     const exitCode = error instanceof ConfigError ? 2 : 1;

@@ -4,30 +4,38 @@
  * @module
  */
 import type { ContainerConfig } from "../config.ts";
+import type { ServiceConfig } from "../service/config.ts";
 import { ConfigError } from "../errors.ts";
 import { buildContainerConfig, type ContainerInputs, parseAdminPort } from "./container-config.ts";
 import type { ControlAction } from "./control-client.ts";
 import { helpText } from "./help.ts";
 import { type FlagValues, readFlags } from "./read-flags.ts";
+import { buildServiceConfig, SERVICE_ONLY_FLAGS } from "./service-config.ts";
 
 /**
  * What the command line asks dewy to do: `help` (print `text` on stdout, exit 0), `version`
  * (print the version, exit 0), `list` (run `listContainers({ adminPort })`, exit with its
  * code), `control` (run `runControlAction(action, { adminPort })`: status, pause, resume,
- * rollback, history) or `container` (run container mode with `config`).
+ * rollback, history), `container` (run container mode with `config`) or `service` (run
+ * service mode with `config`).
  */
 export type Command =
   | { kind: "help"; text: string }
   | { kind: "version" }
   | { kind: "list"; adminPort: number }
   | { kind: "control"; action: ControlAction; adminPort: number }
-  | { kind: "container"; config: ContainerConfig };
+  | { kind: "container"; config: ContainerConfig }
+  | { kind: "service"; config: ServiceConfig };
+
+/** The two modes: a container app behind dewy's proxy, or a Swarm service. */
+type Mode = "container" | "service";
 
 /** Options of {@link parseCommandLine} beyond the environment lookup. */
 export type CommandLineOptions = Pick<ContainerInputs, "readFile" | "homeDir">;
 
 const USAGE =
   "dewy container --registry img://HOST/REPO --port PORT [flags] [-- docker-run-options]";
+const SERVICE_USAGE = "dewy service --registry img://HOST/REPO --service NAME [flags]";
 
 function listCommand(
   flags: FlagValues,
@@ -51,13 +59,13 @@ function listCommand(
   return { kind: "list", adminPort: parseAdminPort(flags) };
 }
 
-/** The commands that talk to a running dewy's admin API, with their usage. */
+/** The commands that talk to a running dewy's admin API, with their usage (after the mode). */
 const CONTROL_USAGE: Readonly<Record<ControlAction["action"], string>> = {
-  status: "dewy container status [--admin-port N]",
-  pause: "dewy container pause [--reason TEXT] [--admin-port N]",
-  resume: "dewy container resume [--admin-port N]",
-  rollback: "dewy container rollback [VERSION] [--reason TEXT] [--admin-port N]",
-  history: "dewy container history [--admin-port N]",
+  status: "status [--admin-port N]",
+  pause: "pause [--reason TEXT] [--admin-port N]",
+  resume: "resume [--admin-port N]",
+  rollback: "rollback [VERSION] [--reason TEXT] [--admin-port N]",
+  history: "history [--admin-port N]",
 };
 
 function isControl(word: string): word is ControlAction["action"] {
@@ -65,12 +73,13 @@ function isControl(word: string): word is ControlAction["action"] {
 }
 
 function controlCommand(
+  mode: Mode,
   action: ControlAction["action"],
   flags: FlagValues,
   extra: string[],
   passthrough: string[] | undefined,
 ): Command {
-  const usage = CONTROL_USAGE[action];
+  const usage = `dewy ${mode} ${CONTROL_USAGE[action]}`;
   const allowed = action === "pause" || action === "rollback" ? ["admin-port", "reason"] : [
     "admin-port",
   ];
@@ -83,7 +92,7 @@ function controlCommand(
     const word = extra[versions] ?? "--";
     throw new ConfigError(
       word,
-      `unexpected "${word}" after dewy container ${action}; usage: ${usage}`,
+      `unexpected "${word}" after dewy ${mode} ${action}; usage: ${usage}`,
     );
   }
   const reason = flags.one("reason")?.trim() ?? "";
@@ -148,22 +157,49 @@ export function parseCommandLine(
   if (command === undefined) {
     throw new ConfigError("command", `no command given; usage: ${USAGE} (see dewy --help)`);
   }
-  if (command !== "container") {
+  if (command !== "container" && command !== "service") {
     throw new ConfigError(
       command,
-      `unknown command "${command}"; the command is container, e.g. ${USAGE}`,
+      `unknown command "${command}"; the commands are container and service, e.g. ${USAGE}`,
     );
   }
+  if (sub !== undefined && isControl(sub)) {
+    return controlCommand(command, sub, flags, extra, passthrough);
+  }
+  if (command === "service") return serviceCommand(flags, sub, passthrough, { env, ...options });
   if (sub === "list") return listCommand(flags, extra, passthrough);
-  if (sub !== undefined && isControl(sub)) return controlCommand(sub, flags, extra, passthrough);
   if (sub !== undefined) {
     throw new ConfigError(
       sub,
       `unexpected "${sub}" after dewy container; docker run options go after --, the container command in --cmd`,
     );
   }
+  const serviceOnly = SERVICE_ONLY_FLAGS.find((name) => flags.has(name));
+  if (serviceOnly) {
+    throw new ConfigError(
+      `--${serviceOnly}`,
+      `--${serviceOnly} belongs to dewy service, e.g. ${SERVICE_USAGE}`,
+    );
+  }
   return {
     kind: "container",
     config: buildContainerConfig(flags, passthrough ?? [], { env, ...options }),
   };
+}
+
+/** `dewy service [flags]`: a word after `service` that is not a control action is refused. */
+function serviceCommand(
+  flags: FlagValues,
+  sub: string | undefined,
+  passthrough: string[] | undefined,
+  inputs: Parameters<typeof buildServiceConfig>[2],
+): Command {
+  if (sub !== undefined) {
+    throw new ConfigError(
+      sub,
+      `unexpected "${sub}" after dewy service; usage: ${SERVICE_USAGE} ` +
+        "(or dewy service status|pause|resume|rollback|history)",
+    );
+  }
+  return { kind: "service", config: buildServiceConfig(flags, passthrough, inputs) };
 }

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import type { ContainerConfig, EngineKind, PortMapping } from "../config.ts";
-import { resolveStateDir } from "../control/state-store.ts";
+import type { ContainerConfig, PortMapping } from "../config.ts";
 import { ADMIN_PORT_ATTEMPTS } from "../admin/server.ts";
 import {
   ADMIN_PORT,
@@ -18,21 +17,26 @@ import {
   PROXY_RETRY_WINDOW_MS,
 } from "./flags.ts";
 import { ConfigError } from "../errors.ts";
-import { LOG_LEVELS, type LogFormat, type LogLevel } from "../log.ts";
-import { type NotifierSpec, resolveNotifier } from "../notify/url.ts";
 import { parseImageUrl } from "../registry/url.ts";
-import { type OtlpEndpoint, parseOtlpEndpoint } from "../telemetry/otlp-endpoint.ts";
 import { readVerifyKeys } from "../verify/keys.ts";
-import { MAX_SECONDS, parseSeconds, parseWholeNumber } from "./numbers.ts";
+import { parseSeconds, parseWholeNumber } from "./numbers.ts";
 import { parsePassthrough } from "./passthrough.ts";
 import { parsePortMappings } from "./ports.ts";
 import type { FlagValues } from "./read-flags.ts";
 import { CONTAINER_NAME, type RunOptionContext } from "./run-option-values.ts";
+import {
+  durationMs,
+  engineKind,
+  hookCommands,
+  logSettings,
+  notifierSpec,
+  required,
+  stateDir,
+  telemetrySettings,
+} from "./shared-flags.ts";
 
 /** Largest replica count accepted by `--replicas`. */
 export const MAX_REPLICAS = 1000;
-const LOG_FORMATS: readonly LogFormat[] = ["text", "json"];
-const ENGINES: readonly EngineKind[] = ["docker", "podman"];
 
 /** Where the container command reads what is not on the command line. */
 export interface ContainerInputs {
@@ -69,29 +73,6 @@ function checkPortsOutsideAdminRange(ports: readonly PortMapping[], adminPort: n
   }
 }
 
-function oneOf<T extends string>(
-  flag: string,
-  raw: string | undefined,
-  allowed: readonly T[],
-  fallback: T,
-): T {
-  if (raw === undefined) return fallback;
-  const value = raw.trim().toLowerCase() as T;
-  if (!allowed.includes(value)) {
-    throw new ConfigError(flag, `${flag} must be one of ${allowed.join(", ")}; got "${raw}"`);
-  }
-  return value;
-}
-
-/** A duration flag given in seconds, as milliseconds. */
-function durationMs(flags: FlagValues, name: string, fallbackS: number, min: 0 | 1): number {
-  const raw = flags.one(name);
-  const s = raw === undefined
-    ? fallbackS
-    : parseSeconds(`--${name}`, raw, { min, max: MAX_SECONDS });
-  return s * 1000;
-}
-
 /** Longest `--proxy-retry-window`: a client held longer would rather see an error. */
 const MAX_RETRY_WINDOW_S = 60;
 
@@ -103,12 +84,6 @@ function retryWindowMs(flags: FlagValues): number {
   const ms = /^\s*(\d+)ms\s*$/.exec(raw);
   if (!ms) return parseSeconds(flag, raw, { min: 0, max: MAX_RETRY_WINDOW_S }) * 1000;
   return parseWholeNumber(flag, ms[1], { min: 0, max: MAX_RETRY_WINDOW_S * 1000 });
-}
-
-function required(flags: FlagValues, name: string, example: string): string {
-  const value = flags.one(name)?.trim();
-  if (!value) throw new ConfigError(`--${name}`, `missing --${name}: ${example}`);
-  return value;
 }
 
 function appName(flags: FlagValues, derived: string): string {
@@ -133,21 +108,6 @@ function healthPath(flags: FlagValues): string {
   return path;
 }
 
-function otlpEndpoint(flags: FlagValues): OtlpEndpoint | undefined {
-  const endpoint = flags.one("otlp-endpoint")?.trim() ?? "";
-  const insecure = flags.has("otlp-insecure");
-  if (endpoint === "") {
-    if (insecure) {
-      throw new ConfigError(
-        "--otlp-insecure",
-        "--otlp-insecure needs --otlp-endpoint HOST:PORT to apply to",
-      );
-    }
-    return undefined;
-  }
-  return parseOtlpEndpoint(endpoint, { insecure });
-}
-
 /** `--canary-max-failures PERCENT`: a number from 0 to 100 (decimals allowed). */
 function percent(flags: FlagValues, name: string, fallback: number): number {
   const raw = flags.one(name)?.trim();
@@ -160,19 +120,6 @@ function percent(flags: FlagValues, name: string, fallback: number): number {
     );
   }
   return value;
-}
-
-function stateDirFlag(flags: FlagValues): string | undefined {
-  const dir = flags.one("state-dir")?.trim();
-  if (dir === "") {
-    throw new ConfigError("--state-dir", "--state-dir needs a directory, e.g. /var/lib/dewy");
-  }
-  return dir;
-}
-
-function notifier(flags: FlagValues, env: ContainerInputs["env"]): NotifierSpec | null {
-  const url = flags.one("notifier")?.trim() ?? "";
-  return url === "" ? null : resolveNotifier(url, env);
 }
 
 /**
@@ -192,7 +139,7 @@ export function buildContainerConfig(
   const ports = parsePortMappings(flags.all("port"));
   const image = parseImageUrl(registry, { calver: flags.one("calver")?.trim() });
   const replicas = flags.one("replicas");
-  const otlp = otlpEndpoint(flags);
+  const telemetry = telemetrySettings(flags);
   const adminPort = parseAdminPort(flags);
   checkPortsOutsideAdminRange(ports, adminPort);
   // Parsed in this order so that the first bad flag reported stays the same.
@@ -209,7 +156,7 @@ export function buildContainerConfig(
       maxFailuresPercent: percent(flags, "canary-max-failures", CANARY_MAX_FAILURES_PERCENT),
     },
   };
-  const engine = oneOf("--runtime", flags.one("runtime"), ENGINES, "docker");
+  const engine = engineKind(flags);
   const maxConnections = flags.one("max-connections");
   const proxy: ContainerConfig["proxy"] = {
     idleTimeoutMs: durationMs(flags, "proxy-idle-timeout", PROXY_IDLE_TIMEOUT_S, 0),
@@ -222,7 +169,7 @@ export function buildContainerConfig(
     });
   }
   const poll = { intervalMs: durationMs(flags, "interval", POLL_INTERVAL_S, 1) };
-  const notifierSpec = notifier(flags, inputs.env);
+  const notifier = notifierSpec(flags, inputs.env);
   const run = parsePassthrough(passthrough, inputs);
   if (flags.has("reason")) {
     throw new ConfigError(
@@ -240,19 +187,13 @@ export function buildContainerConfig(
     run,
     rollout,
     poll,
-    hooks: {
-      beforeDeploy: flags.one("before-deploy-hook") ?? "",
-      afterDeploy: flags.one("after-deploy-hook") ?? "",
-    },
+    hooks: hookCommands(flags),
     proxy,
     admin: { port: adminPort },
-    notifier: notifierSpec,
-    telemetry: otlp ? { otlp } : flags.has("telemetry") ? {} : null,
-    log: {
-      level: oneOf<LogLevel>("--log-level", flags.one("log-level"), LOG_LEVELS, "info"),
-      format: oneOf("--log-format", flags.one("log-format"), LOG_FORMATS, "text"),
-    },
-    state: resolveStateDir(stateDirFlag(flags), inputs.env, inputs.homeDir),
+    notifier,
+    telemetry,
+    log: logSettings(flags),
+    state: stateDir(flags, inputs.env, inputs.homeDir),
     signatures: verifyKeys.length > 0 ? { keys: verifyKeys } : null,
   };
 }

@@ -18,6 +18,11 @@ export const PROXY_IDLE_TIMEOUT_S = IDLE_TIMEOUT_MS / 1000;
 export const PROXY_RETRY_WINDOW_MS = RETRY_WINDOW_MS;
 /** First admin API port; the next nine are tried when it is taken. */
 export const ADMIN_PORT = 17_539;
+/**
+ * How long one service update may take (`dewy service --update-timeout`, seconds) before dewy
+ * rolls it back: 10 min covers a pull on every node and a few monitored batches.
+ */
+export const UPDATE_TIMEOUT_S = 600;
 /** Canary soak (`--canary-soak`, seconds): 0 = off, the rollout goes on at once. */
 export const CANARY_SOAK_S = 0;
 /** Share of the canary's connections that may fail (`--canary-max-failures`, percent). */
@@ -46,6 +51,13 @@ export const FLAGS: readonly FlagSpec[] = [
     arg: "URL",
     help: "image to deploy: img://HOST[:PORT]/REPO[?pre-release=true&calver=FORMAT] (required); " +
       "?constraint=RANGE keeps to an npm semver range, e.g. ^1.4",
+  },
+  {
+    name: "service",
+    type: "string",
+    arg: "NAME",
+    help: "dewy service: the Swarm service to keep on the newest version (required there; " +
+      "it must exist, dewy never creates it)",
   },
   {
     name: "port",
@@ -80,7 +92,15 @@ export const FLAGS: readonly FlagSpec[] = [
     name: "health-timeout",
     type: "string",
     arg: "SECONDS",
-    help: `time a new replica gets to become healthy, > 0 (default: ${HEALTH_TIMEOUT_S})`,
+    help: `time a new replica gets to become healthy, > 0; dewy service: the least Swarm ` +
+      `update monitor window (default: ${HEALTH_TIMEOUT_S})`,
+  },
+  {
+    name: "update-timeout",
+    type: "string",
+    arg: "SECONDS",
+    help: "dewy service: time one Swarm update may take before dewy rolls it back " +
+      `(default: ${UPDATE_TIMEOUT_S})`,
   },
   {
     name: "drain-time",

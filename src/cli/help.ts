@@ -50,12 +50,14 @@ export function helpText(): string {
   const forbidden = [...FORBIDDEN_LONG.map((o) => `--${o}`), ...FORBIDDEN_SHORT.map((o) => `-${o}`)]
     .join(" ");
   return `dewy - keeps a container app on the newest image of its registry, with zero-downtime rolling
-deploys behind its own TCP proxy.
+deploys behind its own TCP proxy; or, on a Swarm manager, keeps a Swarm service on it.
 
 Usage:
   dewy container --registry img://HOST/REPO --port PROXY[:CONTAINER] [flags] [-- docker-run-options]
   dewy container list [--admin-port PORT]
   dewy container status|pause|resume|rollback|history [--admin-port PORT]
+  dewy service --registry img://HOST/REPO --service NAME [flags]
+  dewy service status|pause|resume|rollback|history [--admin-port PORT]
   dewy --version
   dewy --help
 
@@ -102,6 +104,18 @@ ${
 
 Flags (anywhere before --):
 ${FLAGS.map(flagEntry).join("\n")}
+${
+    entry(
+      "service",
+      "on a Swarm manager: poll the registry and update the existing Swarm service --service to each new version (docker service update with FailureAction rollback), follow the update to its end and report it; Swarm rolls the tasks out and back. No proxy runs: Swarm's routing mesh or your load balancer carries the traffic. --port, --replicas and options after -- are refused (the service spec owns them)",
+    )
+  }
+${
+    entry(
+      "service status|pause|resume|rollback|history",
+      "the same as for container, against a running dewy service (a rollback updates the service to that version's digest and pins it)",
+    )
+  }
 
   SECONDS values are whole seconds (30) or Go-style durations of whole seconds (45s, 5m, 1h30m).
   --port and --cmd may be repeated; for any other flag the last one wins. Both --flag VALUE and

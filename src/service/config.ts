@@ -6,6 +6,7 @@
  * @module
  */
 import type { EngineKind, HookCommands } from "../config.ts";
+import type { StateDir } from "../control/state-store.ts";
 import type { LogFormat, LogLevel } from "../log.ts";
 import type { NotifierSpec } from "../notify/url.ts";
 import type { ImageRef } from "../registry/url.ts";
@@ -41,4 +42,6 @@ export interface ServiceConfig {
   engine: EngineKind;
   /** Logging. */
   log: { level: LogLevel; format: LogFormat };
+  /** Where pause, pin and history are kept (`--state-dir`, resolved). */
+  state: StateDir;
 }

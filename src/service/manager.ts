@@ -1,36 +1,33 @@
 /**
  * The service manager of `dewy service`: the check loop (registry → decide → Swarm update),
- * what runs (the service's image, whoever put it there), the versions not to try again, the
- * telemetry of each update, and the state the admin API shows.
+ * what runs (the service's image, whoever put it there), operator control (pause, pin,
+ * rollback, history), and the state the admin API shows.
  *
  * @module
  */
 import type { SwarmEngine, SwarmService } from "../engine/swarm-types.ts";
-import { EngineUnreachableError } from "../engine/errors.ts";
 import type { ImageRegistry } from "../registry/types.ts";
 import type { Notifier } from "../notify/types.ts";
-import { serviceUpdatedMessage, stoppedMessage, type StopSignal } from "../notify/messages.ts";
+import { stoppedMessage, type StopSignal } from "../notify/messages.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { errorMessage } from "../errors.ts";
 import { NOTIFY_TIMEOUT_MS } from "../notify/types.ts";
 import { type Clock, realClock } from "../deploy/clock.ts";
 import type { FailureBackoffOptions } from "../deploy/backoff.ts";
 import { DeployPolicy } from "../deploy/policy.ts";
-import type { HookRunner } from "../hooks/run.ts";
-import { CheckScheduler } from "../deploy/scheduler.ts";
+import { CheckScheduler, SerialQueue } from "../deploy/scheduler.ts";
 import type { CheckResult } from "../deploy/types.ts";
+import type { DeployControl } from "../control/control.ts";
+import type { ControlledMode } from "../control/rollback.ts";
+import type { DeployTrigger, VersionRef } from "../control/types.ts";
+import type { HookRunner } from "../hooks/run.ts";
+import type { ServiceStatus, TaskInfo } from "../admin/types.ts";
 import type { ServiceConfig } from "./config.ts";
-import { ServiceUpdateFailedError } from "./errors.ts";
+import { type DeployRecords, deployVersion } from "./deploy.ts";
 import { taskProgress } from "./follow.ts";
-import {
-  rollOutService,
-  serviceHook,
-  type ServiceRolloutContext,
-  type ServiceTarget,
-} from "./rollout.ts";
+import type { ServiceRolloutContext, ServiceTarget } from "./rollout.ts";
 import { desiredReplicas, imageVersion, serviceImage, specImage } from "./spec.ts";
 import { listTaskInfo } from "./tasks.ts";
-import type { ServiceStatus, TaskInfo } from "../admin/types.ts";
 import type { ServiceObserver } from "./types.ts";
 
 /** Options of {@link ServiceManager}. */
@@ -53,6 +50,8 @@ export interface ServiceManagerOptions {
   pollMs?: number;
   /** How long shutdown waits for notifications still queued (default {@link NOTIFY_TIMEOUT_MS}). */
   notifyTimeoutMs?: number;
+  /** Pause, pin and deploy history; omit for none. */
+  control?: DeployControl;
 }
 
 /**
@@ -66,22 +65,26 @@ export interface ServiceManagerOptions {
  * await manager.shutdown("SIGTERM");
  * ```
  */
-export class ServiceManager {
+export class ServiceManager implements ControlledMode {
   #ctx: ServiceRolloutContext;
   #registry: ImageRegistry;
-  #observer: ServiceObserver | undefined;
+  #control: DeployControl | undefined;
   #serviceId: string;
   #running: ServiceTarget;
-  /** Digests Swarm rolled back or whose update paused: never tried again. */
-  #rejected = new Set<string>();
-  /** Rate-limit pause, back-off of versions whose update could not be made, failure streak. */
+  #records: DeployRecords;
   #policy: DeployPolicy;
   #scheduler: CheckScheduler;
+  /** Checks and rollbacks, one at a time. */
+  #queue = new SerialQueue();
   #stop = new AbortController();
   #checks = new AbortController();
   #tasks: { running: number; desired: number | undefined };
   #loop: Promise<void> | undefined;
   #notifyTimeoutMs: number;
+  /** What started the next check: `api` after {@link checkNow}, else the schedule. */
+  #nextTrigger: DeployTrigger = "poll";
+  #lastCheck: ServiceStatus["lastCheck"];
+  #lastError: ServiceStatus["lastError"];
 
   /** @param options configuration, Swarm engine, registry, the service and collaborators */
   constructor(options: ServiceManagerOptions) {
@@ -98,7 +101,7 @@ export class ServiceManager {
       pollMs: options.pollMs,
     };
     this.#registry = options.registry;
-    this.#observer = options.observer;
+    this.#control = options.control;
     this.#serviceId = options.service.id;
     this.#running = runningOf(options.service);
     this.#tasks = { running: 0, desired: desiredReplicas(options.service.spec) };
@@ -110,8 +113,17 @@ export class ServiceManager {
       backoff: options.backoff,
       defaultPauseMs: options.config.poll.intervalMs,
     });
+    this.#records = {
+      ctx: this.#ctx,
+      policy: this.#policy,
+      rejected: new Set(),
+      observer: options.observer,
+      control: options.control,
+      tasks: () => this.#tasks,
+      signal: this.#stop.signal,
+    };
     this.#scheduler = new CheckScheduler({
-      check: () => this.#runCheck(),
+      check: () => this.#queue.run(() => this.#check()),
       intervalMs: options.config.poll.intervalMs,
       clock: this.#ctx.clock,
       logger,
@@ -124,14 +136,16 @@ export class ServiceManager {
     this.#loop ??= this.#scheduler.loop();
   }
 
-  /** Run a check now (`POST /api/deploy`); never two at once. */
+  /** Run a check now (`POST /api/deploy`, `resume`); never two at once. */
   checkNow(): Promise<CheckResult> {
+    this.#nextTrigger = "api";
     return this.#scheduler.checkNow();
   }
 
-  /** Resolves when no check or update is running. */
-  settled(): Promise<void> {
-    return this.#scheduler.idle();
+  /** Resolves when no check, update or rollback is running. */
+  async settled(): Promise<void> {
+    await this.#scheduler.idle();
+    await this.#queue.settled();
   }
 
   /** The state for `GET /api/status`. */
@@ -145,6 +159,8 @@ export class ServiceManager {
       replicas: this.#tasks.running,
       desiredReplicas: this.#tasks.desired,
       busy: this.#scheduler.busy,
+      lastCheck: this.#lastCheck,
+      lastError: this.#lastError,
     };
   }
 
@@ -156,6 +172,32 @@ export class ServiceManager {
   /** Replicas the service wants now (`dewy.container.desired_replicas`). */
   desiredReplicas(): number | undefined {
     return this.#tasks.desired;
+  }
+
+  /** {@inheritDoc ControlledMode.serving} */
+  serving(): VersionRef | undefined {
+    return this.#running.digest ? { ...this.#running } : undefined;
+  }
+
+  /** {@inheritDoc ControlledMode.resolve} (the service runs `REPO:TAG@sha256:…`). */
+  async resolve(version: string, signal?: AbortSignal): Promise<VersionRef> {
+    const found = await this.#registry.resolve(version, signal);
+    return { version: found.tag, digest: found.digest, image: serviceImage(found) };
+  }
+
+  /**
+   * {@inheritDoc ControlledMode.rollout}: a Swarm update to `target`'s digest, followed to its
+   * end like any other; `then` (the pin) runs before any check may start.
+   */
+  rollout(target: VersionRef, trigger: DeployTrigger, then: () => Promise<void>): Promise<void> {
+    return this.#queue.run(async () => {
+      const service = await this.#readService(this.#stop.signal);
+      const result = await this.#deploy(target, service, trigger);
+      if (result.outcome !== "deployed") {
+        throw result.error ?? new Error(`rollback to ${target.version}: ${result.outcome}`);
+      }
+      await then();
+    });
   }
 
   /** Start no new check from now on (the first step of shutdown). */
@@ -184,8 +226,19 @@ export class ServiceManager {
     }
   }
 
-  /** One check: newest version, what the service runs, and an update when they differ. */
-  async #runCheck(): Promise<CheckResult> {
+  /** One check, remembered for `/api/status`. */
+  async #check(): Promise<CheckResult> {
+    const trigger = this.#nextTrigger;
+    this.#nextTrigger = "poll";
+    const result = await this.#decide(trigger);
+    const at = this.#ctx.clock.now();
+    this.#lastCheck = { at, outcome: result.outcome, version: result.version };
+    if (result.error !== undefined) this.#lastError = { at, message: errorMessage(result.error) };
+    return result;
+  }
+
+  /** Newest version, what the service runs, and an update when they differ and may. */
+  async #decide(trigger: DeployTrigger): Promise<CheckResult> {
     const { logger } = this.#ctx;
     const signal = this.#stop.signal;
     if (this.#checks.signal.aborted) return { outcome: "stopped" };
@@ -200,24 +253,38 @@ export class ServiceManager {
       return signal.aborted ? { outcome: "stopped" } : this.#policy.checkFailed(error, true);
     }
     const target = { version: latest.tag, digest: latest.digest, image: serviceImage(latest) };
+    const pause = this.#control?.pauseState;
+    if (pause) {
+      const pinned = pause.kind === "pin" ? pause.target : undefined;
+      // A pin outlives a restart and someone else's update: the pinned version comes back.
+      if (pinned && pinned.digest !== this.#running.digest) {
+        return await this.#deploy(pinned, service, "rollback");
+      }
+      if (target.digest !== this.#running.digest) this.#control?.skipped(target);
+      this.#policy.checkSucceeded();
+      return { outcome: "paused", version: target.version };
+    }
     if (this.#running.digest === target.digest) {
       this.#policy.checkSucceeded();
       logger.debug("Nothing to deploy: the service runs the newest version", target);
       return { outcome: "up-to-date", version: target.version };
     }
-    if (this.#rejected.has(target.digest)) {
+    if (this.#records.rejected.has(target.digest)) {
       logger.debug("Newest version not tried again: its update failed", target);
       return { outcome: "backoff", version: target.version };
     }
-    const held = this.#policy.decide(target);
-    if (held) return held;
-    let seconds: number;
-    try {
-      seconds = await rollOutService(this.#ctx, target, service, signal);
-    } catch (error) {
-      return this.#failed(target, error);
-    }
-    return await this.#deployed(target, seconds);
+    return this.#policy.decide(target) ?? await this.#deploy(target, service, trigger);
+  }
+
+  /** Update the service to `target`; what runs is `target` once Swarm completed it. */
+  async #deploy(
+    target: ServiceTarget,
+    service: SwarmService,
+    trigger: DeployTrigger,
+  ): Promise<CheckResult> {
+    const result = await deployVersion(this.#records, target, service, trigger);
+    if (result.outcome === "deployed") this.#running = { ...target };
+    return result;
   }
 
   /** Read the service, take its image as what runs, count its tasks. */
@@ -240,55 +307,10 @@ export class ServiceManager {
     return service;
   }
 
-  /** An update completed: record it, report it, run the after-deploy hook. */
-  async #deployed(target: ServiceTarget, seconds: number): Promise<CheckResult> {
-    const { config, logger, notifier } = this.#ctx;
-    this.#running = target;
-    this.#policy.deploySucceeded(target);
-    this.#observer?.deploymentSucceeded(seconds);
-    const { running, desired } = this.#tasks;
-    logger.info("Service updated successfully", {
-      service: config.service,
-      version: target.version,
-      tasks: `${running}/${desired ?? running}`,
-      seconds,
-    });
-    this.#policy.checkSucceeded();
-    void notifier?.sendImportant(
-      serviceUpdatedMessage({ service: config.service, tag: target.version, running, desired }),
-    );
-    await serviceHook(this.#ctx, "after", target, this.#stop.signal);
-    return { outcome: "deployed", version: target.version };
-  }
-
-  /** An update of `target` failed: never again (Swarm refused it) or after a back-off. */
-  #failed(target: ServiceTarget, error: unknown): CheckResult {
-    const { logger, config } = this.#ctx;
-    if (this.#stop.signal.aborted) return { outcome: "stopped", version: target.version };
-    this.#observer?.deploymentFailed();
-    if (error instanceof EngineUnreachableError) {
-      return { ...this.#policy.checkFailed(error, true), version: target.version };
-    }
-    let retryAt: number | undefined;
-    if (error instanceof ServiceUpdateFailedError) this.#rejected.add(target.digest);
-    else retryAt = this.#policy.deployFailed(target);
-    logger.error("Service update failed", {
-      service: config.service,
-      version: target.version,
-      digest: target.digest,
-      error: errorMessage(error),
-      retry_at: retryAt === undefined
-        ? "never (until its digest changes)"
-        : new Date(retryAt).toISOString(),
-    });
-    void this.#ctx.notifier?.sendError(error);
-    return { outcome: "failed", version: target.version, error, retryAt };
-  }
-
   #setTasks(running: number, desired: number | undefined): void {
     const delta = running - this.#tasks.running;
     this.#tasks = { running, desired };
-    if (delta !== 0) this.#observer?.replicasChanged(delta);
+    if (delta !== 0) this.#records.observer?.replicasChanged(delta);
   }
 }
 

@@ -77,6 +77,7 @@ function context(swarm: SwarmEngine, clock: ManualClock): ServiceRolloutContext 
     admin: { port: 0 },
     engine: "docker",
     log: { level: "info", format: "text" },
+    state: { path: "/nonexistent", source: "--state-dir" },
   };
   return {
     config,

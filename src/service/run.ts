@@ -23,6 +23,10 @@ import { hookRunner } from "../hooks/run.ts";
 import { createNotifier, RESTARTED_MESSAGE, startedMessage } from "../notify/mod.ts";
 import type { ServiceConfig } from "./config.ts";
 import { ServiceManager } from "./manager.ts";
+import { realClock } from "../deploy/clock.ts";
+import { controlActions } from "../control/actions.ts";
+import { DeployControl } from "../control/control.ts";
+import { StateStore } from "../control/state-store.ts";
 import { openService } from "./open.ts";
 import { imageVersion, specImage } from "./spec.ts";
 
@@ -89,6 +93,15 @@ export async function runService(runtime: Runtime, config: ServiceConfig): Promi
     // Read at collection time only, after the manager below exists.
     desiredReplicas: (): number | undefined => manager.desiredReplicas(),
   });
+  const store = new StateStore(config.state, `service-${config.service}`);
+  const control = new DeployControl({
+    store,
+    state: await store.load(),
+    clock: realClock,
+    logger,
+    notifier,
+    observer: telemetry,
+  });
   const manager = new ServiceManager({
     config,
     swarm,
@@ -98,12 +111,13 @@ export async function runService(runtime: Runtime, config: ServiceConfig): Promi
     observer: telemetry,
     notifier,
     runHook: hookRunner(runtime),
+    control,
   });
   let admin: AdminServer | undefined;
   try {
     admin = await startAdminServer(
       runtime,
-      createAdminApp(manager, { telemetry, logger }),
+      createAdminApp(manager, { telemetry, logger, control: controlActions(control, manager) }),
       { port: config.admin.port, logger },
     );
   } catch (error) {

@@ -12,6 +12,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { runtime } from "../_runtime.ts";
 import { Logger } from "../../src/log.ts";
 import { DockerEngineClient } from "../../src/engine/client.ts";
@@ -26,7 +29,20 @@ import { ServiceManager } from "../../src/service/manager.ts";
 import { openService } from "../../src/service/open.ts";
 import { NotSwarmManagerError, SwarmUnsupportedError } from "../../src/service/errors.ts";
 import { freePort, parseExposition } from "./_prometheus.ts";
-import { engineSocket, httpGet, pushApp, REGISTRY, sleep, uniqueName } from "./_ship.ts";
+import {
+  DEWY_BIN,
+  dewyPorts,
+  engineSocket,
+  httpGet,
+  needsBinary,
+  pushApp,
+  REGISTRY,
+  run,
+  runAsync,
+  sleep,
+  start,
+  uniqueName,
+} from "./_ship.ts";
 import {
   createService,
   DOCKER_CLI,
@@ -40,14 +56,35 @@ import {
   waitForTasks,
 } from "./_swarm.ts";
 
+const binary = needsBinary();
+
+/** `POST` to the admin API; the body. */
+async function httpPost(port: number, path: string): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method: "POST",
+    signal: AbortSignal.timeout(120_000),
+  });
+  return await res.text();
+}
+
+/** Where the service managers of these tests keep pause, pin and history. */
+const stateDir = mkdtempSync(join(tmpdir(), "dewy-service-test-"));
 /** Every service this file creates (removed at the end). */
 const services: string[] = [];
 const digests: Record<string, string> = {};
 
-/** Push `version` of the test app to `repo` once; its digest. */
+/**
+ * Push `version` of the test app to `repo` once; its digest. A build that loses its base layer
+ * to another test's image removal on the shared engine is tried once more.
+ */
 function push(repo: string, version: string, ...flags: string[]): string {
-  digests[`${repo}:${version}`] ??= pushApp(repo, version, ...flags);
-  return digests[`${repo}:${version}`];
+  const key = `${repo}:${version}`;
+  try {
+    digests[key] ??= pushApp(repo, version, ...flags);
+  } catch {
+    digests[key] = pushApp(repo, version, ...flags);
+  }
+  return digests[key];
 }
 
 /** `REPO:vX@sha256:…` of a pushed version. */
@@ -96,6 +133,7 @@ function serviceConfig(
     admin: { port: 0 },
     engine: "docker",
     log: { level: "debug", format: "json" },
+    state: { path: stateDir, source: "--state-dir" },
     ...overrides,
   };
 }
@@ -251,6 +289,177 @@ test("service: a change made by someone else during a check is kept", async () =
   }
 });
 
+/** Run the compiled binary as `dewy service ...` on the test engine (bounded). */
+function dewyService(args: string[], env: Record<string, string> = {}) {
+  return run(DEWY_BIN, ["service", ...args], {
+    env: { DOCKER_HOST: `unix://${engineSocket()}`, ...env },
+    timeoutMs: 60_000,
+  });
+}
+
+/** The JSON of one admin API GET. */
+async function adminJson(port: number, path: string): Promise<Record<string, unknown>> {
+  const { status, body } = await httpGet(port, path);
+  assert.equal(status, 200, `${path}: ${body}`);
+  return JSON.parse(body);
+}
+
+test("service binary: bad input is one line and exit 2", binary, () => {
+  const base = ["--registry", `img://${REGISTRY}/app`, "--service", "web"];
+  for (
+    const [args, pattern] of [
+      [
+        [...base, "--port", "8080"],
+        /^Error: --port does not apply to dewy service: .*--publish-add/,
+      ],
+      [[...base, "--replicas", "3"], /^Error: --replicas .*docker service scale NAME=N/],
+      [[...base, "--", "-e", "A=1"], /^Error: dewy service takes no docker run options after --/],
+      [["--registry", `img://${REGISTRY}/app`], /^Error: missing --service: /],
+      [[...base, "--update-timeout", "soon"], /--update-timeout/],
+    ] as const
+  ) {
+    const result = dewyService([...args]);
+    assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+    assert.match(result.stderr.trim(), pattern);
+    assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+  }
+  const container = run(DEWY_BIN, ["container", ...base, "--port", "8080"]);
+  assert.equal(container.code, 2);
+  assert.match(container.stderr, /--service belongs to dewy service/);
+});
+
+test(
+  "service binary: a missing service is exit 1 with the docker service create line",
+  binary,
+  () => {
+    const result = dewyService([
+      "--registry",
+      `img://${REGISTRY}/app`,
+      "--service",
+      uniqueName(`${SERVICE_PREFIX}missing`),
+    ]);
+    assert.equal(result.code, 1, result.stderr);
+    const last = result.stderr.trim().split("\n").at(-1)!;
+    assert.match(
+      last,
+      /^Error: service f18-missing-\S+ does not exist: create it first, e\.g\. docker service create --name f18-missing-\S+ .*127\.0\.0\.1:5000\/app:TAG$/,
+    );
+  },
+);
+
+test("service binary: Podman is refused in one line (no Swarm API)", {
+  ...binary,
+  skip: binary.skip ?? (process.env.PODMAN_SOCK ? undefined : "PODMAN_SOCK not set"),
+}, () => {
+  const result = run(DEWY_BIN, [
+    "service",
+    "--registry",
+    `img://${REGISTRY}/app`,
+    "--service",
+    "web",
+    "--runtime",
+    "podman",
+  ], { env: { DOCKER_HOST: `unix://${process.env.PODMAN_SOCK}` }, timeoutMs: 60_000 });
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr.trim().split("\n").at(-1)!, /^Error: Podman.* has no Swarm API/);
+});
+
+test(
+  "service binary: follows v1.0.0 to v1.1.0; status, tasks, metrics; pause, rollback, resume",
+  binary,
+  async () => {
+    const repo = uniqueName("svc");
+    const { port, adminPort } = await dewyPorts();
+    const name = await newService("binary", repo, { port });
+    const state = mkdtempSync(join(tmpdir(), "dewy-service-binary-"));
+    const dewy = start(DEWY_BIN, [
+      "service",
+      "--registry",
+      `img://${REGISTRY}/${repo}`,
+      "--service",
+      name,
+      "--interval",
+      "1",
+      "--health-timeout",
+      "1",
+      "--admin-port",
+      String(adminPort),
+      "--telemetry",
+      "--state-dir",
+      state,
+      "--log-format",
+      "json",
+    ], { DOCKER_HOST: `unix://${engineSocket()}` });
+    const cli = (...args: string[]) =>
+      runAsync(DEWY_BIN, ["service", ...args, "--admin-port", String(adminPort)]);
+    try {
+      await dewy.waitForLine(/"msg":"Dewy started".*"running":"v1\.0\.0"/);
+      push(repo, "1.1.0");
+      await dewy.waitForLine(/"msg":"Service updated successfully".*"version":"v1\.1\.0"/, 90_000);
+      await waitForAnswer(port, "1.1.0");
+      assert.equal(
+        inspectService(name).Spec.TaskTemplate.ContainerSpec.Image,
+        pinned(repo, "1.1.0"),
+      );
+      assert.ok(dewy.lines.some((l) => l.includes('"progress":"1/1 tasks on v1.1.0"')));
+
+      const status = await adminJson(adminPort, "/api/status");
+      assert.equal(status.current_version, "v1.1.0");
+      assert.equal(status.current_digest, push(repo, "1.1.0"));
+      assert.equal(status.service, name);
+      assert.equal(status.replicas, 1);
+      assert.equal(status.desired_replicas, 1);
+      const { containers } = await adminJson(adminPort, "/api/containers") as {
+        containers: { node: string; state: string; version: string; since: string }[];
+      };
+      assert.equal(containers.length, 1);
+      assert.equal(containers[0].state, "running");
+      assert.equal(containers[0].version, "v1.1.0");
+      assert.ok(containers[0].node.length > 0 && Date.parse(containers[0].since) > 0);
+      const metrics = parseExposition((await httpGet(adminPort, "/metrics")).body);
+      assert.equal(metrics.get('dewy_deployments_total{command="service"}'), 1);
+      assert.equal(metrics.get(`dewy_container_replicas{app="${name}"}`), 1);
+
+      const paused = await cli("pause", "--reason", "e2e");
+      assert.equal(paused.code, 0, paused.stderr);
+      push(repo, "1.2.0");
+      const held = await httpPost(adminPort, "/api/deploy?wait=true");
+      assert.match(held, /"outcome":"paused"/);
+      assert.equal(
+        inspectService(name).Spec.TaskTemplate.ContainerSpec.Image,
+        pinned(repo, "1.1.0"),
+      );
+
+      const rolledBack = await cli("rollback", "v1.0.0", "--reason", "e2e");
+      assert.equal(rolledBack.code, 0, rolledBack.stderr + rolledBack.stdout);
+      assert.equal(
+        inspectService(name).Spec.TaskTemplate.ContainerSpec.Image,
+        pinned(repo, "1.0.0"),
+      );
+      await waitForAnswer(port, "1.0.0");
+      const shown = await cli("status");
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.match(shown.stdout, /v1\.0\.0/);
+      assert.match(shown.stdout, /pinned/i);
+
+      const resumed = await cli("resume");
+      assert.equal(resumed.code, 0, resumed.stderr);
+      await dewy.waitForLine(/"msg":"Service updated successfully".*"version":"v1\.2\.0"/, 90_000);
+      await waitForAnswer(port, "1.2.0");
+      const history = await cli("history");
+      assert.equal(history.code, 0, history.stderr);
+      const order = ["v1.1.0", "v1.0.0", "v1.2.0"].map((v) => history.stdout.indexOf(v));
+      assert.ok(order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1])), history.stdout);
+
+      assert.equal(await dewy.stop("SIGTERM"), 0);
+      assert.equal(runningTaskImages(name).length, 1, "the service keeps running after dewy stops");
+    } finally {
+      await dewy.stop("SIGKILL");
+      rmSync(state, { recursive: true, force: true });
+    }
+  },
+);
+
 test("service: Podman, which has no Swarm API, is refused in one line", {
   skip: process.env.PODMAN_SOCK ? undefined : "PODMAN_SOCK not set (engine-up.sh WITH_PODMAN=1)",
 }, async () => {
@@ -271,6 +480,7 @@ test("service: Podman, which has no Swarm API, is refused in one line", {
 
 test("service: leaves the swarm; dewy service then asks for a manager", async () => {
   leaveSwarm(services);
+  rmSync(stateDir, { recursive: true, force: true });
   if (swarmState().state !== "inactive") {
     console.warn("SKIP the not-a-manager check: another run's services keep the swarm");
     return;
@@ -286,5 +496,12 @@ test("service: leaves the swarm; dewy service then asks for a manager", async ()
     (error: Error) =>
       error instanceof NotSwarmManagerError &&
       /^run dewy service on a Swarm manager/.test(error.message),
+  );
+  if (binary.skip) return;
+  const result = dewyService(["--registry", `img://${REGISTRY}/app`, "--service", "web"]);
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(
+    result.stderr.trim().split("\n").at(-1)!,
+    /^Error: run dewy service on a Swarm manager \(Swarm is inactive here/,
   );
 });
