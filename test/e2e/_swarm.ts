@@ -4,11 +4,16 @@
  * leave the swarm once no service is left, so that other tests see a plain engine again.
  *
  * Other helpers share this engine: only services named by the caller are removed, and the
- * swarm is left only when it holds no other service (a concurrent run's).
+ * swarm is left only when it holds no other service. Runs of these tests on one host take
+ * turns ({@link lockSwarm}), so that one run's leave never pulls the swarm from under another.
  *
  * @module
  */
 import assert from "node:assert/strict";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
 import { engineApi, engineSocket, run, type RunResult, sleep } from "./_ship.ts";
 
 /** The docker CLI (the `docker` package of the test machine). */
@@ -28,6 +33,54 @@ export function swarmState(): { state: string; manager: boolean } {
     state: info.Swarm?.LocalNodeState ?? "inactive",
     manager: info.Swarm?.ControlAvailable === true,
   };
+}
+
+/** Held while a run uses the swarm: another run's leave must not pull it from under this one. */
+const LOCK_DIR = join(tmpdir(), "dewy-swarm-tests.lock");
+/**
+ * How long a run waits for another run's swarm tests (one runtime's pass takes 1.5 to 2.5
+ * minutes): under the 3 minutes `test/run.sh` gives one test on Bun.
+ */
+const LOCK_WAIT_MS = 170_000;
+
+/** Whether process `pid` lives. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === "EPERM";
+  }
+}
+
+/**
+ * Wait until no other run of these tests uses the swarm, then hold it (released by
+ * {@link leaveSwarm}). A lock whose process is gone (a killed run) is taken over.
+ */
+export async function lockSwarm(): Promise<void> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      mkdirSync(LOCK_DIR);
+      writeFileSync(join(LOCK_DIR, "pid"), String(process.pid));
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== "EEXIST") throw error;
+    }
+    const owner = Number(readFileSafe(join(LOCK_DIR, "pid")));
+    if (owner === process.pid) return;
+    if (owner > 0 && !alive(owner)) rmSync(LOCK_DIR, { recursive: true, force: true });
+    else if (Date.now() > deadline) assert.fail(`another run holds ${LOCK_DIR} (pid ${owner})`);
+    else await sleep(1_000);
+  }
+}
+
+function readFileSafe(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return ""; // being written or removed by its owner: asked again in a second
+  }
 }
 
 /**
@@ -73,6 +126,10 @@ export function leaveSwarm(services: readonly string[]): void {
     }
   } catch (error) {
     console.warn(`leaving the swarm: ${(error as Error).message}`);
+  } finally {
+    if (readFileSafe(join(LOCK_DIR, "pid")) === String(process.pid)) {
+      rmSync(LOCK_DIR, { recursive: true, force: true });
+    }
   }
 }
 

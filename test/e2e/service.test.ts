@@ -49,6 +49,7 @@ import {
   inspectService,
   joinSwarm,
   leaveSwarm,
+  lockSwarm,
   runningTaskImages,
   SERVICE_PREFIX,
   type ServiceOptions,
@@ -194,7 +195,8 @@ async function waitForAnswer(port: number, version: string): Promise<void> {
   assert.fail(`port ${port} answers "${last}", not ${version}`);
 }
 
-test("service: joins a one-node swarm on the test engine", () => {
+test("service: joins a one-node swarm on the test engine", async () => {
+  await lockSwarm();
   joinSwarm();
   assert.ok(swarmState().manager);
 });
