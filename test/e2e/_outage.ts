@@ -80,6 +80,9 @@ export function runningOf(socket: string, app: string): { Id: string; Image: str
   ) as { Id: string; Image: string }[];
 }
 
+/** Requests a keep-alive client sends on one connection before it opens a new one. */
+const KEEP_ALIVE_REQUESTS = 20;
+
 /** A running load: every answer so far, and how to stop it. */
 export interface Load {
   /** Every answer (body, or `error:<why>`). */
@@ -99,9 +102,15 @@ export function mixedLoad(port: number, clients = 8, maxMs = 180_000, maxCount =
   let stopped = false;
   const deadline = Date.now() + maxMs;
   const one = async (keepAlive: boolean) => {
-    const agent = new http.Agent({ keepAlive, maxSockets: 1 });
-    while (!stopped && Date.now() < deadline && results.length < maxCount) {
+    let agent = new http.Agent({ keepAlive, maxSockets: 1 });
+    for (let n = 1; !stopped && Date.now() < deadline && results.length < maxCount; n++) {
       results.push(await get(port, agent));
+      // A keep-alive client closes its connection after some requests (as clients rotate
+      // them): a rollout's drain then ends with it, not by cutting it mid-request.
+      if (keepAlive && n % KEEP_ALIVE_REQUESTS === 0) {
+        agent.destroy();
+        agent = new http.Agent({ keepAlive, maxSockets: 1 });
+      }
       await sleep(5);
     }
     agent.destroy();

@@ -46,7 +46,7 @@ test(
     const dewy = startDewyContainer(
       repo,
       ports,
-      ["--interval", "2", "--drain-time", "1"],
+      ["--interval", "2", "--drain-time", "10"],
       { DOCKER_HOST: `unix://${socket}` },
     );
     let load: ReturnType<typeof mixedLoad> | undefined;
