@@ -8,6 +8,7 @@
 import { ConfigError } from "../errors.ts";
 import { parseImageUrl } from "../registry/url.ts";
 import type { ServiceConfig } from "../service/config.ts";
+import { readVerifyKeys } from "../verify/keys.ts";
 import { HEALTH_TIMEOUT_S, POLL_INTERVAL_S, UPDATE_TIMEOUT_S } from "./flags.ts";
 import { parseAdminPort } from "./container-config.ts";
 import type { FlagValues } from "./read-flags.ts";
@@ -89,6 +90,7 @@ export function buildServiceConfig(
   );
   const image = parseImageUrl(registry, { calver: flags.one("calver")?.trim() });
   const telemetry = telemetrySettings(flags);
+  const verifyKeys = readVerifyKeys(flags.all("verify-key"));
   return {
     image,
     service,
@@ -104,5 +106,6 @@ export function buildServiceConfig(
     engine: engineKind(flags),
     log: logSettings(flags),
     state: stateDir(flags, inputs.env, inputs.homeDir),
+    signatures: verifyKeys.length > 0 ? { keys: verifyKeys } : null,
   };
 }

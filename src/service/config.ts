@@ -11,6 +11,7 @@ import type { LogFormat, LogLevel } from "../log.ts";
 import type { NotifierSpec } from "../notify/url.ts";
 import type { ImageRef } from "../registry/url.ts";
 import type { TelemetrySettings } from "../telemetry/create.ts";
+import type { VerifyKey } from "../verify/keys.ts";
 
 /** How dewy drives one Swarm update. */
 export interface ServiceUpdateSettings {
@@ -44,4 +45,6 @@ export interface ServiceConfig {
   log: { level: LogLevel; format: LogFormat };
   /** Where pause, pin and history are kept (`--state-dir`, resolved). */
   state: StateDir;
+  /** `--verify-key`: only digests one of these keys signed are deployed; null = no check. */
+  signatures: { keys: VerifyKey[] } | null;
 }

@@ -12,9 +12,9 @@ import type { SwarmService } from "../engine/swarm-types.ts";
 import { EngineUnreachableError } from "../engine/errors.ts";
 import type { DeployControl } from "../control/control.ts";
 import { historyEntry } from "../control/history.ts";
-import type { DeployTrigger } from "../control/types.ts";
+import type { DeployTrigger, VersionRef } from "../control/types.ts";
 import type { DeployPolicy } from "../deploy/policy.ts";
-import type { CheckResult } from "../deploy/types.ts";
+import type { CheckResult, DeployGate } from "../deploy/types.ts";
 import { serviceUpdatedMessage } from "../notify/messages.ts";
 import { errorMessage } from "../errors.ts";
 import { ServiceUpdateFailedError } from "./errors.ts";
@@ -119,4 +119,28 @@ function failed(records: DeployRecords, target: ServiceTarget, error: unknown): 
   });
   void notifier?.sendError(error);
   return { outcome: "failed", version: target.version, error, retryAt };
+}
+
+/**
+ * With `--verify-key` (`gate`): the result that ends a check or rollback whose version has no
+ * valid signature (the gate logs, notifies and counts it once per digest), or whose signatures
+ * cannot be read now (the check failed); `undefined` when it may be deployed.
+ */
+export async function refusedBy(
+  records: DeployRecords,
+  gate: DeployGate | undefined,
+  version: VersionRef & { tags?: readonly string[] },
+): Promise<CheckResult | undefined> {
+  const { signal, policy } = records;
+  if (!gate) return undefined;
+  const image = { tag: version.version, digest: version.digest, tags: version.tags };
+  let refusal: Error | undefined;
+  try {
+    refusal = await gate.refusal(image, signal);
+  } catch (error) {
+    return signal.aborted ? { outcome: "stopped" } : policy.checkFailed(error, true);
+  }
+  if (!refusal) return undefined;
+  policy.answered(); // the registry answered; the version stays refused
+  return { outcome: "refused", version: version.version, error: refusal };
 }

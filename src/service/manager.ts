@@ -16,14 +16,14 @@ import { type Clock, realClock } from "../deploy/clock.ts";
 import type { FailureBackoffOptions } from "../deploy/backoff.ts";
 import { DeployPolicy } from "../deploy/policy.ts";
 import { CheckScheduler, SerialQueue } from "../deploy/scheduler.ts";
-import type { CheckResult } from "../deploy/types.ts";
+import type { CheckResult, DeployGate } from "../deploy/types.ts";
 import type { DeployControl } from "../control/control.ts";
 import type { ControlledMode } from "../control/rollback.ts";
 import type { DeployTrigger, VersionRef } from "../control/types.ts";
 import type { HookRunner } from "../hooks/run.ts";
 import type { ServiceStatus, TaskInfo } from "../admin/types.ts";
 import type { ServiceConfig } from "./config.ts";
-import { type DeployRecords, deployVersion } from "./deploy.ts";
+import { type DeployRecords, deployVersion, refusedBy } from "./deploy.ts";
 import { taskProgress } from "./follow.ts";
 import type { ServiceRolloutContext, ServiceTarget } from "./rollout.ts";
 import { desiredReplicas, imageVersion, serviceImage, specImage } from "./spec.ts";
@@ -52,6 +52,8 @@ export interface ServiceManagerOptions {
   notifyTimeoutMs?: number;
   /** Pause, pin and deploy history; omit for none. */
   control?: DeployControl;
+  /** With `--verify-key`: only digests a key signed are deployed (`createSignatureGate`). */
+  signatures?: DeployGate;
 }
 
 /**
@@ -69,6 +71,7 @@ export class ServiceManager implements ControlledMode {
   #ctx: ServiceRolloutContext;
   #registry: ImageRegistry;
   #control: DeployControl | undefined;
+  #signatures: DeployGate | undefined;
   #serviceId: string;
   #running: ServiceTarget;
   #records: DeployRecords;
@@ -102,6 +105,7 @@ export class ServiceManager implements ControlledMode {
     };
     this.#registry = options.registry;
     this.#control = options.control;
+    this.#signatures = options.signatures;
     this.#serviceId = options.service.id;
     this.#running = runningOf(options.service);
     this.#tasks = { running: 0, desired: desiredReplicas(options.service.spec) };
@@ -161,6 +165,7 @@ export class ServiceManager implements ControlledMode {
       busy: this.#scheduler.busy,
       lastCheck: this.#lastCheck,
       lastError: this.#lastError,
+      ...(this.#signatures && { verification: this.#signatures.status(this.#running.digest) }),
     };
   }
 
@@ -192,6 +197,8 @@ export class ServiceManager implements ControlledMode {
   rollout(target: VersionRef, trigger: DeployTrigger, then: () => Promise<void>): Promise<void> {
     return this.#queue.run(async () => {
       const service = await this.#readService(this.#stop.signal);
+      const refused = await refusedBy(this.#records, this.#signatures, target);
+      if (refused) throw refused.error ?? new Error(`rollback to ${target.version}: refused`);
       const result = await this.#deploy(target, service, trigger);
       if (result.outcome !== "deployed") {
         throw result.error ?? new Error(`rollback to ${target.version}: ${result.outcome}`);
@@ -265,6 +272,14 @@ export class ServiceManager implements ControlledMode {
       return { outcome: "paused", version: target.version };
     }
     if (this.#running.digest === target.digest) {
+      await this.#signatures?.auditRunning({
+        tag: latest.tag,
+        digest: latest.digest,
+        tags: latest.tags,
+      }, signal).catch(
+        (error) =>
+          logger.debug("Cannot verify the running version now", { error: errorMessage(error) }),
+      );
       this.#policy.checkSucceeded();
       logger.debug("Nothing to deploy: the service runs the newest version", target);
       return { outcome: "up-to-date", version: target.version };
@@ -273,7 +288,9 @@ export class ServiceManager implements ControlledMode {
       logger.debug("Newest version not tried again: its update failed", target);
       return { outcome: "backoff", version: target.version };
     }
-    return this.#policy.decide(target) ?? await this.#deploy(target, service, trigger);
+    return this.#policy.decide(target) ??
+      await refusedBy(this.#records, this.#signatures, { ...target, tags: latest.tags }) ??
+      await this.#deploy(target, service, trigger);
   }
 
   /** Update the service to `target`; what runs is `target` once Swarm completed it. */

@@ -78,6 +78,7 @@ function context(swarm: SwarmEngine, clock: ManualClock): ServiceRolloutContext 
     engine: "docker",
     log: { level: "info", format: "text" },
     state: { path: "/nonexistent", source: "--state-dir" },
+    signatures: null,
   };
   return {
     config,

@@ -112,6 +112,15 @@ export async function runService(runtime: Runtime, config: ServiceConfig): Promi
     notifier,
     runHook: hookRunner(runtime),
     control,
+    // Loaded on demand: @sigstore/verify costs memory only when signatures are checked.
+    signatures: config.signatures
+      ? (await import("../verify/mod.ts")).createSignatureGate(config.signatures.keys, {
+        source: registry,
+        logger,
+        notifier,
+        observer: telemetry,
+      })
+      : undefined,
   });
   let admin: AdminServer | undefined;
   try {

@@ -12,10 +12,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runtime } from "../_runtime.ts";
+import { generateKey } from "../_cosign.ts";
 import { Logger } from "../../src/log.ts";
 import { DockerEngineClient } from "../../src/engine/client.ts";
 import { DockerSwarmClient } from "../../src/engine/swarm.ts";
@@ -135,6 +136,7 @@ function serviceConfig(
     engine: "docker",
     log: { level: "debug", format: "json" },
     state: { path: stateDir, source: "--state-dir" },
+    signatures: null,
     ...overrides,
   };
 }
@@ -457,6 +459,54 @@ test(
       assert.equal(runningTaskImages(name).length, 1, "the service keeps running after dewy stops");
     } finally {
       await dewy.stop("SIGKILL");
+      rmSync(state, { recursive: true, force: true });
+    }
+  },
+);
+
+test(
+  "service binary: with --verify-key an unsigned version is refused and not deployed",
+  binary,
+  async () => {
+    const repo = uniqueName("svc");
+    const { adminPort } = await dewyPorts();
+    const name = await newService("verify", repo);
+    const state = mkdtempSync(join(tmpdir(), "dewy-service-verify-"));
+    const key = join(state, "cosign.pub");
+    writeFileSync(key, generateKey().pem);
+    push(repo, "1.1.0");
+    const dewy = start(DEWY_BIN, [
+      "service",
+      "--registry",
+      `img://${REGISTRY}/${repo}`,
+      "--service",
+      name,
+      "--verify-key",
+      key,
+      "--admin-port",
+      String(adminPort),
+      "--telemetry",
+      "--state-dir",
+      state,
+      "--log-format",
+      "json",
+    ], { DOCKER_HOST: `unix://${engineSocket()}` });
+    try {
+      const line = await dewy.waitForLine(/"msg":"Version refused: no valid signature/);
+      assert.match(line, /"version":"v1\.1\.0"/);
+      const answer = JSON.parse(await httpPost(adminPort, "/api/deploy?wait=true"));
+      assert.equal(answer.outcome, "refused");
+      assert.equal(
+        inspectService(name).Spec.TaskTemplate.ContainerSpec.Image,
+        pinned(repo, "1.0.0"),
+      );
+      const status = await adminJson(adminPort, "/api/status");
+      assert.equal((status.verification as { enabled: boolean }).enabled, true);
+      const metrics = parseExposition((await httpGet(adminPort, "/metrics")).body);
+      assert.equal(metrics.get('dewy_deployment_errors_total{command="service"}'), 1);
+      assert.equal(dewy.lines.filter((l) => l.includes("Version refused")).length, 1);
+    } finally {
+      await dewy.stop("SIGTERM");
       rmSync(state, { recursive: true, force: true });
     }
   },
