@@ -71,11 +71,25 @@ function removeContainers(app: string): void {
   if (ids.length > 0) execFileSync(DOCKER, ["rm", "-f", ...ids], { stdio: "ignore" });
 }
 
-/** Removes the engine's local copies of `app`'s images, so dewy has to pull. */
+/**
+ * Untags the engine's local copies of `app`'s images, so dewy has to pull. By reference, not by
+ * id: the same layers are tagged for other tests, whose containers may still use them.
+ */
 function removeImages(app: string): void {
-  const ids = execFileSync(DOCKER, ["images", "-q", `${REGISTRY}/${app}`], { encoding: "utf8" })
-    .split("\n").filter(Boolean);
-  if (ids.length > 0) execFileSync(DOCKER, ["rmi", "-f", ...new Set(ids)], { stdio: "ignore" });
+  const format = "{{.Repository}} {{.Tag}} {{.Digest}}";
+  const refs = execFileSync(DOCKER, [
+    "images",
+    "--digests",
+    "--format",
+    format,
+    `${REGISTRY}/${app}`,
+  ], {
+    encoding: "utf8",
+  }).split("\n").filter(Boolean).map((line) => {
+    const [repo, tag, digest] = line.split(" ");
+    return tag !== "<none>" ? `${repo}:${tag}` : `${repo}@${digest}`;
+  });
+  if (refs.length > 0) execFileSync(DOCKER, ["rmi", "-f", ...new Set(refs)], { stdio: "ignore" });
 }
 
 function managedContainers(app: string, all: boolean): string[] {
