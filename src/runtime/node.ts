@@ -186,6 +186,11 @@ function connectTcp(hostname: string, port: number, timeoutMs: number): Promise<
 
 function ignore(): void {}
 
+// A reader of dewy's stdout/stderr that goes away (a closed pipe) must not end dewy and its
+// clean-up: Node reports EPIPE as an error event, uncaught it exits 1. Bun and Deno go on.
+process.stdout.on("error", ignore);
+process.stderr.on("error", ignore);
+
 async function probeTcp(
   hostname: string,
   port: number,
