@@ -60,6 +60,8 @@ export class FakeEngine implements Engine {
   readonly log: string[];
   /** When set, every call rejects with it (engine down). */
   down: Error | undefined;
+  /** Every app server started, so that {@link close} stops them all whatever became of them. */
+  #servers = new Set<HttpServer>();
   #listeners = new Set<{ labels: Record<string, string>; onEvent: (e: EngineEvent) => void }>();
 
   /** @param log shared timeline (pools append to it too) */
@@ -136,7 +138,12 @@ export class FakeEngine implements Engine {
       this.#emit("die", c);
       return;
     }
-    c.server = await runtime.serveHttp({
+    await c.server?.close(); // a restart: the old process's server goes
+    c.server = await this.#serve(image);
+    c.state = "running";
+  }
+  async #serve(image: { version: string; failHealth?: boolean }): Promise<HttpServer> {
+    const server = await runtime.serveHttp({
       hostname: "127.0.0.1",
       port: 0,
       fetch: (request) => {
@@ -149,7 +156,12 @@ export class FakeEngine implements Engine {
         return new Response(`${image.version}\n`);
       },
     });
-    c.state = "running";
+    const tracked: HttpServer = {
+      port: server.port,
+      close: () => (this.#servers.delete(tracked), server.close()),
+    };
+    this.#servers.add(tracked);
+    return tracked;
   }
   async inspectContainer(id: string): Promise<ContainerDetails | undefined> {
     await this.#check();
@@ -252,7 +264,7 @@ export class FakeEngine implements Engine {
 
   /** Stop every server still running (test clean-up). */
   async close(): Promise<void> {
-    for (const c of this.containers.values()) await c.server?.close();
+    for (const server of [...this.#servers]) await server.close();
   }
 
   /** Run a container as if an earlier dewy had started it. */

@@ -176,9 +176,9 @@ async function withDewy(
       signal(dewy, "SIGKILL");
       await exited(dewy);
     }
+    await slack.close(); // first: a failing clean-up below must not leave it listening
     removeContainers(app);
     removeImages(app);
-    await slack.close();
   }
 }
 
