@@ -210,6 +210,20 @@ export function start(
   };
 }
 
+/**
+ * `running`'s exit code once it exits, or `"running"` after `ms`; the timer is cleared either
+ * way (a pending 60 s timer would keep a `node --test` file alive).
+ */
+export async function exitWithin(running: Running, ms: number): Promise<number | null | string> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const bound = new Promise<string>((resolve) => (timer = setTimeout(resolve, ms, "running")));
+  try {
+    return await Promise.race([running.exited, bound]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The proxy and admin ports of one dewy under test. */
 export interface DewyPorts {
   /** The proxy's public port. */

@@ -9,6 +9,7 @@ import * as net from "node:net";
 import { ADMIN_PORT_ATTEMPTS } from "../../src/admin/server.ts";
 import {
   dewyPorts,
+  exitWithin,
   getOnce,
   managedContainers,
   needsBinary,
@@ -60,7 +61,7 @@ test(
       const taken = await takePorts(ports.adminPort, ADMIN_PORT_ATTEMPTS);
       try {
         const failing = startDewyContainer(repo, ports, extra);
-        const code = await Promise.race([failing.exited, sleep(60_000).then(() => "running")]);
+        const code = await exitWithin(failing, 60_000);
         await failing.stop("SIGKILL");
         assert.equal(code, 1, failing.lines.join("\n"));
         assert.ok(failing.lines.some((l) => l.includes("Cannot start the admin API")));

@@ -24,6 +24,7 @@ import { body, header, PASSWORD, USER, withSmtp } from "../_smtp.ts";
 import {
   dewyPorts,
   dewyPrograms,
+  exitWithin,
   httpGet,
   managedContainers,
   pushApp,
@@ -206,7 +207,7 @@ for (const { label, program, options } of dewyPrograms()) {
           program,
         );
         try {
-          const code = await Promise.race([dewy.exited, sleep(60_000).then(() => "running")]);
+          const code = await exitWithin(dewy, 60_000);
           assert.equal(code, 1, dewy.lines.join("\n"));
           const bodies = received.map((mail) => body(mail.raw).split("\n")[0]);
           assert.ok(
