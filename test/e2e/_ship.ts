@@ -297,13 +297,29 @@ export function uniqueName(prefix: string): string {
   }`;
 }
 
-/** Push `REGISTRY/repo:v<version>` of the test app (`push-app.sh` flags allowed); its digest. */
+/**
+ * Push `REGISTRY/repo:v<version>` of the test app (`push-app.sh` flags allowed); its digest.
+ * A build whose cached layer another test run removed meanwhile is built once more.
+ */
 export function pushApp(repo: string, version: string, ...flags: string[]): string {
   engineSocket();
-  return execFileSync("bash", [`${ROOT}test/services/push-app.sh`, repo, version, ...flags], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-  }).trim();
+  const push = () =>
+    execFileSync("bash", [`${ROOT}test/services/push-app.sh`, repo, version, ...flags], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    }).trim();
+  try {
+    return push();
+  } catch (error) {
+    if (
+      !/unable to find image|No such image|does not exist locally/.test(
+        String((error as { stderr?: string }).stderr),
+      )
+    ) {
+      throw error;
+    }
+    return push();
+  }
 }
 
 /** One request to the engine API over its unix socket; the parsed JSON body (or undefined). */
@@ -359,9 +375,19 @@ export async function removeTestApp(app: string, repo: string, digests: string[]
   const filters = encodeURIComponent(JSON.stringify({ reference: [`${REGISTRY}/${repo}`] }));
   await attempt(() => {
     const images = engineApi("GET", `/images/json?filters=${filters}&digests=1`) as {
-      Id: string;
+      RepoTags: string[] | null;
+      RepoDigests: string[] | null;
     }[];
-    for (const image of images) engineApi("DELETE", `/images/${image.Id}?force=1`);
+    // By this repository's names, never by image id: other tests build byte-identical images
+    // (same id) under their own names at the same time, and their build cache (noprune) too.
+    const ours = (ref: string) =>
+      ref.startsWith(`${REGISTRY}/${repo}:`) ||
+      ref.startsWith(`${REGISTRY}/${repo}@`);
+    for (const image of images) {
+      for (const ref of [...(image.RepoTags ?? []), ...(image.RepoDigests ?? [])].filter(ours)) {
+        engineApi("DELETE", `/images/${encodeURI(ref)}?noprune=1`);
+      }
+    }
   });
   for (const digest of digests) {
     await attempt(async () => {
