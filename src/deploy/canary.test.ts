@@ -6,6 +6,9 @@ import { BackendTally } from "../proxy/backend.ts";
 import { CanaryFailedError, type CanaryFailure, soak } from "./canary.ts";
 import { ManualClock } from "./clock.ts";
 
+/** A connection the backend answered: counted, not failed. */
+const ANSWERED = { clientToBackend: 10, backendToClient: 20 };
+
 /** A canary whose probe answers come from `probes` (then pass), with one tally. */
 function canary(probes: Array<string | undefined> = [], running = true) {
   const tally = new BackendTally();
@@ -46,8 +49,9 @@ test("canary: passes after the soak when probes pass and few connections fail", 
   const c = canary();
   // 4 failures of 10: above 1 %, but below the minimum of 5 failures.
   const result = await run(c.watch, () => {
-    c.tally.attempts += 2;
-    if (c.tally.failures < 4) c.tally.failures++;
+    if (c.tally.failures < 4) c.tally.dialFailed();
+    else c.tally.ended(ANSWERED);
+    c.tally.ended(ANSWERED);
   });
   assert.deepEqual(result, { outcome: "passed", ticks: 5 });
   assert.equal(c.calls.probes, 5, "probed every 2 s");
@@ -56,8 +60,10 @@ test("canary: passes after the soak when probes pass and few connections fail", 
 test("canary: fails on its failure share once at least 5 connections failed", async () => {
   const c = canary();
   const result = await run(c.watch, (tick) => {
-    c.tally.attempts += 100;
-    if (tick >= 2) c.tally.failures += 3; // 6 of 400 by the 4th tick: 1.5 %
+    // 6 of 400 failed by the 4th tick: 1.5 %.
+    const failed = tick >= 2 ? 3 : 0;
+    for (let i = 0; i < failed; i++) c.tally.dialFailed();
+    for (let i = failed; i < 100; i++) c.tally.ended(ANSWERED);
   });
   assert.deepEqual(result, { outcome: "failure share", ticks: 4 });
 });

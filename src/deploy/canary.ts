@@ -12,7 +12,7 @@
 import { HEALTH_PROBE_TIMEOUT_MS } from "./health.ts";
 import type { CanarySettings } from "../config.ts";
 import type { Logger } from "../log.ts";
-import { type Backend, BackendTally } from "../proxy/backend.ts";
+import type { Backend, BackendTally } from "../proxy/backend.ts";
 import type { Clock } from "./clock.ts";
 import { probeOnce, probeTarget } from "./health.ts";
 import type { ResolvedPort } from "./ports.ts";
@@ -144,7 +144,7 @@ export async function soakReplica(
   settings: CanarySettings & { signal?: AbortSignal },
 ): Promise<void> {
   const { replica, backends, ports } = canary;
-  const tallies = backends.map((b) => (b.tally = new BackendTally()));
+  const tallies = backends.map((b) => b.watch());
   const endpoint = endpointOf(replica, ports[0].containerPort);
   const path = ctx.config.rollout.healthPath;
   const probe = { endpoint, path, probeTcp: ctx.probeTcp, signal: settings.signal };
@@ -165,6 +165,6 @@ export async function soakReplica(
         (await ctx.engine.inspectContainer(replica.id, settings.signal))?.state === "running",
     }, { ...settings, clock: ctx.clock, logger: ctx.logger });
   } finally {
-    for (const b of backends) b.tally = undefined;
+    for (const b of backends) b.unwatch();
   }
 }

@@ -12,15 +12,23 @@ import type { RelayResult } from "../runtime/types.ts";
  * backends carry one: every other connection costs a single property check.
  */
 export class BackendTally {
+  #attempts = 0;
+  #failures = 0;
+
   /** Connections dialled to the backend. */
-  attempts = 0;
+  get attempts(): number {
+    return this.#attempts;
+  }
+
   /** Dials that failed, and connections the backend closed or reset before sending a byte. */
-  failures = 0;
+  get failures(): number {
+    return this.#failures;
+  }
 
   /** A dial to the backend failed. */
   dialFailed(): void {
-    this.attempts++;
-    this.failures++;
+    this.#attempts++;
+    this.#failures++;
   }
 
   /**
@@ -28,9 +36,9 @@ export class BackendTally {
    * its request, or the relay ended by an error (a reset).
    */
   ended(result: RelayResult): void {
-    this.attempts++;
+    this.#attempts++;
     const silent = result.backendToClient === 0;
-    if (silent && (result.clientToBackend > 0 || result.error !== undefined)) this.failures++;
+    if (silent && (result.clientToBackend > 0 || result.error !== undefined)) this.#failures++;
   }
 }
 
@@ -54,8 +62,7 @@ export class Backend {
   readonly port: number;
   /** Who this backend is, for logs and the admin API (e.g. a container name). */
   readonly label: string;
-  /** Set while the backend is watched: the proxy counts its connections and failures here. */
-  tally: BackendTally | undefined;
+  #tally: BackendTally | undefined;
   #active = 0;
   #draining = false;
   #idleWaiters: Array<() => void> = [];
@@ -70,6 +77,21 @@ export class Backend {
   /** `host:port`. */
   get address(): string {
     return `${this.host}:${this.port}`;
+  }
+
+  /** Set while the backend is watched: the proxy counts its connections and failures here. */
+  get tally(): BackendTally | undefined {
+    return this.#tally;
+  }
+
+  /** Start counting this backend's connections and failures in a fresh tally (a canary). */
+  watch(): BackendTally {
+    return (this.#tally = new BackendTally());
+  }
+
+  /** Stop counting: the proxy goes back to a single property check per connection. */
+  unwatch(): void {
+    this.#tally = undefined;
   }
 
   /** Connections currently open through this backend. */
