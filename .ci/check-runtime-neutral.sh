@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The runtime globals are src/runtime/'s alone: nothing else in src/ uses Deno.* or Bun.*, or
 # sniffs for them (runtime/detect.ts does that once), nor reads the process's environment,
-# cwd, uid/gid or home directory (the core gets them from the Runtime adapter or the entry).
+# cwd, uid/gid, home directory, user or host name (the core gets them from the Runtime
+# adapter or the entry).
 # Imports (node:net, node:http) are checked by dependency-cruiser (.ci/check-imports.sh).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -13,10 +14,10 @@ if [ -n "$leaks" ]; then
   exit 1
 fi
 # Tests beside their modules and the entries may read the process directly.
-reads=$(grep -rnE 'process\.(env|cwd|getuid|getgid)\b|\bhomedir\(' src --include='*.ts' \
+reads=$(grep -rnE 'process\.(env|cwd|getuid|getgid)\b|\b(homedir|userInfo|hostname)\(' src --include='*.ts' \
   | grep -vE '^src/(runtime|entries)/|\.test\.ts:')
 if [ -n "$reads" ]; then
-  echo "Process environment, cwd, uid/gid or home read outside src/runtime/ (use the Runtime):" >&2
+  echo "Process environment, cwd, uid/gid, home, user or host name read outside src/runtime/ (use the Runtime):" >&2
   echo "$reads" >&2
   exit 1
 fi

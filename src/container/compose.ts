@@ -75,6 +75,8 @@ export async function composeContainer(
     env,
     logger,
     version: VERSION,
+    hostname: runtime.hostName(),
+    userName: runtime.userName(),
     workingDir: runtime.cwd(),
   });
   const telemetry = await createTelemetry(config.telemetry, {

@@ -19,6 +19,8 @@ function create(url: string, env: Record<string, string> = {}) {
     env: envGet,
     logger: silentLogger,
     version: "0.1.0",
+    hostname: "web-1",
+    userName: "deployer",
     workingDir: "/",
   });
 }

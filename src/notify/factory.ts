@@ -5,7 +5,6 @@
  * @module
  */
 import { readFileSync } from "node:fs";
-import { hostname as osHostname } from "node:os";
 import { rootCertificates } from "node:tls";
 import { ConfigError, errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
@@ -23,8 +22,10 @@ export interface CreateNotifierOptions {
   logger: Logger;
   /** dewy's version (`User-Agent` / `X-Mailer`). */
   version: string;
-  /** This host's name in footers (default: the OS host name). */
-  hostname?: string;
+  /** This host's name in footers (`runtime.hostName()`). */
+  hostname: string;
+  /** The user dewy runs as, in mail footers (`runtime.userName()`). */
+  userName: string;
   /** dewy's working directory, named in mail footers (`runtime.cwd()`). */
   workingDir: string;
   /** Slack Web API base URL (default: env `SLACK_API_URL`, else https://slack.com/api). */
@@ -38,7 +39,14 @@ export interface CreateNotifierOptions {
  * @throws ConfigError when `NODE_EXTRA_CA_CERTS` names a file that cannot be read.
  * @example
  * ```ts
- * const notifier = createNotifier(config.notifier, { env: runtime.env, logger, version });
+ * const notifier = createNotifier(config.notifier, {
+ *   env: runtime.env,
+ *   logger,
+ *   version,
+ *   hostname: runtime.hostName(),
+ *   userName: runtime.userName(),
+ *   workingDir: runtime.cwd(),
+ * });
  * await notifier.send(startedMessage(version));
  * ```
  */
@@ -58,7 +66,7 @@ function slackChannel(spec: SlackNotifierSpec, options: CreateNotifierOptions): 
     title: spec.title,
     titleUrl: spec.url,
     thread: spec.thread,
-    hostname: options.hostname ?? osHostname(),
+    hostname: options.hostname,
     apiUrl: options.slackApiUrl || options.env("SLACK_API_URL") || SLACK_API_URL,
     version: options.version,
   });
@@ -74,7 +82,8 @@ function mailChannel(spec: MailNotifierSpec, options: CreateNotifierOptions): Ch
     subject: spec.subject ?? DEFAULT_MAIL_SUBJECT,
     tls: spec.tls,
     ca: trustedAuthorities(options.env),
-    hostname: options.hostname ?? osHostname(),
+    hostname: options.hostname,
+    userName: options.userName,
     workingDir: options.workingDir,
     version: options.version,
   });

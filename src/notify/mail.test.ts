@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir, userInfo } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { HookResult } from "../hooks/result.ts";
 import { ConfigError } from "../errors.ts";
@@ -29,6 +29,7 @@ function mailNotifier(
     logger,
     version: "0.1.0",
     hostname: "web-1.example",
+    userName: "deployer",
     workingDir: "/srv/dewy",
   });
 }
@@ -58,7 +59,7 @@ test("notify mail: a message arrives with subject, from, to, footer and authenti
         "Container deployed successfully: `2/3` replicas of `v1.2.3`",
         "",
         "Host: web-1.example",
-        `User: ${userInfo().username}`,
+        "User: deployer",
         "Working dir: /srv/dewy",
         "",
         "--",

@@ -8,7 +8,6 @@
  * @module
  */
 import type { Transporter } from "nodemailer";
-import { userInfo } from "node:os";
 import type { HookResult } from "../hooks/result.ts";
 import { NOTIFY_TIMEOUT_MS } from "./types.ts";
 import { errorCode, errorMessage } from "../errors.ts";
@@ -40,6 +39,8 @@ export interface MailSettings {
   ca?: string[];
   /** This host's name (body footer). */
   hostname: string;
+  /** The user dewy runs as (body footer). */
+  userName: string;
   /** dewy's working directory (body footer). */
   workingDir: string;
   /** Sent as `X-Mailer: dewy/<version>`. */
@@ -128,7 +129,7 @@ export class MailChannel implements Channel {
   #footer(): string {
     return [
       `Host: ${this.#settings.hostname}`,
-      `User: ${currentUser()}`,
+      `User: ${this.#settings.userName}`,
       `Working dir: ${this.#settings.workingDir}`,
       "",
       "--",
@@ -154,12 +155,4 @@ async function createTransport(settings: MailSettings): Promise<Transporter> {
     greetingTimeout: NOTIFY_TIMEOUT_MS,
     socketTimeout: NOTIFY_TIMEOUT_MS,
   });
-}
-
-function currentUser(): string {
-  try {
-    return userInfo().username;
-  } catch (error) {
-    return `unknown (${errorMessage(error)})`;
-  }
 }

@@ -341,6 +341,7 @@ test("notify slack: createNotifier reads SLACK_TOKEN and SLACK_API_URL and appli
         logger: recordingLogger().logger,
         version: "0.1.0",
         hostname: "web-9",
+        userName: "deployer",
         workingDir: "/",
       },
     );
@@ -364,6 +365,8 @@ test("notify slack: the slackApiUrl option wins over SLACK_API_URL", async () =>
       logger: recordingLogger().logger,
       version: "0.1.0",
       slackApiUrl: url,
+      hostname: "web-9",
+      userName: "deployer",
       workingDir: "/",
     });
     await notifier.send("hello");

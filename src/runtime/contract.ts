@@ -10,7 +10,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer as createHttpServer } from "node:http";
 import { connect, createServer, type Server, type Socket } from "node:net";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import type { Relay, RelayResult, Runtime, TcpConn } from "./types.ts";
@@ -253,5 +253,11 @@ export function runtimeContract(name: string, load: () => Promise<Runtime>, skip
     await until(() => second === 2, "the remaining SIGUSR1 handler");
     removeSecond();
     assert.equal(first, 1);
+  });
+
+  it("hostName and userName are the OS's host and user", async (rt) => {
+    assert.equal(rt.hostName(), hostname());
+    assert.equal(rt.userName(), userInfo().username);
+    await Promise.resolve();
   });
 }

@@ -7,6 +7,7 @@
  */
 import { openFileLimit } from "./fd-limit.ts";
 import { homedir } from "node:os";
+import { userName } from "./node-process.ts";
 import {
   type ConnectFailure,
   type HttpServer,
@@ -297,6 +298,8 @@ export const denoRuntime: Runtime = {
   environment: () => Deno.env.toObject(),
   cwd: () => Deno.cwd(),
   homeDir: () => homedir(),
+  hostName: () => Deno.hostname(),
+  userName,
   uid: () => Deno.uid() ?? 0,
   gid: () => Deno.gid() ?? 0,
   openFileLimit,

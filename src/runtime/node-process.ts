@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { homedir } from "node:os";
+import { homedir, hostname, userInfo } from "node:os";
 import process from "node:process";
 import { openFileLimit } from "./fd-limit.ts";
 import type { Runtime } from "./types.ts";
@@ -16,6 +16,15 @@ function definedOnly(env: Record<string, string | undefined>): Record<string, st
   return copy;
 }
 
+/** The user dewy runs as; `unknown (why)` when the uid has no passwd entry (a bare container). */
+export function userName(): string {
+  try {
+    return userInfo().username;
+  } catch (error) {
+    return `unknown (${error instanceof Error ? error.message : String(error)})`;
+  }
+}
+
 /** The members of a {@link Runtime} that read or change the process, via `node:process`. */
 export const nodeProcess: Pick<
   Runtime,
@@ -24,6 +33,8 @@ export const nodeProcess: Pick<
   | "environment"
   | "cwd"
   | "homeDir"
+  | "hostName"
+  | "userName"
   | "uid"
   | "gid"
   | "openFileLimit"
@@ -35,6 +46,8 @@ export const nodeProcess: Pick<
   environment: () => definedOnly(process.env),
   cwd: () => process.cwd(),
   homeDir: () => homedir(),
+  hostName: () => hostname(),
+  userName,
   uid: () => process.getuid?.() ?? 0,
   gid: () => process.getgid?.() ?? 0,
   openFileLimit,

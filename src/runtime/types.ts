@@ -161,6 +161,10 @@ export interface Runtime {
   cwd(): string;
   /** The user's home directory (`~/.docker/config.json` is read from it). */
   homeDir(): string;
+  /** This host's name (notification footers). */
+  hostName(): string;
+  /** The name of the user dewy runs as (mail footers); `unknown (why)` when it has none. */
+  userName(): string;
   /** This process's user id; 0 where the platform has none. */
   uid(): number;
   /** This process's group id; 0 where the platform has none. */

@@ -49,6 +49,8 @@ export async function runService(runtime: Runtime, config: ServiceConfig): Promi
     env,
     logger,
     version: VERSION,
+    hostname: runtime.hostName(),
+    userName: runtime.userName(),
     workingDir: runtime.cwd(),
   });
   const stopSignal = waitForStopSignal(runtime, {
