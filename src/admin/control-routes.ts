@@ -54,8 +54,11 @@ function requester(c: Context): Requester {
   return c.req.header(CLIENT_HEADER) === "cli" ? "cli" : "api";
 }
 
+/** Longest reason kept: it goes into the state file, the logs and every notification. */
+const MAX_REASON_CHARS = 200;
+
 function reasonOf(c: Context): string {
-  return oneLine(c.req.query("reason") ?? "");
+  return oneLine(c.req.query("reason") ?? "").slice(0, MAX_REASON_CHARS);
 }
 
 /** Register the control endpoints on the admin app. */

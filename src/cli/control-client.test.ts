@@ -230,7 +230,13 @@ test("control cli: notifications say who asked (CLI or API) and why", async () =
     const api = await fetch(`http://127.0.0.1:${dewy.port}/api/resume`, { method: "POST" });
     assert.equal(api.status, 200);
     await dewy.cli({ action: "rollback", reason: "v2 leaks" });
-    assert.deepEqual(dewy.sent, [
+    await dewy.control.resume({ by: "api" });
+    const long = await fetch(`http://127.0.0.1:${dewy.port}/api/pause?reason=${"x".repeat(500)}`, {
+      method: "POST",
+    });
+    assert.equal(long.status, 200);
+    assert.equal(dewy.control.pauseState?.reason, "x".repeat(200), "a reason is cut at 200");
+    assert.deepEqual(dewy.sent.slice(0, 3), [
       "Automatic deploys paused by CLI (reason: incident 42); `v2.0.0` keeps serving",
       "Automatic deploys resumed by API (were paused (reason: incident 42))",
       "Rolled back to `v1.0.0` by CLI (reason: v2 leaks); pinned there until resume",
