@@ -80,6 +80,7 @@ test("control: paused, checks skip the newest version and keep the held one; res
       ["v1.1.0", "api", "deployed"],
     ]);
     await d.manager.shutdown("SIGTERM");
+    await d.control.settled(); // history writes done before the folder goes
   } finally {
     await engine.close();
     rmSync(dir, { recursive: true, force: true });
@@ -101,6 +102,7 @@ test("control: a pinned dewy restarted with nothing running deploys the pinned v
       () => d.control.pin(d.manager.serving()!, { by: "cli", reason: "bad" }),
     );
     await d.manager.shutdown("SIGTERM"); // removes every container
+    await d.control.settled();
     assert.deepEqual(engine.running(), []);
 
     d = await start(dir, engine, registry);
@@ -114,6 +116,7 @@ test("control: a pinned dewy restarted with nothing running deploys the pinned v
       ["v1.0.0", "rollback"],
     ]);
     await d.manager.shutdown("SIGTERM");
+    await d.control.settled(); // history writes done before the folder goes
   } finally {
     await engine.close();
     rmSync(dir, { recursive: true, force: true });
@@ -139,6 +142,7 @@ test("control: a constraint that matches no tag warns at each check, without an 
     assert.ok(!d.notes.some((n) => n.startsWith("error")), d.notes.join("\n"));
     assert.equal(d.manager.status().currentVersion, "v1.0.0");
     await d.manager.shutdown("SIGTERM");
+    await d.control.settled(); // history writes done before the folder goes
   } finally {
     await engine.close();
     rmSync(dir, { recursive: true, force: true });
