@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { ADMIN_PORT_ATTEMPTS } from "../../src/admin/server.ts";
 import { ADMIN_PORT } from "../../src/cli/flags.ts";
 import { freePort } from "./_prometheus.ts";
-import { DEWY_BIN, ENGINE_SOCK, needsBinary, ROOT, run, sleep, start } from "./_ship.ts";
+import { DEWY_BIN, ENGINE_SOCK, needsBinary, ROOT, run, start } from "./_ship.ts";
 
 const UNIT_FILE = `${ROOT}examples/dewy.service`;
 const UNIT = readFileSync(UNIT_FILE, "utf8");
@@ -100,8 +100,6 @@ test(
       assert.equal(metrics.status, 200);
       assert.match(await metrics.text(), /^dewy_container_desired_replicas\{.*app="myapp".*\} 2$/m);
 
-      await sleep(1_000);
-      assert.equal(dewy.child.exitCode, null, "dewy exited after the registry failure");
       assert.equal(await dewy.stop("SIGTERM"), 0, dewy.lines.join("\n"));
       for (const line of dewy.lines.filter((l) => l.trim())) {
         assert.doesNotThrow(
