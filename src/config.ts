@@ -53,6 +53,14 @@ export interface HookCommands {
 /** Container engine flavour (selects the default socket path and the hints' command). */
 export type EngineKind = "docker" | "podman";
 
+/** The container engine: its flavour and its API socket, resolved once by the CLI. */
+export interface EngineSettings {
+  /** `--runtime`: the default socket path and the command of the hints. */
+  kind: EngineKind;
+  /** The engine's unix socket (`DOCKER_HOST=unix://…`, else the flavour's default). */
+  socketPath: string;
+}
+
 /** What the deploy manager needs: the app, its containers, rollout, polling and hooks. */
 export interface DeploySettings {
   /** App name (`--name`, default: last path segment of the repository). */
@@ -69,8 +77,8 @@ export interface DeploySettings {
   poll: { intervalMs: number };
   /** Deploy hooks. */
   hooks: HookCommands;
-  /** Engine flavour, for the hints of what to run by hand. */
-  engine: EngineKind;
+  /** The engine; its flavour names the command in the hints of what to run by hand. */
+  engine: EngineSettings;
 }
 
 /** Configuration of `dewy container`. */

@@ -22,6 +22,7 @@ export async function main(runtime: Runtime): Promise<number> {
   try {
     const command = parseCommandLine(runtime.args(), (name) => runtime.env(name), {
       homeDir: runtime.homeDir(),
+      uid: runtime.uid(),
     });
     if (command.kind === "container" || command.kind === "service") {
       logFormat = command.config.log.format;

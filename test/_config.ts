@@ -26,7 +26,7 @@ export function testConfig(overrides: ConfigOverrides = {}): ContainerConfig {
   const base: ContainerConfig = {
     app: "app",
     image: parseImageUrl("img://127.0.0.1:5000/app"),
-    engine: "docker",
+    engine: { kind: "docker", socketPath: "/var/run/docker.sock" },
     ports: [{ proxyPort: 18080, containerPort: 0 }],
     cmd: [],
     run: { env: [], binds: [], extraHosts: [], labels: {} },

@@ -4,7 +4,8 @@ import { HOME_DIR } from "../../test/_config.ts";
 import { parseCommandLine } from "./mod.ts";
 import { assertConfigError, containerArgs, noEnv, REGISTRY } from "../../test/_cli-assert.ts";
 
-const parse = (...args: string[]) => parseCommandLine(args, noEnv, { homeDir: HOME_DIR });
+const parse = (...args: string[]) =>
+  parseCommandLine(args, noEnv, { homeDir: HOME_DIR, uid: 1000 });
 const withFlags = (...extra: string[]) => () => parse(...containerArgs(...extra));
 
 test("cli validation: missing --registry", () => {

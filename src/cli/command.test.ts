@@ -9,7 +9,7 @@ import { HOME_DIR, testConfig } from "../../test/_config.ts";
 import { assertConfigError, containerArgs, noEnv, REGISTRY } from "../../test/_cli-assert.ts";
 
 function parse(...args: string[]): Command {
-  return parseCommandLine(args, noEnv, { homeDir: HOME_DIR });
+  return parseCommandLine(args, noEnv, { homeDir: HOME_DIR, uid: 1000 });
 }
 
 function config(...args: string[]): ContainerConfig {
@@ -93,7 +93,7 @@ test("cli: every container flag in its long form lands in the config", () => {
     image: parseImageUrl("img://127.0.0.1:5000/acme/app?pre-release=true", {
       calver: "YYYY.0M.MICRO",
     }),
-    engine: "podman",
+    engine: { kind: "podman", socketPath: "/run/user/1000/podman/podman.sock" },
     ports: [{ proxyPort: 8080, containerPort: 80 }, { proxyPort: 9090, containerPort: 0 }],
     cmd: ["serve", "--verbose=true"],
     rollout: {
@@ -194,7 +194,7 @@ test("cli: --log-level, --log-format and --runtime are case-insensitive", () => 
     ...containerArgs("--log-level", "DEBUG", "--log-format", "JSON", "--runtime", "Podman"),
   );
   assert.deepEqual(got.log, { level: "debug", format: "json" });
-  assert.equal(got.engine, "podman");
+  assert.equal(got.engine.kind, "podman");
 });
 
 test("cli: --otlp-endpoint implies telemetry", () => {
@@ -223,6 +223,7 @@ test("cli: a slack notifier with SLACK_TOKEN set is accepted", () => {
   const env = (name: string) => (name === "SLACK_TOKEN" ? "xoxb-test" : undefined);
   const command = parseCommandLine(containerArgs("--notifier", "slack://deploys?quiet=true"), env, {
     homeDir: HOME_DIR,
+    uid: 1000,
   });
   assert.deepEqual(command.kind === "container" && command.config.notifier, {
     kind: "slack",

@@ -31,7 +31,7 @@ export type Command =
 type Mode = "container" | "service";
 
 /** Options of {@link parseCommandLine} beyond the environment lookup. */
-export type CommandLineOptions = Pick<ContainerInputs, "readFile" | "homeDir">;
+export type CommandLineOptions = Pick<ContainerInputs, "readFile" | "homeDir" | "uid">;
 
 const USAGE =
   "dewy container --registry img://HOST/REPO --port PORT [flags] [-- docker-run-options]";
@@ -136,10 +136,14 @@ function versionCommand(args: string[]): Command {
  *
  * @param args command-line words, e.g. `["container", "-r", "img://ghcr.io/o/app", "-p", "8080"]`
  * @param env environment lookup (notifier credentials, `-e NAME` passthrough)
- * @param options the home folder (default state directory) and the `--env-file` reader
+ * @param options the home folder (default state directory), the uid (engine socket) and the
+ *   `--env-file` reader
  * @example
  * ```ts
- * const command = parseCommandLine(runtime.args(), (name) => runtime.env(name));
+ * const command = parseCommandLine(runtime.args(), (name) => runtime.env(name), {
+ *   homeDir: runtime.homeDir(),
+ *   uid: runtime.uid(),
+ * });
  * if (command.kind === "container") console.log(command.config.ports);
  * ```
  */

@@ -10,6 +10,7 @@ const build = (...extra: string[]) =>
   buildContainerConfig(readFlags(containerArgs(...extra).slice(1)), [], {
     env: noEnv,
     homeDir: "/home/dewy",
+    uid: 1000,
   });
 
 test("max connections: --max-connections N is taken, absent is left to the descriptor limit", () => {

@@ -17,6 +17,7 @@ import {
   PROXY_RETRY_WINDOW_MS,
 } from "./flags.ts";
 import { ConfigError } from "../errors.ts";
+import { hostEngineSockets } from "../engine/socket.ts";
 import { parseImageUrl } from "../registry/url.ts";
 import { readVerifyKeys } from "../verify/keys.ts";
 import { parseSeconds, parseWholeNumber } from "./numbers.ts";
@@ -26,7 +27,7 @@ import type { FlagValues } from "./read-flags.ts";
 import { CONTAINER_NAME, type RunOptionContext } from "./run-option-values.ts";
 import {
   durationMs,
-  engineKind,
+  engineSettings,
   hookCommands,
   logSettings,
   notifierSpec,
@@ -46,6 +47,8 @@ export interface ContainerInputs {
   readFile?: RunOptionContext["readFile"];
   /** The user's home folder, for the default state directory (the runtime's `homeDir()`). */
   homeDir: string;
+  /** dewy's user id (the runtime's `uid()`), for rootless podman's socket. */
+  uid: number;
 }
 
 /** `--admin-port N`, leaving room for the ports dewy tries after it. */
@@ -156,7 +159,7 @@ export function buildContainerConfig(
       maxFailuresPercent: percent(flags, "canary-max-failures", CANARY_MAX_FAILURES_PERCENT),
     },
   };
-  const engine = engineKind(flags);
+  const engine = engineSettings(flags, inputs.env, inputs.uid);
   const maxConnections = flags.one("max-connections");
   const proxy: ContainerConfig["proxy"] = {
     idleTimeoutMs: durationMs(flags, "proxy-idle-timeout", PROXY_IDLE_TIMEOUT_S, 0),
@@ -170,7 +173,10 @@ export function buildContainerConfig(
   }
   const poll = { intervalMs: durationMs(flags, "interval", POLL_INTERVAL_S, 1) };
   const notifier = notifierSpec(flags, inputs.env);
-  const run = parsePassthrough(passthrough, inputs);
+  const run = parsePassthrough(passthrough, {
+    ...inputs,
+    engineSockets: hostEngineSockets(engine.socketPath, inputs.env, inputs.uid),
+  });
   if (flags.has("reason")) {
     throw new ConfigError(
       "--reason",

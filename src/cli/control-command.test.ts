@@ -6,7 +6,7 @@ import { parseCommandLine } from "./command.ts";
 
 const env = (vars: Record<string, string> = {}) => (name: string) => vars[name];
 const parse = (words: string, vars?: Record<string, string>) =>
-  parseCommandLine(words.split(" "), env(vars), { homeDir: "/home/dewy" });
+  parseCommandLine(words.split(" "), env(vars), { homeDir: "/home/dewy", uid: 1000 });
 
 test("control command: each verb, --reason, a rollback VERSION and --admin-port", () => {
   assert.deepEqual(parse("container status"), {

@@ -9,6 +9,7 @@ import type { RunOptions } from "../engine/types.ts";
 import { ConfigError } from "../errors.ts";
 import { readEnvFile } from "./env-file.ts";
 import { redactEnvEntry } from "./redact.ts";
+import { DEFAULT_ENGINE_SOCKETS } from "../engine/socket.ts";
 import { RUN_OPTIONS, type RunOptionContext, type RunOptionSpec } from "./run-option-values.ts";
 import { closest } from "./suggest.ts";
 
@@ -108,6 +109,8 @@ export interface PassthroughOptions {
   env: RunOptionContext["env"];
   /** Reads an `--env-file` (default: `readEnvFile`, regular files up to 1 MiB). */
   readFile?: RunOptionContext["readFile"];
+  /** Engine sockets a `-v` may not mount (default: the engines' default paths). */
+  engineSockets?: RunOptionContext["engineSockets"];
 }
 
 /**
@@ -125,6 +128,7 @@ export interface PassthroughOptions {
 export function parsePassthrough(words: string[], options: PassthroughOptions): RunOptions {
   const into: RunOptions = { env: [], binds: [], extraHosts: [], labels: {} };
   const readFile = options.readFile ?? readEnvFile;
+  const engineSockets = options.engineSockets ?? DEFAULT_ENGINE_SOCKETS;
   for (let i = 0; i < words.length; i++) {
     const word = words[i];
     if (!word.startsWith("-") || word === "-" || word === "--") {
@@ -138,7 +142,7 @@ export function parsePassthrough(words: string[], options: PassthroughOptions): 
     const { spec, option, inline } = classify(word);
     const value = inline ?? words[++i];
     if (value === undefined) throw new ConfigError(option, `option ${option} needs a value`);
-    spec.apply(value, { into, option, env: options.env, readFile });
+    spec.apply(value, { into, option, env: options.env, readFile, engineSockets });
   }
   return into;
 }

@@ -7,7 +7,7 @@ import { buildContainerConfig } from "./container-config.ts";
 import { readFlags } from "./read-flags.ts";
 
 const build = (...args: string[]) =>
-  buildContainerConfig(readFlags(args), [], { env: noEnv, homeDir: "/home/dewy" });
+  buildContainerConfig(readFlags(args), [], { env: noEnv, homeDir: "/home/dewy", uid: 1000 });
 
 test("flags twice: -r A -r B and --replicas 2 --replicas 3 are refused, naming the flag", () => {
   assertConfigError(

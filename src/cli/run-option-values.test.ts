@@ -7,14 +7,18 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { assertConfigError, containerArgs } from "../../test/_cli-assert.ts";
 import { runCli } from "../../test/_run-cli.ts";
+import { hostEngineSockets } from "../engine/socket.ts";
 import { parsePassthrough } from "./passthrough.ts";
 
-const run = (env: Record<string, string>, ...words: string[]) =>
-  parsePassthrough(words, { env: (name) => env[name] });
+/** The host's sockets when dewy's engine listens on /srv/engine-ci/engine.sock. */
+const CI_SOCKETS = hostEngineSockets("/srv/engine-ci/engine.sock", () => undefined, 1000);
+
+const run = (sockets: readonly string[] | undefined, ...words: string[]) =>
+  parsePassthrough(words, { env: () => undefined, engineSockets: sockets });
 
 test("run options: -v of the host's root is refused in every spelling", () => {
   for (const bind of ["/:/host", "/:/host:ro", "//:/host", "/.:/host", "/./:/host", "/usr/..:/h"]) {
-    assertConfigError(() => run({}, "-v", bind), "-v", "host's root", "--privileged");
+    assertConfigError(() => run(undefined, "-v", bind), "-v", "host's root", "--privileged");
   }
 });
 
@@ -28,12 +32,16 @@ test("run options: a bind of the engine socket or a folder holding it is refused
     "/srv/engine/docker.sock:/d.sock",
   ];
   for (const bind of refused) {
-    assertConfigError(() => run({}, "--volume", bind), "--volume", "engine socket", "--privileged");
+    assertConfigError(
+      () => run(undefined, "--volume", bind),
+      "--volume",
+      "engine socket",
+      "--privileged",
+    );
   }
-  const env = { DOCKER_HOST: "unix:///srv/engine-ci/engine.sock" };
-  assertConfigError(() => run(env, "-v", "/srv/engine-ci:/e"), "-v", "engine socket");
+  assertConfigError(() => run(CI_SOCKETS, "-v", "/srv/engine-ci:/e"), "-v", "engine socket");
   assertConfigError(
-    () => run(env, "-v", "/srv/engine-ci/engine.sock:/e.sock"),
+    () => run(CI_SOCKETS, "-v", "/srv/engine-ci/engine.sock:/e.sock"),
     "-v",
     "engine socket",
   );
@@ -41,7 +49,7 @@ test("run options: a bind of the engine socket or a folder holding it is refused
 
 test("run options: ordinary binds and named volumes still pass", () => {
   const got = run(
-    { DOCKER_HOST: "unix:///srv/engine-ci/engine.sock" },
+    CI_SOCKETS,
     "-v",
     "/srv/data:/data",
     "-v",
@@ -61,11 +69,11 @@ test("run options: ordinary binds and named volumes still pass", () => {
 
 test("run options: --network ns:PATH is refused as host is", () => {
   assertConfigError(
-    () => run({}, "--network", "ns:/proc/1/ns/net"),
+    () => run(undefined, "--network", "ns:/proc/1/ns/net"),
     "--network",
     `"ns:/proc/1/ns/net"`,
   );
-  assertConfigError(() => run({}, "--net=ns:/run/netns/x"), "--net", "127.0.0.1");
+  assertConfigError(() => run(undefined, "--net=ns:/run/netns/x"), "--net", "127.0.0.1");
 });
 
 test("run options: dewy container --runtime podman -- --network=ns:... exits 2 with one line", async () => {
@@ -76,4 +84,19 @@ test("run options: dewy container --runtime podman -- --network=ns:... exits 2 w
   );
   assert.equal(out.code, 2, out.output);
   assert.match(out.output.trim(), /^[^\n]*--network[^\n]*ns:\/proc\/1\/ns\/net[^\n]*$/);
+});
+
+test("run options: rootless podman's socket under XDG_RUNTIME_DIR is refused too", () => {
+  const sockets = hostEngineSockets(
+    "/var/run/docker.sock",
+    (name) => (name === "XDG_RUNTIME_DIR" ? "/run/user/1000" : undefined),
+    1000,
+  );
+  assertConfigError(() => run(sockets, "-v", "/run/user/1000/podman:/p"), "-v", "engine socket");
+});
+
+test("run options: a tcp:// DOCKER_HOST exits 2 while parsing, before the engine is dialled", async () => {
+  const out = await runCli(containerArgs(), { DOCKER_HOST: "tcp://127.0.0.1:2375" }, 30_000);
+  assert.equal(out.code, 2, out.output);
+  assert.match(out.output.trim(), /^[^\n]*DOCKER_HOST=tcp:\/\/127\.0\.0\.1:2375[^\n]*$/);
 });

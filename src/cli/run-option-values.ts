@@ -16,6 +16,8 @@ export interface RunOptionContext {
   env: (name: string) => string | undefined;
   /** Reads an `--env-file` as UTF-8 text. */
   readFile: (path: string) => string;
+  /** The host's engine sockets (`hostEngineSockets`): a bind of one is refused. */
+  engineSockets: readonly string[];
 }
 
 /** One option occurrence being applied: where it goes and how the user wrote it. */
@@ -132,7 +134,7 @@ function addEnvFile(path: string, { into, option, env, readFile }: RunOptionTarg
   });
 }
 
-function addVolume(value: string, { into, option, env }: RunOptionTarget): void {
+function addVolume(value: string, { into, option, engineSockets }: RunOptionTarget): void {
   const [source, target, mode, ...rest] = value.split(":");
   if (target === undefined || rest.length > 0) {
     bad(option, value, "write SOURCE:TARGET[:MODE], e.g. /srv/data:/data:ro");
@@ -143,7 +145,7 @@ function addVolume(value: string, { into, option, env }: RunOptionTarget): void 
   if (!target.startsWith("/")) {
     bad(option, value, `target "${target}" must be an absolute path in the container`);
   }
-  const hostControl = hostControlMount(source, env);
+  const hostControl = hostControlMount(source, engineSockets);
   if (hostControl) {
     bad(
       option,

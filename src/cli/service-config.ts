@@ -14,7 +14,7 @@ import { parseAdminPort } from "./container-config.ts";
 import type { FlagValues } from "./read-flags.ts";
 import {
   durationMs,
-  engineKind,
+  engineSettings,
   hookCommands,
   logSettings,
   notifierSpec,
@@ -48,6 +48,8 @@ export interface ServiceInputs {
   env: (name: string) => string | undefined;
   /** The user's home folder, for the default state directory. */
   homeDir: string;
+  /** dewy's user id, for rootless podman's socket. */
+  uid: number;
 }
 
 /** Refuse what the service spec owns: the flags of {@link SPEC_OWNED} and the `--` options. */
@@ -103,7 +105,7 @@ export function buildServiceConfig(
     notifier: notifierSpec(flags, inputs.env),
     telemetry,
     admin: { port: parseAdminPort(flags) },
-    engine: engineKind(flags),
+    engine: engineSettings(flags, inputs.env, inputs.uid),
     log: logSettings(flags),
     state: stateDir(flags, inputs.env, inputs.homeDir),
     signatures: verifyKeys.length > 0 ? { keys: verifyKeys } : null,

@@ -5,8 +5,9 @@
  *
  * @module
  */
-import type { EngineKind, HookCommands } from "../config.ts";
+import type { EngineKind, EngineSettings, HookCommands } from "../config.ts";
 import { resolveStateDir, type StateDir } from "../control/state-store.ts";
+import { resolveEngineSocket } from "../engine/socket.ts";
 import { ConfigError } from "../errors.ts";
 import { LOG_LEVELS, type LogFormat, type LogLevel } from "../log.ts";
 import { type NotifierSpec, resolveNotifier } from "../notify/url.ts";
@@ -83,8 +84,21 @@ export function hookCommands(flags: FlagValues): HookCommands {
 }
 
 /** `--runtime docker|podman`. */
-export function engineKind(flags: FlagValues): EngineKind {
+function engineKind(flags: FlagValues): EngineKind {
   return oneOf("--runtime", flags.one("runtime"), ENGINES, "docker");
+}
+
+/**
+ * `--runtime` and its socket, resolved once: a DOCKER_HOST that is not `unix://` is a
+ * `ConfigError` here, before anything starts.
+ */
+export function engineSettings(
+  flags: FlagValues,
+  env: (name: string) => string | undefined,
+  uid: number,
+): EngineSettings {
+  const kind = engineKind(flags);
+  return { kind, socketPath: resolveEngineSocket(kind, env, uid) };
 }
 
 /** `--log-level` and `--log-format`. */

@@ -20,7 +20,7 @@ function withKeys(fn: (dir: string) => void) {
 }
 
 const config = (args: string[]) => {
-  const command = parseCommandLine(containerArgs(...args), noEnv, { homeDir: HOME_DIR });
+  const command = parseCommandLine(containerArgs(...args), noEnv, { homeDir: HOME_DIR, uid: 1000 });
   assert.equal(command.kind, "container");
   return (command as Extract<typeof command, { kind: "container" }>).config;
 };

@@ -13,7 +13,6 @@ import { TcpProxy } from "../proxy/proxy.ts";
 import { defaultMaxConnections } from "../proxy/connection-cap.ts";
 import { ConnectionLimit } from "../proxy/connection-limit.ts";
 import { DockerEngineClient } from "../engine/client.ts";
-import { resolveEngineSocket } from "../engine/socket.ts";
 import { openImageRegistry } from "../registry/mod.ts";
 import type { ImageRegistry } from "../registry/types.ts";
 import { createTelemetry } from "../telemetry/create.ts";
@@ -65,7 +64,7 @@ export async function composeContainer(
   // directory dewy cannot write stops it here with one line (exit 2).
   const store = new StateStore(config.state, config.app);
   const state = await store.load();
-  const socketPath = resolveEngineSocket(config.engine, env, runtime.uid());
+  const { socketPath } = config.engine;
   const engine = new DockerEngineClient({ runtime, socketPath });
   const registry = await openImageRegistry(config.image, {
     sources: { env, homeDir: runtime.homeDir() },

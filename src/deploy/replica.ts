@@ -263,7 +263,7 @@ export async function removeContainer(
     ctx.logger.error("Failed to remove container", {
       container: container.name,
       error: errorMessage(error),
-      hint: `remove it by hand: ${ctx.config.engine} rm -f ${container.name}`,
+      hint: `remove it by hand: ${ctx.config.engine.kind} rm -f ${container.name}`,
     });
     return false;
   }

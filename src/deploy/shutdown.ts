@@ -31,7 +31,7 @@ export async function removeAllManaged(
   try {
     containers = await ctx.engine.listContainers(appFilter(ctx.config.app), { all: true });
   } catch (error) {
-    const { engine: runtime, app } = ctx.config;
+    const { engine: { kind: runtime }, app } = ctx.config;
     ctx.logger.error("Cannot list managed containers to stop them", {
       error: errorMessage(error),
       hint:

@@ -1,6 +1,6 @@
 /**
  * Where the container engine's API socket is: `DOCKER_HOST=unix://…` wins, else the
- * default path of the `--runtime`.
+ * default path of the `--runtime`. The one module that reads DOCKER_HOST and XDG_RUNTIME_DIR.
  *
  * @module
  */
@@ -10,6 +10,14 @@ import { ConfigError } from "../errors.ts";
 const DOCKER_SOCKET = "/var/run/docker.sock";
 /** Rootful podman's default API socket (`podman system service`). */
 const PODMAN_ROOT_SOCKET = "/run/podman/podman.sock";
+
+/** Where Docker and Podman put their sockets by default (`/var/run` and `/run` spellings). */
+export const DEFAULT_ENGINE_SOCKETS: readonly string[] = [
+  DOCKER_SOCKET,
+  "/run/docker.sock",
+  PODMAN_ROOT_SOCKET,
+  "/var/run/podman/podman.sock",
+];
 
 /**
  * The unix socket path of the container engine.
@@ -42,6 +50,23 @@ export function resolveEngineSocket(
   }
   if (runtime === "docker") return DOCKER_SOCKET;
   if (uid === 0) return PODMAN_ROOT_SOCKET;
+  return rootlessPodmanSocket(env, uid);
+}
+
+/** Rootless podman's API socket: under `$XDG_RUNTIME_DIR`, else `/run/user/UID`. */
+function rootlessPodmanSocket(env: (name: string) => string | undefined, uid: number): string {
   const runtimeDir = env("XDG_RUNTIME_DIR") || `/run/user/${uid}`;
   return `${runtimeDir}/podman/podman.sock`;
+}
+
+/**
+ * Every engine socket of this host that a container must not mount: the default paths, the
+ * one dewy uses (`socketPath`, from {@link resolveEngineSocket}) and rootless podman's.
+ */
+export function hostEngineSockets(
+  socketPath: string,
+  env: (name: string) => string | undefined,
+  uid: number,
+): string[] {
+  return [...DEFAULT_ENGINE_SOCKETS, socketPath, rootlessPodmanSocket(env, uid)];
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { EngineKind, HookCommands } from "../config.ts";
+import type { EngineSettings, HookCommands } from "../config.ts";
 import type { StateDir } from "../control/state-store.ts";
 import type { LogFormat, LogLevel } from "../log.ts";
 import type { NotifierSpec } from "../notify/url.ts";
@@ -39,8 +39,8 @@ export interface ServiceConfig {
   telemetry: TelemetrySettings;
   /** The admin API: its first port. */
   admin: { port: number };
-  /** Container engine flavour (selects the default socket path; Podman has no Swarm API). */
-  engine: EngineKind;
+  /** The container engine and its socket (Podman has no Swarm API). */
+  engine: EngineSettings;
   /** Logging. */
   log: { level: LogLevel; format: LogFormat };
   /** Where pause, pin and history are kept (`--state-dir`, resolved). */

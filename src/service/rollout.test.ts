@@ -75,7 +75,7 @@ function context(swarm: SwarmEngine, clock: ManualClock): ServiceRolloutContext 
     notifier: null,
     telemetry: null,
     admin: { port: 0 },
-    engine: "docker",
+    engine: { kind: "docker", socketPath: "/var/run/docker.sock" },
     log: { level: "info", format: "text" },
     state: { path: "/nonexistent", source: "--state-dir" },
     signatures: null,

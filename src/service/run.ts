@@ -14,7 +14,6 @@ import { NOTIFY_TIMEOUT_MS } from "../notify/types.ts";
 import { VERSION } from "../version.ts";
 import { DockerEngineClient } from "../engine/client.ts";
 import { DockerSwarmClient } from "../engine/swarm.ts";
-import { resolveEngineSocket } from "../engine/socket.ts";
 import { openImageRegistry } from "../registry/mod.ts";
 import { createTelemetry } from "../telemetry/create.ts";
 import { createAdminApp } from "../admin/app.ts";
@@ -38,7 +37,7 @@ import { imageVersion, specImage } from "./spec.ts";
 export async function runService(runtime: Runtime, config: ServiceConfig): Promise<number> {
   const env = (name: string) => runtime.env(name);
   const logger = new Logger(config.log);
-  const socketPath = resolveEngineSocket(config.engine, env, runtime.uid());
+  const { socketPath } = config.engine;
   const engine = new DockerEngineClient({ runtime, socketPath });
   const swarm = new DockerSwarmClient({ runtime, socketPath });
   const registry = await openImageRegistry(config.image, {

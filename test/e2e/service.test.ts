@@ -133,7 +133,7 @@ function serviceConfig(
     notifier: null,
     telemetry: {},
     admin: { port: 0 },
-    engine: "docker",
+    engine: { kind: "docker", socketPath: engineSocket() },
     log: { level: "debug", format: "json" },
     state: { path: stateDir, source: "--state-dir" },
     signatures: null,
