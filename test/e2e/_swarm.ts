@@ -24,6 +24,19 @@ export function docker(args: string[], timeoutMs = 60_000): RunResult {
   return run(DOCKER_CLI, args, { env: { DOCKER_HOST: `unix://${engineSocket()}` }, timeoutMs });
 }
 
+/**
+ * `{ skip }` when the test engine cannot run Swarm mode: it refuses to join a swarm while
+ * live-restore is on (see the README), or no engine is set up; else `{}`.
+ */
+export function swarmAvailable(): { skip?: string } {
+  if (!process.env.ENGINE_SOCK) return { skip: "ENGINE_SOCK not set: run engine-up.sh" };
+  const info = engineApi("GET", "/info") as { LiveRestoreEnabled?: boolean };
+  if (!info.LiveRestoreEnabled) return {};
+  const skip = "the test engine runs with live-restore, which Swarm mode refuses";
+  console.warn(`SKIP the dewy service tests: ${skip}`);
+  return { skip };
+}
+
 /** The engine's Swarm state (`inactive`, `active`, ...) and whether it is a manager. */
 export function swarmState(): { state: string; manager: boolean } {
   const info = engineApi("GET", "/info") as {

@@ -54,11 +54,13 @@ import {
   runningTaskImages,
   SERVICE_PREFIX,
   type ServiceOptions,
+  swarmAvailable,
   swarmState,
   waitForTasks,
 } from "./_swarm.ts";
 
-const binary = needsBinary();
+const swarm = swarmAvailable();
+const binary = swarm.skip ? swarm : needsBinary();
 
 /** `POST` to the admin API; the body. */
 async function httpPost(port: number, path: string): Promise<string> {
@@ -197,48 +199,55 @@ async function waitForAnswer(port: number, version: string): Promise<void> {
   assert.fail(`port ${port} answers "${last}", not ${version}`);
 }
 
-test("service: joins a one-node swarm on the test engine", async () => {
+test("service: joins a one-node swarm on the test engine", swarm, async () => {
   await lockSwarm();
   joinSwarm();
   assert.ok(swarmState().manager);
 });
 
-test("service: follows a service from v1.0.0 to v1.1.0, keeping its update settings", async () => {
-  const repo = uniqueName("svc");
-  const port = await freePort();
-  const name = await newService("follow", repo, { port });
-  await waitForAnswer(port, "1.0.0");
-  const { manager, telemetry, notifier, lines } = await manage(repo, name);
-  try {
-    assert.equal(manager.status().currentVersion, "v1.0.0");
-    push(repo, "1.1.0");
-    const result = await manager.checkNow();
-    assert.equal(result.outcome, "deployed", JSON.stringify(result));
-    assert.equal(result.version, "v1.1.0");
-    const spec = inspectService(name).Spec;
-    assert.equal(spec.TaskTemplate.ContainerSpec.Image, pinned(repo, "1.1.0"));
-    assert.equal(spec.UpdateConfig?.FailureAction, "rollback");
-    assert.ok((spec.UpdateConfig?.Monitor ?? 0) >= 2e9, `Monitor ${spec.UpdateConfig?.Monitor}`);
-    assert.equal(spec.UpdateConfig?.Order, "stop-first", "the service's update order is kept");
-    await waitForAnswer(port, "1.1.0");
-    assert.deepEqual(runningTaskImages(name), [pinned(repo, "1.1.0")]);
-    assert.ok(lines.some((l) => l.includes("1/1 tasks on v1.1.0")), lines.join("\n"));
-    assert.equal(await metric(telemetry, 'dewy_deployments_total{command="service"}'), 1);
-    assert.equal(await metric(telemetry, 'dewy_container_replicas{app="' + name + '"}'), 1);
-    assert.equal(await metric(telemetry, 'dewy_container_desired_replicas{app="' + name + '"}'), 1);
-    assert.match(notifier.messages.join("\n"), /updated to `v1\.1\.0`: `1\/1` tasks running/);
-    const tasks = await manager.containers();
-    assert.equal(tasks.length, 1);
-    assert.equal(tasks[0].version, "v1.1.0");
-    assert.equal(tasks[0].state, "running");
-    assert.equal((await manager.checkNow()).outcome, "up-to-date");
-  } finally {
-    await manager.shutdown(undefined);
-    await telemetry.shutdown();
-  }
-});
+test(
+  "service: follows a service from v1.0.0 to v1.1.0, keeping its update settings",
+  swarm,
+  async () => {
+    const repo = uniqueName("svc");
+    const port = await freePort();
+    const name = await newService("follow", repo, { port });
+    await waitForAnswer(port, "1.0.0");
+    const { manager, telemetry, notifier, lines } = await manage(repo, name);
+    try {
+      assert.equal(manager.status().currentVersion, "v1.0.0");
+      push(repo, "1.1.0");
+      const result = await manager.checkNow();
+      assert.equal(result.outcome, "deployed", JSON.stringify(result));
+      assert.equal(result.version, "v1.1.0");
+      const spec = inspectService(name).Spec;
+      assert.equal(spec.TaskTemplate.ContainerSpec.Image, pinned(repo, "1.1.0"));
+      assert.equal(spec.UpdateConfig?.FailureAction, "rollback");
+      assert.ok((spec.UpdateConfig?.Monitor ?? 0) >= 2e9, `Monitor ${spec.UpdateConfig?.Monitor}`);
+      assert.equal(spec.UpdateConfig?.Order, "stop-first", "the service's update order is kept");
+      await waitForAnswer(port, "1.1.0");
+      assert.deepEqual(runningTaskImages(name), [pinned(repo, "1.1.0")]);
+      assert.ok(lines.some((l) => l.includes("1/1 tasks on v1.1.0")), lines.join("\n"));
+      assert.equal(await metric(telemetry, 'dewy_deployments_total{command="service"}'), 1);
+      assert.equal(await metric(telemetry, 'dewy_container_replicas{app="' + name + '"}'), 1);
+      assert.equal(
+        await metric(telemetry, 'dewy_container_desired_replicas{app="' + name + '"}'),
+        1,
+      );
+      assert.match(notifier.messages.join("\n"), /updated to `v1\.1\.0`: `1\/1` tasks running/);
+      const tasks = await manager.containers();
+      assert.equal(tasks.length, 1);
+      assert.equal(tasks[0].version, "v1.1.0");
+      assert.equal(tasks[0].state, "running");
+      assert.equal((await manager.checkNow()).outcome, "up-to-date");
+    } finally {
+      await manager.shutdown(undefined);
+      await telemetry.shutdown();
+    }
+  },
+);
 
-test("service: a version Swarm rolls back is reported once and not retried", async () => {
+test("service: a version Swarm rolls back is reported once and not retried", swarm, async () => {
   const repo = uniqueName("svc");
   const port = await freePort();
   const name = await newService("crash", repo, { port });
@@ -268,7 +277,7 @@ test("service: a version Swarm rolls back is reported once and not retried", asy
   }
 });
 
-test("service: a change made by someone else during a check is kept", async () => {
+test("service: a change made by someone else during a check is kept", swarm, async () => {
   const repo = uniqueName("svc");
   const name = await newService("race", repo);
   // The before-deploy hook runs after dewy read the service: the update dewy then sends
@@ -308,7 +317,7 @@ async function adminJson(port: number, path: string): Promise<Record<string, unk
   return JSON.parse(body);
 }
 
-test("service binary: bad input is one line and exit 2", binary, () => {
+test("service binary: bad input is one line and exit 2", needsBinary(), () => {
   const base = ["--registry", `img://${REGISTRY}/app`, "--service", "web"];
   for (
     const [args, pattern] of [
@@ -530,7 +539,7 @@ test("service: Podman, which has no Swarm API, is refused in one line", {
   );
 });
 
-test("service: leaves the swarm; dewy service then asks for a manager", async () => {
+test("service: leaves the swarm; dewy service then asks for a manager", swarm, async () => {
   leaveSwarm(services);
   rmSync(stateDir, { recursive: true, force: true });
   if (swarmState().state !== "inactive") {
