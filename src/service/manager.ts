@@ -197,6 +197,8 @@ export class ServiceManager implements ControlledMode {
   rollout(target: VersionRef, trigger: DeployTrigger, then: () => Promise<void>): Promise<void> {
     return this.#queue.run(async () => {
       const service = await this.#readService(this.#stop.signal);
+      // Already what the service runs: an update would change nothing (and never end).
+      if (target.digest === this.#running.digest) return await then();
       const refused = await refusedBy(this.#records, this.#signatures, target);
       if (refused) throw refused.error ?? new Error(`rollback to ${target.version}: refused`);
       const result = await this.#deploy(target, service, trigger);
