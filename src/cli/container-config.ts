@@ -20,7 +20,7 @@ import { ConfigError } from "../errors.ts";
 import { hostEngineSockets } from "../engine/socket.ts";
 import { parseImageUrl } from "../registry/url.ts";
 import { readVerifyKeys } from "../verify/keys.ts";
-import { parseSeconds, parseWholeNumber } from "./numbers.ts";
+import { parseDurationMs, parseWholeNumber } from "./numbers.ts";
 import { parsePassthrough } from "./passthrough.ts";
 import { parsePortMappings } from "./ports.ts";
 import type { FlagValues } from "./read-flags.ts";
@@ -83,10 +83,9 @@ const MAX_RETRY_WINDOW_S = 60;
 function retryWindowMs(flags: FlagValues): number {
   const raw = flags.one("proxy-retry-window");
   if (raw === undefined) return PROXY_RETRY_WINDOW_MS;
-  const flag = "--proxy-retry-window";
-  const ms = /^\s*(\d+)ms\s*$/.exec(raw);
-  if (!ms) return parseSeconds(flag, raw, { min: 0, max: MAX_RETRY_WINDOW_S }) * 1000;
-  return parseWholeNumber(flag, ms[1], { min: 0, max: MAX_RETRY_WINDOW_S * 1000 });
+  return parseDurationMs("--proxy-retry-window", raw, { min: 0, max: MAX_RETRY_WINDOW_S }, {
+    millis: true,
+  });
 }
 
 function appName(flags: FlagValues, derived: string): string {

@@ -1,11 +1,12 @@
 /**
- * Whole numbers and second counts from flag values, with messages that name the flag.
+ * Whole numbers and durations from flag values, with messages that name the flag: the one
+ * duration parser of the CLI.
  *
  * @module
  */
 import { ConfigError } from "../errors.ts";
 
-/** Bounds of {@link parseWholeNumber} and {@link parseSeconds}. */
+/** Bounds of {@link parseWholeNumber} and {@link parseDurationMs}. */
 export interface NumberRange {
   /** Smallest accepted value. */
   min: number;
@@ -40,7 +41,7 @@ export function parseWholeNumber(flag: string, raw: string, range: NumberRange):
  * A number of seconds: a whole number (`30`) or a Go-style duration of whole hours, minutes
  * and seconds (`30s`, `5m`, `1h30m`), within `range`.
  */
-export function parseSeconds(flag: string, raw: string, range: NumberRange): number {
+function parseSeconds(flag: string, raw: string, range: NumberRange): number {
   const text = raw.trim();
   if (/^-?\d+$/.test(text)) return checkRange(flag, raw, Number(text), range, " seconds");
   const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
@@ -58,4 +59,19 @@ export function parseSeconds(flag: string, raw: string, range: NumberRange): num
     range,
     " seconds",
   );
+}
+
+/**
+ * A duration as milliseconds: seconds as {@link parseSeconds} reads them (`30`, `5m`), or,
+ * with `millis`, whole milliseconds (`500ms`). `range` is in seconds.
+ */
+export function parseDurationMs(
+  flag: string,
+  raw: string,
+  range: NumberRange,
+  options: { millis?: boolean } = {},
+): number {
+  const ms = options.millis ? /^\s*(\d+)ms\s*$/.exec(raw) : null;
+  if (!ms) return parseSeconds(flag, raw, range) * 1000;
+  return parseWholeNumber(flag, ms[1], { min: range.min * 1000, max: range.max * 1000 });
 }

@@ -13,7 +13,7 @@ import { LOG_LEVELS, type LogFormat, type LogLevel } from "../log.ts";
 import { type NotifierSpec, resolveNotifier } from "../notify/url.ts";
 import type { TelemetrySettings } from "../telemetry/create.ts";
 import { parseOtlpEndpoint } from "../telemetry/otlp-endpoint.ts";
-import { MAX_SECONDS, parseSeconds } from "./numbers.ts";
+import { MAX_SECONDS, parseDurationMs } from "./numbers.ts";
 import type { FlagValues } from "./read-flags.ts";
 
 const LOG_FORMATS: readonly LogFormat[] = ["text", "json"];
@@ -37,10 +37,8 @@ export function oneOf<T extends string>(
 /** A duration flag given in seconds, as milliseconds. */
 export function durationMs(flags: FlagValues, name: string, fallbackS: number, min: 0 | 1): number {
   const raw = flags.one(name);
-  const s = raw === undefined
-    ? fallbackS
-    : parseSeconds(`--${name}`, raw, { min, max: MAX_SECONDS });
-  return s * 1000;
+  if (raw === undefined) return fallbackS * 1000;
+  return parseDurationMs(`--${name}`, raw, { min, max: MAX_SECONDS });
 }
 
 /** The value of a flag that must be given; `example` says what to give. */
