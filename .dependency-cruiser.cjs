@@ -27,9 +27,9 @@ module.exports = {
     },
     {
       name: "root-base-is-low",
-      comment: "The shared basics at the root of src/ (errors, log, defaults, version, config) take only types from its folders.",
+      comment: "The shared basics at the root of src/ (errors, log, version, config, body) take only types from its folders.",
       severity: "error",
-      from: { path: "^src/(errors|log|defaults|version|config)\\.ts$" },
+      from: { path: "^src/(errors|log|version|config|body)\\.ts$" },
       to: { path: "^src/[^/]+/", dependencyTypesNot: ["type-only"] },
     },
     {
@@ -45,6 +45,13 @@ module.exports = {
       severity: "error",
       from: { pathNot: ["^src/cli/", "^src/entries/", "^src/main\\.ts$", "^mod\\.ts$"] },
       to: { path: "^src/cli/" },
+    },
+    {
+      name: "main-only-from-entries",
+      comment: "src/main.ts is the program: only the entries and mod.ts run it.",
+      severity: "error",
+      from: { pathNot: ["^src/entries/", "^mod\\.ts$"] },
+      to: { path: "^src/main\\.ts$" },
     },
     {
       name: "not-to-unresolvable",
