@@ -6,6 +6,7 @@
  * @module
  */
 import { spawn } from "node:child_process";
+import process from "node:process";
 import type { Readable } from "node:stream";
 import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
