@@ -198,10 +198,16 @@ start_podman() {
 }
 
 # --- test app -------------------------------------------------------------------------------
+# put FILE: move FILE.new over FILE when it differs (else drop it). Builds of other test runs
+# may be reading the context right now: a file rewritten in place reaches them truncated.
+put() {
+  if cmp -s "$1.new" "$1"; then rm -f "$1.new"; else mv -f "$1.new" "$1"; fi
+}
+
 write_app_context() {
   mkdir -p "$APP_CONTEXT_DIR"
-  cp -f /bin/busybox "$APP_CONTEXT_DIR/busybox"
-  cat >"$APP_CONTEXT_DIR/start.sh" <<'EOF'
+  cp -f /bin/busybox "$APP_CONTEXT_DIR/busybox.new" && put "$APP_CONTEXT_DIR/busybox"
+  cat >"$APP_CONTEXT_DIR/start.sh.new" <<'EOF'
 #!/bin/sh
 # Test app: GET / → $APP_VERSION, GET /health → ok (404 with APP_FAIL_HEALTH=1).
 # GET /cgi-bin/version → $APP_VERSION too, but with APP_DROP_EVERY=N every Nth such request
@@ -233,8 +239,8 @@ pid=$!
 trap 'kill "$pid" 2>/dev/null; exit 0' TERM INT
 wait "$pid"
 EOF
-  chmod +x "$APP_CONTEXT_DIR/start.sh"
-  cat >"$APP_CONTEXT_DIR/Dockerfile" <<'EOF'
+  chmod +x "$APP_CONTEXT_DIR/start.sh.new" && put "$APP_CONTEXT_DIR/start.sh"
+  cat >"$APP_CONTEXT_DIR/Dockerfile.new" <<'EOF'
 FROM scratch
 COPY busybox /bin/busybox
 RUN ["/bin/busybox", "sh", "-c", "/bin/busybox --install -s /bin && mkdir -p /www /tmp && chmod 1777 /www /tmp"]
@@ -250,6 +256,7 @@ EXPOSE $PORT
 HEALTHCHECK --interval=2s --timeout=2s --retries=3 CMD wget -q -O /dev/null http://127.0.0.1:${PORT}/health || exit 1
 CMD ["/start.sh"]
 EOF
+  put "$APP_CONTEXT_DIR/Dockerfile"
 }
 
 push_app_tags() {
