@@ -121,9 +121,11 @@ test(
     const digests: string[] = [];
     const { port, adminPort } = await dewyPorts();
     const admin = `http://127.0.0.1:${adminPort}`;
-    // The repository is empty at start-up: the first connections find no backend (proxy errors).
+    // The repository is empty at start-up: the first connections find no backend (proxy errors,
+    // at once: without a retry window a client is not held until a backend comes).
     const dewy = startDewyContainer(repo, { port, adminPort }, [
       ...["--health-timeout", "3", "--telemetry", "--interval", "1h", "--drain-time", "1"],
+      ...["--proxy-retry-window", "0"],
     ]);
     let prometheus: PrometheusServer | undefined;
     const traffic = trafficLoop(port, 200, 120_000);
