@@ -147,10 +147,13 @@ export function leaveSwarm(services: readonly string[]): void {
     }
   } catch (error) {
     console.warn(`leaving the swarm: ${(error as Error).message}`);
-  } finally {
-    if (readFileSafe(join(LOCK_DIR, "pid")) === String(process.pid)) {
-      rmSync(LOCK_DIR, { recursive: true, force: true });
-    }
+  }
+}
+
+/** Let the next run of these tests have the swarm (after {@link leaveSwarm} and its checks). */
+export function unlockSwarm(): void {
+  if (readFileSafe(join(LOCK_DIR, "pid")) === String(process.pid)) {
+    rmSync(LOCK_DIR, { recursive: true, force: true });
   }
 }
 

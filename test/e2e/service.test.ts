@@ -56,6 +56,7 @@ import {
   type ServiceOptions,
   swarmAvailable,
   swarmState,
+  unlockSwarm,
   waitForTasks,
 } from "./_swarm.ts";
 
@@ -540,29 +541,33 @@ test("service: Podman, which has no Swarm API, is refused in one line", {
 });
 
 test("service: leaves the swarm; dewy service then asks for a manager", swarm, async () => {
-  leaveSwarm(services);
-  rmSync(stateDir, { recursive: true, force: true });
-  if (swarmState().state !== "inactive") {
-    console.warn("SKIP the not-a-manager check: another run's services keep the swarm");
-    return;
+  try {
+    leaveSwarm(services);
+    rmSync(stateDir, { recursive: true, force: true });
+    if (swarmState().state !== "inactive") {
+      console.warn("SKIP the not-a-manager check: another run's services keep the swarm");
+      return;
+    }
+    const socketPath = engineSocket();
+    await assert.rejects(
+      openService({
+        engineName: "Docker Engine",
+        swarm: new DockerSwarmClient({ runtime, socketPath }),
+        service: "x",
+        exampleImage: "",
+      }),
+      (error: Error) =>
+        error instanceof NotSwarmManagerError &&
+        /^run dewy service on a Swarm manager/.test(error.message),
+    );
+    if (binary.skip) return;
+    const result = dewyService(["--registry", `img://${REGISTRY}/app`, "--service", "web"]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(
+      result.stderr.trim().split("\n").at(-1)!,
+      /^Error: run dewy service on a Swarm manager \(Swarm is inactive here/,
+    );
+  } finally {
+    unlockSwarm();
   }
-  const socketPath = engineSocket();
-  await assert.rejects(
-    openService({
-      engineName: "Docker Engine",
-      swarm: new DockerSwarmClient({ runtime, socketPath }),
-      service: "x",
-      exampleImage: "",
-    }),
-    (error: Error) =>
-      error instanceof NotSwarmManagerError &&
-      /^run dewy service on a Swarm manager/.test(error.message),
-  );
-  if (binary.skip) return;
-  const result = dewyService(["--registry", `img://${REGISTRY}/app`, "--service", "web"]);
-  assert.equal(result.code, 1, result.stderr);
-  assert.match(
-    result.stderr.trim().split("\n").at(-1)!,
-    /^Error: run dewy service on a Swarm manager \(Swarm is inactive here/,
-  );
 });
