@@ -1,10 +1,12 @@
 /**
- * The one builder of a complete `dewy container` configuration for tests: a deploy-test base
- * (two replicas behind `/health`, no periodic check during a test), changed section by section.
+ * The builders of complete configurations for tests: `dewy container` (a deploy-test base, two
+ * replicas behind `/health`, no periodic check during a test, changed section by section) and
+ * `dewy service`.
  *
  * @module
  */
 import type { ContainerConfig } from "../src/config.ts";
+import type { ServiceConfig } from "../src/service/config.ts";
 import { resolveStateDir } from "../src/control/state-store.ts";
 import { parseImageUrl } from "../src/registry/url.ts";
 
@@ -53,4 +55,23 @@ export function testConfig(overrides: ConfigOverrides = {}): ContainerConfig {
     if (overrides[key]) Object.assign(merged, { [key]: { ...base[key], ...overrides[key] } });
   }
   return merged;
+}
+
+/** A complete `dewy service` config for service `app` following `img://127.0.0.1:5000/app`. */
+export function testServiceConfig(overrides: Partial<ServiceConfig> = {}): ServiceConfig {
+  return {
+    image: parseImageUrl("img://127.0.0.1:5000/app"),
+    service: "app",
+    poll: { intervalMs: 3_600_000 },
+    update: { timeoutMs: 120_000, monitorMs: 2_000 },
+    hooks: { beforeDeploy: "", afterDeploy: "" },
+    notifier: null,
+    telemetry: null,
+    admin: { port: 0 },
+    engine: { kind: "docker", socketPath: "/var/run/docker.sock" },
+    log: { level: "error", format: "text" },
+    state: resolveStateDir(undefined, () => undefined, HOME_DIR),
+    signatures: null,
+    ...overrides,
+  };
 }

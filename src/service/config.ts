@@ -48,3 +48,9 @@ export interface ServiceConfig {
   /** `--verify-key`: only digests one of these keys signed are deployed; null = no check. */
   signatures: { keys: VerifyKey[] } | null;
 }
+
+/** What the service manager and its rollout use: the service, its image, polling, updates, hooks. */
+export type ServiceSettings = Pick<
+  ServiceConfig,
+  "service" | "image" | "poll" | "update" | "hooks"
+>;

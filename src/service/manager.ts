@@ -22,7 +22,7 @@ import type { ControlledMode } from "../control/rollback.ts";
 import type { DeployTrigger, VersionRef } from "../control/types.ts";
 import type { HookRunner } from "../hooks/run.ts";
 import type { ServiceStatus, TaskInfo } from "../admin/types.ts";
-import type { ServiceConfig } from "./config.ts";
+import type { ServiceSettings } from "./config.ts";
 import { type DeployRecords, deployVersion, refusedBy } from "./deploy.ts";
 import { taskProgress } from "./follow.ts";
 import type { ServiceRolloutContext, ServiceTarget } from "./rollout.ts";
@@ -32,7 +32,8 @@ import type { ServiceObserver } from "./types.ts";
 
 /** Options of {@link ServiceManager}. */
 export interface ServiceManagerOptions {
-  config: ServiceConfig;
+  /** The service, its image, polling, update window and hooks (not the whole config). */
+  config: ServiceSettings;
   swarm: SwarmEngine;
   registry: ImageRegistry;
   /** The service as read at start-up (its image is the running version). */

@@ -16,8 +16,7 @@ import type {
 } from "../engine/swarm-types.ts";
 import { ManualClock } from "../deploy/clock.ts";
 import { silentLogger } from "../log.ts";
-import { parseImageUrl } from "../registry/url.ts";
-import type { ServiceConfig } from "./config.ts";
+import { testServiceConfig } from "../../test/_config.ts";
 import { ServiceUpdateFailedError } from "./errors.ts";
 import { rollOutService, type ServiceRolloutContext } from "./rollout.ts";
 
@@ -66,22 +65,11 @@ class ScriptedSwarm implements SwarmEngine {
 }
 
 function context(swarm: SwarmEngine, clock: ManualClock): ServiceRolloutContext {
-  const config: ServiceConfig = {
-    image: parseImageUrl("img://reg.example/app"),
-    service: "web",
-    poll: { intervalMs: 60_000 },
-    update: { timeoutMs: 10_000, monitorMs: 1_000 },
-    hooks: { beforeDeploy: "", afterDeploy: "" },
-    notifier: null,
-    telemetry: null,
-    admin: { port: 0 },
-    engine: { kind: "docker", socketPath: "/var/run/docker.sock" },
-    log: { level: "info", format: "text" },
-    state: { path: "/nonexistent", source: "--state-dir" },
-    signatures: null,
-  };
   return {
-    config,
+    config: testServiceConfig({
+      service: "web",
+      update: { timeoutMs: 10_000, monitorMs: 1_000 },
+    }),
     swarm,
     registry: { pullAuth: () => undefined },
     logger: silentLogger,

@@ -14,7 +14,7 @@ import { hookSucceeded } from "../hooks/result.ts";
 import type { HookRunner } from "../hooks/run.ts";
 import type { Logger } from "../log.ts";
 import { errorMessage } from "../errors.ts";
-import type { ServiceConfig } from "./config.ts";
+import type { ServiceSettings } from "./config.ts";
 import { ServiceUpdateFailedError } from "./errors.ts";
 import { type FollowResult, followUpdate, SERVICE_UPDATE_POLL_MS } from "./follow.ts";
 import { sendUpdate } from "./update.ts";
@@ -28,7 +28,8 @@ export interface ServiceTarget {
 
 /** What a rollout uses. */
 export interface ServiceRolloutContext {
-  config: ServiceConfig;
+  /** The service, its update window and hooks. */
+  config: ServiceSettings;
   swarm: SwarmEngine;
   /** Supplies the pull credentials sent to every node. */
   registry: Pick<ImageRegistry, "pullAuth">;

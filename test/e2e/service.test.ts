@@ -15,6 +15,7 @@ import process from "node:process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { testServiceConfig } from "../_config.ts";
 import { runtime } from "../_runtime.ts";
 import { generateKey } from "../_cosign.ts";
 import { Logger } from "../../src/log.ts";
@@ -127,21 +128,15 @@ function serviceConfig(
   service: string,
   overrides: Partial<ServiceConfig> = {},
 ): ServiceConfig {
-  return {
+  return testServiceConfig({
     image: parseImageUrl(`img://${REGISTRY}/${repo}`),
     service,
-    poll: { intervalMs: 3_600_000 },
-    update: { timeoutMs: 120_000, monitorMs: 2_000 },
-    hooks: { beforeDeploy: "", afterDeploy: "" },
-    notifier: null,
     telemetry: {},
-    admin: { port: 0 },
     engine: { kind: "docker", socketPath: engineSocket() },
     log: { level: "debug", format: "json" },
     state: { path: stateDir, source: "--state-dir" },
-    signatures: null,
     ...overrides,
-  };
+  });
 }
 
 /** A service manager on `service`, with telemetry, a recording notifier and logger. */
