@@ -14,7 +14,7 @@ import { startAdminServer } from "../admin/server.ts";
 import { VERSION } from "../version.ts";
 import { composeContainer, type ContainerParts } from "./compose.ts";
 import { type Running, shutdown } from "./shutdown.ts";
-import { waitForStopSignal } from "./signals.ts";
+import { waitForStopSignal } from "../lifecycle/signals.ts";
 
 /** What the engine says it is. */
 type EngineVersion = Awaited<ReturnType<Engine["version"]>>;

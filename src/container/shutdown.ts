@@ -5,7 +5,7 @@
  * @module
  */
 import type { Logger } from "../log.ts";
-import { errorMessage } from "../errors.ts";
+import { runShutdownSteps } from "../lifecycle/steps.ts";
 import type { StopSignal } from "../notify/mod.ts";
 import type { TcpProxy } from "../proxy/proxy.ts";
 import type { DeployManager } from "../deploy/manager.ts";
@@ -53,20 +53,13 @@ export async function shutdown(running: Running, signal?: StopSignal): Promise<b
     logger.warn("Closed connections still open after the drain time", { count: cutTotal });
   }
   let clean: boolean | undefined; // stays undefined if stopping the containers throws
-  const steps: Array<[string, () => Promise<unknown> | undefined]> = [
+  await runShutdownSteps([
     ["stop managed containers", async () => {
       clean = (await manager?.shutdown(signal, { leaveRunning })) ?? true;
     }],
     ["close the admin API", () => admin?.server.close()],
     ["flush telemetry", () => telemetry?.shutdown()],
-  ];
-  for (const [what, step] of steps) {
-    try {
-      await step();
-    } catch (error) {
-      logger.error(`Shutdown: cannot ${what}`, { error: errorMessage(error) });
-    }
-  }
+  ], logger);
   for (const proxy of proxies.values()) proxy.close();
   return clean === true;
 }

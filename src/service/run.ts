@@ -7,9 +7,9 @@
  * @module
  */
 import type { Runtime } from "../runtime/types.ts";
-import { waitForStopSignal } from "../container/signals.ts";
+import { waitForStopSignal } from "../lifecycle/signals.ts";
+import { runShutdownSteps } from "../lifecycle/steps.ts";
 import { Logger } from "../log.ts";
-import { errorMessage } from "../errors.ts";
 import { NOTIFY_TIMEOUT_MS } from "../notify/types.ts";
 import { VERSION } from "../version.ts";
 import { DockerEngineClient } from "../engine/client.ts";
@@ -141,18 +141,11 @@ export async function runService(runtime: Runtime, config: ServiceConfig): Promi
 
   const signal = await stopSignal;
   logger.info("Shutting down", { signal });
-  const steps: Array<[string, () => Promise<unknown> | undefined]> = [
+  await runShutdownSteps([
     ["stop the service manager", () => manager.shutdown(signal)],
     ["close the admin API", () => admin.server.close()],
     ["flush telemetry", () => telemetry?.shutdown()],
-  ];
-  for (const [what, step] of steps) {
-    try {
-      await step();
-    } catch (error) {
-      logger.error(`Shutdown: cannot ${what}`, { error: errorMessage(error) });
-    }
-  }
+  ], logger);
   logger.info("Dewy stopped", { signal });
   return 0;
 }

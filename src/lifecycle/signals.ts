@@ -1,5 +1,5 @@
 /**
- * The signals of `dewy container`: SIGINT, SIGTERM and SIGQUIT stop it; SIGHUP is ignored;
+ * The signals of `dewy container` and `dewy service`: SIGINT, SIGTERM and SIGQUIT stop it; SIGHUP is ignored;
  * SIGUSR1 sends the restarted message.
  *
  * @module
