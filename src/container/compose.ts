@@ -7,18 +7,18 @@
  */
 import type { Runtime } from "../runtime/types.ts";
 import type { ContainerConfig } from "../config.ts";
-import { Logger } from "../log.ts";
+import type { Logger } from "../log.ts";
 import { VERSION } from "../version.ts";
 import { TcpProxy } from "../proxy/proxy.ts";
 import { defaultMaxConnections } from "../proxy/connection-cap.ts";
 import { ConnectionLimit } from "../proxy/connection-limit.ts";
-import { DockerEngineClient } from "../engine/client.ts";
-import { openImageRegistry } from "../registry/mod.ts";
+import type { DockerEngineClient } from "../engine/client.ts";
 import type { ImageRegistry } from "../registry/types.ts";
 import { createTelemetry } from "../telemetry/create.ts";
 import type { Telemetry } from "../telemetry/telemetry.ts";
 import { createAdminApp } from "../admin/app.ts";
-import { createNotifier, type Notifier } from "../notify/mod.ts";
+import type { Notifier } from "../notify/mod.ts";
+import { openSharedParts } from "../lifecycle/parts.ts";
 import { DeployManager } from "../deploy/manager.ts";
 import { TCP_PROBE_SETTLE_MS } from "../deploy/health.ts";
 import { defaultContainerUser } from "../deploy/container-user.ts";
@@ -59,25 +59,12 @@ export async function composeContainer(
   config: ContainerConfig,
 ): Promise<ContainerParts> {
   const env = (name: string) => runtime.env(name);
-  const logger = new Logger(config.log);
   // Pause, pin and history, read (and written back) before anything starts: a state
   // directory dewy cannot write stops it here with one line (exit 2).
   const store = new StateStore(config.state, config.app);
   const state = await store.load();
   const { socketPath } = config.engine;
-  const engine = new DockerEngineClient({ runtime, socketPath });
-  const registry = await openImageRegistry(config.image, {
-    sources: { env, homeDir: runtime.homeDir() },
-    logger,
-  });
-  const notifier = createNotifier(config.notifier, {
-    env,
-    logger,
-    version: VERSION,
-    hostname: runtime.hostName(),
-    userName: runtime.userName(),
-    workingDir: runtime.cwd(),
-  });
+  const { logger, engine, registry, notifier } = await openSharedParts(runtime, config);
   const telemetry = await createTelemetry(config.telemetry, {
     version: VERSION,
     env,

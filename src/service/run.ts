@@ -9,17 +9,15 @@
 import type { Runtime } from "../runtime/types.ts";
 import { waitForStopSignal } from "../lifecycle/signals.ts";
 import { runShutdownSteps } from "../lifecycle/steps.ts";
-import { Logger } from "../log.ts";
 import { NOTIFY_TIMEOUT_MS } from "../notify/types.ts";
 import { VERSION } from "../version.ts";
-import { DockerEngineClient } from "../engine/client.ts";
 import { DockerSwarmClient } from "../engine/swarm.ts";
-import { openImageRegistry } from "../registry/mod.ts";
 import { createTelemetry } from "../telemetry/create.ts";
 import { createAdminApp } from "../admin/app.ts";
 import { type AdminServer, startAdminServer } from "../admin/server.ts";
 import { hookRunner } from "../hooks/run.ts";
-import { createNotifier, RESTARTED_MESSAGE, startedMessage } from "../notify/mod.ts";
+import { RESTARTED_MESSAGE, startedMessage } from "../notify/mod.ts";
+import { openSharedParts } from "../lifecycle/parts.ts";
 import type { ServiceConfig } from "./config.ts";
 import { ServiceManager } from "./manager.ts";
 import { realClock } from "../deploy/clock.ts";
@@ -36,22 +34,9 @@ import { imageVersion, specImage } from "./spec.ts";
  */
 export async function runService(runtime: Runtime, config: ServiceConfig): Promise<number> {
   const env = (name: string) => runtime.env(name);
-  const logger = new Logger(config.log);
   const { socketPath } = config.engine;
-  const engine = new DockerEngineClient({ runtime, socketPath });
+  const { logger, engine, registry, notifier } = await openSharedParts(runtime, config);
   const swarm = new DockerSwarmClient({ runtime, socketPath });
-  const registry = await openImageRegistry(config.image, {
-    sources: { env, homeDir: runtime.homeDir() },
-    logger,
-  });
-  const notifier = createNotifier(config.notifier, {
-    env,
-    logger,
-    version: VERSION,
-    hostname: runtime.hostName(),
-    userName: runtime.userName(),
-    workingDir: runtime.cwd(),
-  });
   const stopSignal = waitForStopSignal(runtime, {
     SIGHUP: () => logger.info("Received SIGHUP; ignored (SIGINT, SIGTERM or SIGQUIT stop dewy)"),
     SIGUSR1: () => void notifier.send(RESTARTED_MESSAGE),
