@@ -286,6 +286,8 @@ export function deploySuite(kind: string, socketPath: string): void {
           const result = await check;
           assert.equal(result.outcome, "deployed", String(result.error));
           await waitFor("the load to reach 1.1.0", () => (load.bodies.get("1.1.0") ?? 0) >= 10);
+          // The deploy may finish within a second; keep loading until the sample is big enough.
+          await waitFor("300 requests under load", () => load.requests >= 300);
         } finally {
           slow.abort();
           await load.stop();
