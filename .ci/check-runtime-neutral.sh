@@ -13,6 +13,13 @@ if [ -n "$leaks" ]; then
   echo "$leaks" >&2
   exit 1
 fi
+# dependency-cruiser skips tests; tests in src/ reach node:net/node:http via test/_node-*.ts.
+sockets=$(grep -rnE 'from "node:(net|http)"' src --include='*.ts' | grep -vE '^src/runtime/')
+if [ -n "$sockets" ]; then
+  echo "node:net/node:http imported outside src/runtime/ (tests: use test/_node-net.ts, _node-http.ts):" >&2
+  echo "$sockets" >&2
+  exit 1
+fi
 # Tests beside their modules and the entries may read the process directly.
 reads=$(grep -rnE 'process\.(env|cwd|getuid|getgid)\b|\b(homedir|userInfo|hostname)\(' src --include='*.ts' \
   | grep -vE '^src/(runtime|entries)/|\.test\.ts:')

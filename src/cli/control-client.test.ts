@@ -4,7 +4,7 @@
  * deploy mode is a stand-in (its rollouts are recorded).
  */
 import { test } from "node:test";
-import * as net from "node:net";
+import * as net from "../../test/_node-net.ts";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -10,13 +10,13 @@ import {
   createServer as createHttpServer,
   type IncomingMessage,
   type ServerResponse,
-} from "node:http";
+} from "../../test/_node-http.ts";
 import {
   type AddressInfo,
   createServer as createTcpServer,
   type Server,
   type Socket,
-} from "node:net";
+} from "../../test/_node-net.ts";
 import { ADMIN_CLIENT_TIMEOUT_MS } from "./admin-scan.ts";
 import { runCli } from "../../test/_run-cli.ts";
 import { closeServer } from "../../test/_net.ts";

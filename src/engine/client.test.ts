@@ -5,8 +5,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import http from "node:http";
-import type { Socket } from "node:net";
+import http from "../../test/_node-http.ts";
+import type { Socket } from "../../test/_node-net.ts";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

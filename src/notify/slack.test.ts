@@ -7,8 +7,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { createServer, type IncomingHttpHeaders } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type IncomingHttpHeaders } from "../../test/_node-http.ts";
+import type { AddressInfo } from "../../test/_node-net.ts";
 import type { HookResult } from "../hooks/result.ts";
 import type { Logger } from "../log.ts";
 import { hostColor } from "./color.ts";

@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import * as net from "node:net";
+import * as net from "../../test/_node-net.ts";
 import process from "node:process";
 import { startEchoServer, waitFor } from "../../test/_net.ts";
 import { runtimeName } from "../runtime/detect.ts";

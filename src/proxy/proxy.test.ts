@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as net from "node:net";
+import * as net from "../../test/_node-net.ts";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { runtime } from "../../test/_runtime.ts";

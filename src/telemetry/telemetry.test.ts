@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as net from "node:net";
+import * as net from "../../test/_node-net.ts";
 import { runtime } from "../../test/_runtime.ts";
 import { TcpProxy } from "../proxy/proxy.ts";
 import { Backend } from "../proxy/backend.ts";
